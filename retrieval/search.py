@@ -1,0 +1,198 @@
+"""Hybrid search over a built index: BM25 (with and without diacritics) + dense, fused by weighted RRF.
+
+The index is loaded once (chunks, documents, BM25 arrays, FAISS) and checked against the current
+settings: a model or version mismatch is a clear error asking the user to re-index.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from retrieval import store
+from retrieval.accents import AccentModel
+from retrieval.chunking import CHUNKER_VERSION
+from retrieval.embedding import Embedder, expected_checksum, make_embedder
+from retrieval.fusion import rrf, top
+from retrieval.normalize import normalize_query
+from retrieval.query import clean_query, number_refs
+from retrieval.segment import SEGMENTER_VERSION, has_diacritics, segment, strip_accents
+from retrieval.settings import MODES, Settings
+from retrieval.sparse import SparseIndex, rank
+from retrieval.types import SearchHit
+from retrieval.vectors import VectorIndex
+
+
+@dataclass(frozen=True)
+class SearchFilters:
+    year_from: int | None = None
+    year_to: int | None = None
+    co_quan: tuple[str, ...] = ()  # any of these substrings of cơ quan ban hành
+    loai: tuple[str, ...] = ()  # any of these loại văn bản
+    doc_ids: tuple[str, ...] = ()
+
+    def empty(self) -> bool:
+        return not (self.year_from or self.year_to or self.co_quan or self.loai or self.doc_ids)
+
+
+class Searcher:
+    def __init__(self, index_dir: Path, settings: Settings, embedder: Embedder | None = None) -> None:
+        self.index_dir = index_dir
+        self.settings = settings
+        self.manifest = store.read_manifest(index_dir)
+        self._check_versions()
+        gen = store.generation_dir(index_dir, self.manifest)
+        self.documents = store.load_documents(gen)
+        self.chunks = store.load_chunks(gen)
+        n = len(self.chunks)
+        self.bm25_acc = SparseIndex.load(gen / "bm25_acc", n)
+        self.bm25_plain = SparseIndex.load(gen / "bm25_plain", n)
+        self.dense = VectorIndex.load(gen / "dense.faiss")
+        self.accents = AccentModel.load(gen / "accents.json")
+        self._embedder = embedder
+        self._chunk_doc = [c.doc_id for c in self.chunks]
+
+    @classmethod
+    def load(cls, index_dir: Path, settings: Settings, embedder: Embedder | None = None) -> Searcher:
+        return cls(index_dir, settings, embedder)
+
+    def _check_versions(self) -> None:
+        m = self.manifest
+        problems = []
+        if m.get("chunker_version") != CHUNKER_VERSION:
+            problems.append(f"bộ chia đoạn {m.get('chunker_version')} ≠ {CHUNKER_VERSION}")
+        if m.get("segmenter_version") != SEGMENTER_VERSION:
+            problems.append(f"bộ tách từ {m.get('segmenter_version')} ≠ {SEGMENTER_VERSION}")
+        if m.get("model", {}).get("name") != self.settings.embed_model:
+            problems.append(
+                f"mô hình nhúng '{m.get('model', {}).get('name')}' ≠ '{self.settings.embed_model}'"
+            )
+        if problems:
+            raise store.IndexMismatchError(
+                f"Chỉ mục tại '{self.index_dir}' không khớp cấu hình hiện tại ({'; '.join(problems)}). "
+                f"Hãy lập chỉ mục lại: tracuu index --index-dir {self.index_dir}"
+            )
+
+    @property
+    def embedder(self) -> Embedder:
+        if self._embedder is None:
+            self._embedder = make_embedder(self.settings)
+        if self._embedder.checksum != self.manifest["model"]["checksum"]:
+            raise store.IndexMismatchError(
+                f"Chỉ mục tại '{self.index_dir}' được tạo bằng mô hình có mã kiểm tra "
+                f"{self.manifest['model']['checksum'][:12]}…, mô hình hiện tại là {self._embedder.checksum[:12]}…. "
+                f"Hãy lập chỉ mục lại: tracuu index --index-dir {self.index_dir}"
+            )
+        return self._embedder
+
+    def check_model(self) -> None:
+        """Raise IndexMismatchError now (without loading the model) if the weights changed."""
+        if expected_checksum(self.settings) != self.manifest["model"]["checksum"]:
+            _ = self.embedder  # raises with the full message
+
+    # ------------------------------------------------------------------ filters
+    def allowed_rows(self, filters: SearchFilters | None) -> np.ndarray | None:
+        if filters is None or filters.empty():
+            return None
+        ok_docs = set()
+        for doc in self.documents.values():
+            y = doc.year
+            if filters.year_from and (y is None or y < filters.year_from):
+                continue
+            if filters.year_to and (y is None or y > filters.year_to):
+                continue
+            cq = (doc.metadata.co_quan_ban_hanh or "").lower()
+            if filters.co_quan and not any(c.lower() in cq for c in filters.co_quan):
+                continue
+            if filters.loai and (doc.metadata.loai_van_ban or "") not in filters.loai:
+                continue
+            if filters.doc_ids and doc.doc_id not in filters.doc_ids:
+                continue
+            ok_docs.add(doc.doc_id)
+        return np.array([i for i, d in enumerate(self._chunk_doc) if d in ok_docs], dtype=np.int64)
+
+    # ------------------------------------------------------------------ retrieval
+    def _rankings(
+        self, query: str, mode: str, depth: int, allowed: np.ndarray | None
+    ) -> dict[str, list[int]]:
+        q = normalize_query(clean_query(query))
+        accented = has_diacritics(q)
+        q_acc = q if accented else self.accents.restore(q)
+        out: dict[str, list[int]] = {}
+        if mode in ("bm25", "hybrid"):
+            seg = segment(q_acc)
+            out["bm25"] = rank(self.bm25_acc.scores(seg.accented), depth, allowed).tolist()
+            if not accented:
+                plain = segment(q).plain
+                out["bm25_plain"] = rank(self.bm25_plain.scores(plain), depth, allowed).tolist()
+        if mode in ("dense", "hybrid"):
+            qv = self.embedder.embed_queries([q_acc])[0]
+            ids, _ = self.dense.search(qv, depth, allowed)
+            out["dense"] = ids.tolist()
+        return out
+
+    def search(
+        self, query: str, k: int = 10, mode: str = "hybrid", filters: SearchFilters | None = None
+    ) -> list[SearchHit]:
+        if mode not in MODES:
+            raise ValueError(f"chế độ tìm kiếm phải là một trong {', '.join(MODES)}")
+        if not query.strip() or not self.chunks:
+            return []
+        allowed = self.allowed_rows(filters)
+        depth = max(self.settings.candidates, k)
+        rankings = self._rankings(query, mode, depth, allowed)
+        weights = {
+            "bm25": self.settings.bm25_weight,
+            "bm25_plain": self.settings.bm25_weight,
+            "dense": self.settings.dense_weight,
+        }
+        fused = rrf(rankings, weights, k=self.settings.rrf_k)
+        fused = self._boost_numbers(query, fused, allowed)
+        ranks = {name: {cid: r for r, cid in enumerate(ids, start=1)} for name, ids in rankings.items()}
+        hits = []
+        for n, (row, score) in enumerate(top(fused, k), start=1):
+            c = self.chunks[row]
+            doc = self.documents[c.doc_id]
+            hits.append(
+                SearchHit(
+                    rank=n,
+                    score=float(score),
+                    chunk=c,
+                    display_text=doc.text[c.start : c.end],
+                    metadata=doc.metadata,
+                    title=doc.title,
+                    scores={name: r.get(row) for name, r in ranks.items()},
+                )
+            )
+        return hits
+
+    def _boost_numbers(
+        self, query: str, fused: dict[int, float], allowed: np.ndarray | None
+    ) -> dict[int, float]:
+        """A document named by its number ranks first; chunks mentioning a named number rank high."""
+        refs = number_refs(query) or number_refs(strip_accents(query))
+        if not refs:
+            return fused
+        fused = dict(fused)
+        allowed_set = None if allowed is None else set(allowed.tolist())
+        own = {
+            d.doc_id for d in self.documents.values() if any(r.matches(d.metadata.so_ky_hieu) for r in refs)
+        }
+        patterns = [r.pattern() for r in refs]
+        for row, c in enumerate(self.chunks):
+            if allowed_set is not None and row not in allowed_set:
+                continue
+            base = fused.get(row, 0.0)
+            if c.doc_id in own:
+                fused[row] = base + 1.0
+            elif any(p.search(c.text) for p in patterns):
+                fused[row] = base + 0.5 / (self.settings.rrf_k + 1)
+        return fused
+
+    def document(self, doc_id: str) -> store.StoredDocument:
+        return self.documents[doc_id]
+
+    def document_text(self, doc_id: str) -> str:
+        return self.documents[doc_id].text

@@ -1,0 +1,102 @@
+"""Segmentation for BM25: underthesea word tokens, syllables, and accent-stripped variants.
+
+A text becomes two token lists:
+- ``accented``: lower-cased syllables, syllable bigrams and long underthesea words;
+- ``plain``: the same tokens with diacritics removed, which an unaccented query matches.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import sqlite3
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from retrieval.normalize import has_diacritics, strip_accents
+
+__all__ = ["has_diacritics", "strip_accents", "words", "tokens", "segment", "SegmentCache", "Segmented"]
+
+SEGMENTER_VERSION = "uts-syl+bigram+words-v1"
+
+_WORD_CHARS = re.compile(r"[\w]", re.UNICODE)
+
+
+@lru_cache(maxsize=1)
+def _tokenizer():
+    from underthesea import word_tokenize
+
+    return word_tokenize
+
+
+def words(text: str) -> list[str]:
+    """Lower-cased underthesea word tokens joined by '_', punctuation dropped."""
+    out = []
+    for tok in _tokenizer()(text):
+        if not _WORD_CHARS.search(tok):
+            continue
+        out.append("_".join(tok.lower().split()))
+    return out
+
+
+def tokens(word_tokens: list[str]) -> list[str]:
+    """BM25 tokens: every syllable, every adjacent-syllable bigram ("báo|cáo"), and each word of
+    three or more syllables ("mặt_trận_tổ_quốc"). Measured on ALQAC (see README): bigrams lift
+    MRR@10 by ~.05 over syllables alone; words alone lose to syllables (segmentation errors)."""
+    sylls = [s for w in word_tokens for s in w.split("_") if s]
+    out = list(sylls)
+    out.extend(f"{a}|{b}" for a, b in zip(sylls, sylls[1:], strict=False))
+    out.extend(w for w in word_tokens if w.count("_") >= 2)
+    return out
+
+
+@dataclass(frozen=True)
+class Segmented:
+    accented: tuple[str, ...]
+    plain: tuple[str, ...]
+
+
+def segment(text: str) -> Segmented:
+    acc = tokens(words(text))
+    return Segmented(tuple(acc), tuple(strip_accents(t) for t in acc))
+
+
+def syllables(text: str) -> list[str]:
+    """Lower-cased syllables (for accent restoration statistics)."""
+    return re.findall(r"\w+", text.lower())
+
+
+class SegmentCache:
+    """Word segmentation memoized by content hash in a SQLite file (segmentation is the slow part of
+    BM25 indexing: re-indexing a changed corpus only segments texts it has not seen)."""
+
+    def __init__(self, path: Path | None) -> None:
+        self.path = path
+        self._db = None
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(str(path), timeout=30)
+            self._db.execute("CREATE TABLE IF NOT EXISTS seg (h TEXT PRIMARY KEY, words TEXT NOT NULL)")
+
+    def words(self, text: str) -> list[str]:
+        if self._db is None:
+            return words(text)
+        h = hashlib.sha1(f"{SEGMENTER_VERSION}\0{text}".encode()).hexdigest()
+        row = self._db.execute("SELECT words FROM seg WHERE h = ?", (h,)).fetchone()
+        if row is not None:
+            return json.loads(row[0])
+        out = words(text)
+        self._db.execute("INSERT OR REPLACE INTO seg VALUES (?, ?)", (h, json.dumps(out, ensure_ascii=False)))
+        return out
+
+    def segment(self, text: str) -> Segmented:
+        acc = tokens(self.words(text))
+        return Segmented(tuple(acc), tuple(strip_accents(t) for t in acc))
+
+    def close(self) -> None:
+        if self._db is not None:
+            self._db.commit()
+            self._db.close()
+            self._db = None

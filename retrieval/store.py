@@ -1,0 +1,231 @@
+"""The index folder: a self-describing manifest plus one complete generation of data files.
+
+Layout::
+
+    index/manifest.json          commit point: schema, model, versions, per-source hashes, generation
+    index/<generation>/documents.jsonl   display text + metadata of every document
+    index/<generation>/chunks.jsonl      one Chunk per line; line i = vector i = BM25 doc i
+    index/<generation>/tokens.jsonl      segmented tokens per chunk (reused by incremental runs)
+    index/<generation>/vectors.npy       float32 embeddings;  dense.faiss: the FAISS index
+    index/<generation>/bm25_acc/, bm25_plain/   bm25s arrays (npy + json, no pickle)
+    index/<generation>/accents.json      diacritic-restoration statistics
+
+A save writes a new generation folder completely (fsynced), then replaces manifest.json with
+``os.replace``: a crash at any moment leaves the old or the new index, never a mix.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from retrieval.types import Chunk, DocMetadata, Footnote, ParsedDocument, RawDocument
+
+SCHEMA_VERSION = 1
+MANIFEST = "manifest.json"
+
+
+class IndexError_(RuntimeError):
+    """Base for index problems with a user-facing Vietnamese message."""
+
+
+class IndexMissingError(IndexError_):
+    pass
+
+
+class IndexMismatchError(IndexError_):
+    pass
+
+
+def fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def write_text_durable(path: Path, text: str) -> None:
+    with path.open("w", encoding="utf-8") as fh:
+        fh.write(text)
+        fh.flush()
+        os.fsync(fh.fileno())
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
+    write_text_durable(tmp, text)
+    os.replace(tmp, path)
+    fsync_dir(path.parent)
+
+
+def write_jsonl(path: Path, rows) -> None:
+    with path.open("w", encoding="utf-8") as fh:
+        for row in rows:
+            fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+        fh.flush()
+        os.fsync(fh.fileno())
+
+
+def read_jsonl(path: Path) -> list[dict]:
+    with path.open(encoding="utf-8") as fh:
+        return [json.loads(line) for line in fh if line.strip()]
+
+
+@dataclass(frozen=True)
+class StoredDocument:
+    """A document as the index keeps it (no body blocks: those live on as chunks)."""
+
+    doc_id: str
+    source: str
+    sha256: str
+    format: str
+    title: str
+    metadata: DocMetadata
+    text: str
+    page_starts: tuple[int, ...] = ()
+    ocr_pages: tuple[int, ...] = ()
+    footnotes: tuple[Footnote, ...] = ()
+    copies: tuple[str, ...] = ()  # other sources with the same content (indexed once)
+
+    @classmethod
+    def from_json(cls, d: dict) -> StoredDocument:
+        return cls(
+            doc_id=d["doc_id"],
+            source=d["source"],
+            sha256=d["sha256"],
+            format=d.get("format", "txt"),
+            title=d.get("title", ""),
+            metadata=DocMetadata.from_json(d.get("metadata") or {}),
+            text=d["text"],
+            page_starts=tuple(d.get("page_starts") or ()),
+            ocr_pages=tuple(d.get("ocr_pages") or ()),
+            footnotes=tuple(Footnote(*f) for f in d.get("footnotes") or ()),
+            copies=tuple(d.get("copies") or ()),
+        )
+
+    def to_json(self) -> dict:
+        return {
+            "doc_id": self.doc_id,
+            "source": self.source,
+            "sha256": self.sha256,
+            "format": self.format,
+            "title": self.title,
+            "metadata": self.metadata.to_json(),
+            "text": self.text,
+            "page_starts": list(self.page_starts),
+            "ocr_pages": list(self.ocr_pages),
+            "footnotes": [[f.marker, f.text, f.start, f.end] for f in self.footnotes],
+            "copies": list(self.copies),
+        }
+
+    @classmethod
+    def from_parsed(cls, doc: ParsedDocument, copies: tuple[str, ...] = ()) -> StoredDocument:
+        raw = doc.raw
+        return cls(
+            doc.doc_id,
+            raw.source,
+            raw.sha256,
+            raw.format,
+            doc.title,
+            doc.metadata,
+            raw.text,
+            raw.page_starts,
+            raw.ocr_pages,
+            doc.footnotes,
+            copies,
+        )
+
+    @property
+    def raw(self) -> RawDocument:
+        return RawDocument(self.source, self.text, self.sha256, self.format, self.page_starts, self.ocr_pages)
+
+    @property
+    def year(self) -> int | None:
+        d = self.metadata.ngay_ban_hanh
+        return int(d[:4]) if d else None
+
+
+def read_manifest(index_dir: Path) -> dict:
+    path = index_dir / MANIFEST
+    if not path.exists():
+        raise IndexMissingError(
+            f"Chưa có chỉ mục tại '{index_dir}'. Hãy chạy: tracuu index [THƯ_MỤC_VĂN_BẢN] --index-dir {index_dir}"
+        )
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise IndexMismatchError(f"Tệp {path} hỏng ({exc}); hãy lập chỉ mục lại.") from exc
+    if manifest.get("schema_version") != SCHEMA_VERSION:
+        raise IndexMismatchError(
+            f"Chỉ mục tại '{index_dir}' có phiên bản lược đồ {manifest.get('schema_version')}, "
+            f"phần mềm cần {SCHEMA_VERSION}. Hãy lập chỉ mục lại: tracuu index --index-dir {index_dir}"
+        )
+    return manifest
+
+
+def generation_dir(index_dir: Path, manifest: dict) -> Path:
+    gen = index_dir / manifest["generation"]
+    if not gen.is_dir():
+        raise IndexMismatchError(
+            f"Chỉ mục tại '{index_dir}' thiếu thư mục dữ liệu {gen.name}; hãy lập chỉ mục lại."
+        )
+    return gen
+
+
+def new_generation(index_dir: Path) -> Path:
+    index_dir.mkdir(parents=True, exist_ok=True)
+    name = f"gen-{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:6]}"
+    path = index_dir / f".{name}.partial"
+    path.mkdir()
+    return path
+
+
+def commit_generation(index_dir: Path, partial: Path, manifest: dict) -> None:
+    """Make ``partial`` the live generation: rename it, then atomically replace the manifest."""
+    for child in partial.rglob("*"):
+        if child.is_file():
+            with child.open("rb") as fh:
+                os.fsync(fh.fileno())
+    final = index_dir / partial.name.removeprefix(".").removesuffix(".partial")
+    os.replace(partial, final)
+    fsync_dir(index_dir)
+    manifest = dict(manifest, generation=final.name, schema_version=SCHEMA_VERSION)
+    atomic_write_text(index_dir / MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=1))
+    cleanup_generations(index_dir, keep=final.name)
+
+
+def cleanup_generations(index_dir: Path, keep: str) -> None:
+    """Remove generations other than ``keep`` and leftovers of interrupted saves."""
+    for child in index_dir.iterdir():
+        if (
+            child.is_dir()
+            and child.name != keep
+            and (child.name.startswith("gen-") or child.name.endswith(".partial"))
+        ):
+            shutil.rmtree(child, ignore_errors=True)
+        elif child.is_file() and child.name.endswith(".tmp"):
+            child.unlink(missing_ok=True)
+
+
+def save_vectors(path: Path, vectors: np.ndarray) -> None:
+    np.save(path, np.ascontiguousarray(vectors, dtype=np.float32), allow_pickle=False)
+
+
+def load_vectors(path: Path, mmap: bool = False) -> np.ndarray:
+    return np.load(path, allow_pickle=False, mmap_mode="r" if mmap else None)
+
+
+def load_chunks(gen: Path) -> list[Chunk]:
+    return [Chunk.from_json(d) for d in read_jsonl(gen / "chunks.jsonl")]
+
+
+def load_documents(gen: Path) -> dict[str, StoredDocument]:
+    return {d["doc_id"]: StoredDocument.from_json(d) for d in read_jsonl(gen / "documents.jsonl")}

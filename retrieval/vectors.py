@@ -1,0 +1,73 @@
+"""Dense vector index: FAISS inner product over L2-normalized vectors (= cosine)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import faiss
+import numpy as np
+
+HNSW_THRESHOLD = 200_000  # flat (exact) below this many vectors; see eval/bench for the measurement
+HNSW_M = 32
+HNSW_EF_SEARCH = 128
+
+
+class VectorIndex:
+    def __init__(self, index: faiss.Index) -> None:
+        self.index = index
+
+    @property
+    def kind(self) -> str:
+        return "hnsw" if isinstance(self.index, faiss.IndexHNSWFlat) else "flat"
+
+    @property
+    def size(self) -> int:
+        return int(self.index.ntotal)
+
+    @property
+    def dim(self) -> int:
+        return int(self.index.d)
+
+    @classmethod
+    def build(cls, vectors: np.ndarray, hnsw_threshold: int = HNSW_THRESHOLD) -> VectorIndex:
+        vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+        dim = vectors.shape[1]
+        if len(vectors) >= hnsw_threshold:
+            index = faiss.IndexHNSWFlat(dim, HNSW_M, faiss.METRIC_INNER_PRODUCT)
+            index.hnsw.efConstruction = 80
+            index.hnsw.efSearch = HNSW_EF_SEARCH
+        else:
+            index = faiss.IndexFlatIP(dim)
+        if len(vectors):
+            index.add(vectors)
+        return cls(index)
+
+    def search(
+        self, query: np.ndarray, k: int, allowed: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Top-k (ids, scores) for one query vector; ``allowed`` restricts to these ids."""
+        if self.size == 0 or k <= 0:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+        q = np.ascontiguousarray(query.reshape(1, -1), dtype=np.float32)
+        k = min(k, self.size)
+        params = None
+        if allowed is not None:
+            if len(allowed) == 0:
+                return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+            sel = faiss.IDSelectorBatch(np.ascontiguousarray(allowed, dtype=np.int64))
+            params = (
+                faiss.SearchParametersHNSW(sel=sel, efSearch=HNSW_EF_SEARCH)
+                if self.kind == "hnsw"
+                else faiss.SearchParameters(sel=sel)
+            )
+            k = min(k, len(allowed))
+        scores, ids = self.index.search(q, k, params=params)
+        keep = ids[0] >= 0
+        return ids[0][keep].astype(np.int64), scores[0][keep]
+
+    def save(self, path: Path) -> None:
+        faiss.write_index(self.index, str(path))
+
+    @classmethod
+    def load(cls, path: Path) -> VectorIndex:
+        return cls(faiss.read_index(str(path)))
