@@ -81,6 +81,11 @@ def doc_id_for(source: str) -> str:
     return source.rsplit(".", 1)[0] if "." in Path(source).name else source
 
 
+def _is_corpus_readme(item: Path | IngestError, corpus_dir: Path) -> bool:
+    """corpus/README.md documents the corpus itself; it is not one of its documents."""
+    return isinstance(item, Path) and item.parent == corpus_dir and item.stem.upper() == "README"
+
+
 def file_sha256(path: Path) -> str:
     h = hashlib.sha256()
     with path.open("rb") as fh:
@@ -169,7 +174,7 @@ def build_index(
         previous = _load_previous(index_dir, settings)
         entries: dict[str, DocEntry] = {}
         seg = SegmentCache(settings.cache_dir / "segments.sqlite")
-        items = list(iter_corpus_files(corpus_dir))
+        items = [i for i in iter_corpus_files(corpus_dir) if not _is_corpus_readme(i, corpus_dir)]
         t0 = time.perf_counter()
         for n, item in enumerate(items, start=1):
             if isinstance(item, IngestError):

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 
 __all__ = [
     "NormalizedText",
+    "document_type_of_number",
     "find_document_numbers",
     "find_partial_numbers",
     "has_diacritics",
@@ -276,6 +277,23 @@ def find_partial_numbers(text: str) -> list[str]:
         if key not in out:
             out.append(key)
     return out
+
+
+_CODE_TYPES = {
+    "KH": "Kế hoạch", "HD": "Hướng dẫn", "CT": "Chỉ thị", "NQ": "Nghị quyết", "TB": "Thông báo",
+    "QĐ": "Quyết định", "CV": "Công văn", "BC": "Báo cáo", "CTR": "Chương trình", "ĐA": "Đề án",
+    "KL": "Kết luận", "QC": "Quy chế", "TTR": "Tờ trình",
+}  # fmt: skip
+
+
+def document_type_of_number(so_ky_hieu: str) -> str | None:
+    """Document type named by a number's first letter code: "427-KH/TU" -> "Kế hoạch"."""
+    m = (
+        re.match(r"\d+[A-Z]?[-/](?:\d{4}/)?([A-ZĐ]+)", normalize_so_ky_hieu(so_ky_hieu))
+        if so_ky_hieu
+        else None
+    )
+    return _CODE_TYPES.get(m.group(1)) if m else None
 
 
 def number_matches(reference: str, so_ky_hieu: str) -> bool:

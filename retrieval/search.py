@@ -82,7 +82,8 @@ class Searcher:
         if self._embedder.checksum != self.manifest["model"]["checksum"]:
             raise store.IndexMismatchError(
                 f"Chỉ mục tại '{self.index_dir}' được tạo bằng mô hình có mã kiểm tra "
-                f"{self.manifest['model']['checksum'][:12]}…, mô hình hiện tại là {self._embedder.checksum[:12]}…. "
+                f"{self.manifest['model']['checksum'][:12]}…, "
+                f"mô hình hiện tại là {self._embedder.checksum[:12]}…. "
                 f"Hãy lập chỉ mục lại: tracuu index --index-dir {self.index_dir}"
             )
         return self._embedder

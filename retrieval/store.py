@@ -157,7 +157,8 @@ def read_manifest(index_dir: Path) -> dict:
     path = index_dir / MANIFEST
     if not path.exists():
         raise IndexMissingError(
-            f"Chưa có chỉ mục tại '{index_dir}'. Hãy chạy: tracuu index [THƯ_MỤC_VĂN_BẢN] --index-dir {index_dir}"
+            f"Chưa có chỉ mục tại '{index_dir}'. "
+            f"Hãy chạy: tracuu index [THƯ_MỤC_VĂN_BẢN] --index-dir {index_dir}"
         )
     try:
         manifest = json.loads(path.read_text(encoding="utf-8"))

@@ -43,18 +43,24 @@ def oserror_to_ingest(source: str, exc: OSError) -> IngestError:
             HINT_RERUN,
         )
     if isinstance(exc, PermissionError):
-        return IngestError(source, "không có quyền đọc tệp", "cấp quyền đọc cho tệp (chmod +r) rồi lập chỉ mục lại")
+        return IngestError(
+            source, "không có quyền đọc tệp", "cấp quyền đọc cho tệp (chmod +r) rồi lập chỉ mục lại"
+        )
     if exc.errno == errno.ELOOP:
         return IngestError(source, "liên kết tượng trưng tạo thành vòng lặp", "xóa hoặc sửa liên kết này")
     if isinstance(exc, IsADirectoryError):
-        return IngestError(source, "đây là thư mục, không phải tệp", "các tệp bên trong thư mục được lập chỉ mục riêng")
+        return IngestError(
+            source, "đây là thư mục, không phải tệp", "các tệp bên trong thư mục được lập chỉ mục riêng"
+        )
     reason = exc.strerror or type(exc).__name__
     return IngestError(source, f"không đọc được tệp ({reason})", "kiểm tra ổ đĩa và quyền truy cập tệp")
 
 
 def check_regular(st: os.stat_result, source: str) -> None:
     if stat.S_ISDIR(st.st_mode):
-        raise IngestError(source, "đây là thư mục, không phải tệp", "các tệp bên trong thư mục được lập chỉ mục riêng")
+        raise IngestError(
+            source, "đây là thư mục, không phải tệp", "các tệp bên trong thư mục được lập chỉ mục riêng"
+        )
     if not stat.S_ISREG(st.st_mode):
         raise IngestError(
             source,
@@ -116,7 +122,9 @@ def sniff(head: bytes) -> tuple[str, str] | None:
 
 
 def empty_file_error(source: str) -> IngestError:
-    return IngestError(source, "tệp rỗng (0 byte)", "kiểm tra lại tệp gốc; có thể tệp tải về hoặc sao chép chưa xong")
+    return IngestError(
+        source, "tệp rỗng (0 byte)", "kiểm tra lại tệp gốc; có thể tệp tải về hoặc sao chép chưa xong"
+    )
 
 
 def no_text_error(source: str, detail: str = "") -> IngestError:

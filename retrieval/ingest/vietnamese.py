@@ -120,15 +120,16 @@ def _encoder(encoding: str) -> dict[str, bytes]:
     """Inverse of the decoding tables (NFC character -> bytes), for fixtures and round-trip checks."""
     inverse: dict[str, bytes] = {}
     if encoding == "vni":
-        bases = [bytes([b]) for b in b"aeiouyAEIOUY"]
-        bases += [bytes([lo]) for lo, _ in _VNI_STANDALONE] + [bytes([up]) for _, up in _VNI_STANDALONE]
-        mods = [bytes([b]) for pair in _VNI_MODIFIERS for b in pair]
+        # Standalone codes first (ĩ is 0xF3, not "i" + tilde), then base letter + modifier.
+        for (lo, up), ch in _VNI_STANDALONE.items():
+            inverse[ch], inverse[ch.upper()] = bytes([lo]), bytes([up])
+        bases = [bytes([b]) for b in b"aeouyAEOUY"] + [bytes([b]) for pair in _VNI_STANDALONE for b in pair]
         for base in bases:
-            for mod in [b"", *mods]:
-                seq = base + mod
-                ch = to_nfc(decode_legacy(seq, "vni"))
-                if len(ch) == 1 and (ch.isupper() == seq.decode("latin-1").isupper() or not mod):
-                    inverse.setdefault(ch, seq)
+            for lo_up in _VNI_MODIFIERS:
+                mod = lo_up[0] if base.islower() or base[0] >= 0xE0 else lo_up[1]
+                ch = to_nfc(decode_legacy(base + bytes([mod]), "vni"))
+                if len(ch) == 1:
+                    inverse.setdefault(ch, base + bytes([mod]))
     elif encoding == "cp1258":
         raise ValueError("cp1258 is encoded with Python's codec")
     else:
@@ -169,11 +170,63 @@ def encode_legacy(text: str, encoding: str) -> bytes:
 
 # --- scoring decoded text against Vietnamese syllable structure ---------------------------------------
 
-_NUCLEI = (
-    "a ă â e ê i o ô ơ u ư y "
-    "ai ao au ay âu ây eo êu ia iê iu oa oă oe oi oo ôi ơi ua uâ uê ui uô uơ uy ưa ưi ươ ưu yê "
-    "iêu oai oay oao oeo uây uôi uya uyê uyu ươi ươu yêu"
-).split()
+_NUCLEI = [
+    "a",
+    "ă",
+    "â",
+    "e",
+    "ê",
+    "i",
+    "o",
+    "ô",
+    "ơ",
+    "u",
+    "ư",
+    "y",
+    "ai",
+    "ao",
+    "au",
+    "ay",
+    "âu",
+    "ây",
+    "eo",
+    "êu",
+    "ia",
+    "iê",
+    "iu",
+    "oa",
+    "oă",
+    "oe",
+    "oi",
+    "oo",
+    "ôi",
+    "ơi",
+    "ua",
+    "uâ",
+    "uê",
+    "ui",
+    "uô",
+    "uơ",
+    "uy",
+    "ưa",
+    "ưi",
+    "ươ",
+    "ưu",
+    "yê",
+    "iêu",
+    "oai",
+    "oay",
+    "oao",
+    "oeo",
+    "uây",
+    "uôi",
+    "uya",
+    "uyê",
+    "uyu",
+    "ươi",
+    "ươu",
+    "yêu",
+]
 _SYLLABLE = re.compile(
     r"(?:ngh|ng|nh|ch|gh|gi|kh|ph|qu|th|tr|[bcdđghklmnprstvx])?"
     r"(?:" + "|".join(sorted(_NUCLEI, key=len, reverse=True)) + r")"

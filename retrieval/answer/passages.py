@@ -1,0 +1,157 @@
+"""Numbered passages given to an answer backend, and their sentences as exact document spans."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from retrieval.types import DocMetadata, SearchHit, Span
+
+# A period after one of these does not end a sentence ("TP. Hồ Chí Minh", "I. MỤC ĐÍCH").
+_ABBREV = frozenset(["tp", "tx", "tt", "q", "p", "ths", "ts", "pgs", "gs", "bs", "ks", "st", "v.v", "vd"])
+_NOT_SENTENCE_END = re.compile(r"^(?:[ivxlcdm]+|\d+(?:\.\d+)*|[a-zđ])$", re.IGNORECASE)
+_BOUNDARY = re.compile(r"[.!?…]+[\"”’)]?\s+")
+_BULLET = re.compile(r"^(?:[-–—•+*·]|\u2022)\s+")
+_LONG_SENTENCE = 400  # longer sentences are also offered as their ";"-separated clauses
+
+
+@dataclass(frozen=True)
+class Passage:
+    """One retrieved chunk as the n-th numbered passage of a prompt."""
+
+    n: int  # 1-based number shown to the backend as [n]
+    chunk_id: str
+    doc_id: str
+    source: str  # relative to the corpus dir
+    title: str
+    text: str  # cleaned chunk text (what the LLM reads)
+    display_text: str  # the document text from ``start``, exactly as the user is shown it
+    start: int  # document offset of display_text[0]
+    spans: tuple[Span, ...]  # document spans of the body pieces (footnotes in between excluded)
+    metadata: DocMetadata = field(default_factory=DocMetadata)
+    heading_path: tuple[str, ...] = ()
+    rank: int = 0
+    score: float = 0.0
+    scores: dict = field(default_factory=dict)
+
+    @classmethod
+    def from_hit(cls, n: int, hit: SearchHit) -> Passage:
+        c = hit.chunk
+        return cls(
+            n=n,
+            chunk_id=c.chunk_id,
+            doc_id=c.doc_id,
+            source=c.source,
+            title=hit.title,
+            text=c.text,
+            display_text=hit.display_text,
+            start=c.start,
+            spans=tuple(c.spans) or ((c.start, c.end),),
+            metadata=hit.metadata,
+            heading_path=tuple(c.heading_path),
+            rank=hit.rank,
+            score=float(hit.score),
+            scores=dict(hit.scores),
+        )
+
+    @property
+    def end(self) -> int:
+        return self.start + len(self.display_text)
+
+    def quote(self, span: Span) -> str:
+        """Document text of a document span inside this passage."""
+        return self.display_text[span[0] - self.start : span[1] - self.start]
+
+    @cached_property
+    def sentences(self) -> tuple[Span, ...]:
+        """Document spans of the sentences of the body pieces, bullets and outer spaces trimmed."""
+        out: list[Span] = []
+        for s, e in self.spans:
+            s, e = max(s, self.start), min(e, self.end)
+            if e > s:
+                out.extend(split_sentences(self.display_text[s - self.start : e - self.start], base=s))
+        return tuple(out)
+
+    @cached_property
+    def support_text(self) -> str:
+        """Everything a claim citing this passage may rest on: body, cleaned text, title, metadata."""
+        md = self.metadata
+        extra = [self.title, md.so_ky_hieu or "", md.trich_yeu or "", _iso_to_vn(md.ngay_ban_hanh)]
+        return "\n".join([self.display_text, self.text, *extra, *self.heading_path])
+
+
+def _iso_to_vn(iso: str | None) -> str:
+    m = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})", iso or "")
+    return f"{int(m[3])}/{int(m[2])}/{m[1]}" if m else ""
+
+
+def split_sentences(text: str, base: int = 0) -> list[Span]:
+    """Spans (offset by ``base``) of the sentences of ``text``: split at line breaks and at sentence
+    punctuation followed by a capital letter, never after abbreviations or list numbers ("1.", "I.").
+    Leading bullets and surrounding whitespace are trimmed; empty pieces are skipped.
+    """
+    out: list[Span] = []
+    pos = 0
+    for line in text.split("\n"):
+        line_start = pos
+        pos += len(line) + 1
+        cut = 0
+        for m in _BOUNDARY.finditer(line):
+            nxt = line[m.end() : m.end() + 1]
+            if not nxt or not (nxt.isupper() or nxt in '"“(-•'):
+                continue
+            prev = line[cut : m.start()].split()
+            if prev and prev[-1].lower().rstrip(".") in _ABBREV:
+                continue
+            if len(prev) == 1 and _NOT_SENTENCE_END.match(prev[0]):  # "1. Mục đích", "I. MỤC ĐÍCH"
+                continue
+            out.extend(_trimmed(line, cut, m.end(), line_start + base))
+            cut = m.end()
+        out.extend(_trimmed(line, cut, len(line), line_start + base))
+    return _with_clauses(text, out, base)
+
+
+def _trimmed(line: str, s: int, e: int, offset: int) -> list[Span]:
+    piece = line[s:e]
+    lead = len(piece) - len(piece.lstrip())
+    piece = piece.strip()
+    b = _BULLET.match(piece)
+    if b:
+        lead += b.end()
+        piece = piece[b.end() :]
+    if not piece.strip(" .;:,-"):
+        return []
+    return [(offset + s + lead, offset + s + lead + len(piece))]
+
+
+def _with_clauses(text: str, spans: list[Span], base: int) -> list[Span]:
+    """Add the ';'-clauses of very long sentences after the sentence itself."""
+    out: list[Span] = []
+    for s, e in spans:
+        out.append((s, e))
+        if e - s <= _LONG_SENTENCE:
+            continue
+        seg = text[s - base : e - base]
+        cut = 0
+        for m in re.finditer(r";\s+", seg):
+            out.extend(_trimmed(seg, cut, m.start() + 1, s))
+            cut = m.end()
+        if cut:
+            out.extend(_trimmed(seg, cut, len(seg), s))
+    return out
+
+
+def passages_from_hits(hits: Sequence[SearchHit], limit: int | None = None) -> list[Passage]:
+    """Number hits 1..N in rank order, dropping repeated chunks."""
+    seen: set[str] = set()
+    out: list[Passage] = []
+    for hit in sorted(hits, key=lambda h: h.rank):
+        if hit.chunk.chunk_id in seen:
+            continue
+        seen.add(hit.chunk.chunk_id)
+        out.append(Passage.from_hit(len(out) + 1, hit))
+        if limit is not None and len(out) >= limit:
+            break
+    return out

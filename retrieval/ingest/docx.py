@@ -1,0 +1,137 @@
+"""DOCX via python-docx: body paragraphs in order with Word's list labels, tables as "cell | cell" rows.
+
+The ZIP container is checked before python-docx reads it: not a ZIP (often an old .doc renamed), too
+many entries, or a declared uncompressed size that is too large or too compressed (ZIP bomb) is an
+IngestError. zipfile never inflates a member past its declared size, so the check bounds memory.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+import zipfile
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from retrieval.ingest.errors import IngestError
+from retrieval.ingest.files import empty_file_error, file_size, no_text_error, open_regular, sha256_of, sniff
+from retrieval.types import RawDocument
+
+MAX_ENTRIES = 10_000
+MAX_TOTAL_UNCOMPRESSED = 512 << 20  # 512 MiB, images included
+MAX_PART_UNCOMPRESSED = 64 << 20  # one member: beyond this it must not be suspiciously compressed
+MAX_RATIO = 100
+_RESAVE = "mở bằng Word hoặc LibreOffice rồi lưu lại dưới dạng .docx"
+_OTHER_OFFICE = {
+    "xl/workbook.xml": "bảng tính Excel (.xlsx)",
+    "ppt/presentation.xml": "bản trình chiếu PowerPoint (.pptx)",
+    "content.xml": "tài liệu OpenDocument (.odt/.ods)",
+}
+
+
+def check_container(f: BinaryIO, source: str) -> None:
+    """Reject what is not a safe Word package before parsing it."""
+    f.seek(0)
+    head = f.read(8)
+    f.seek(0)
+    if not zipfile.is_zipfile(f):
+        found = sniff(head)
+        if found and found[1] == ".doc":
+            raise IngestError(source, "đây là tệp Word 97-2003 (.doc) được đặt tên .docx", _RESAVE)
+        kind = f" (nội dung là {found[0]})" if found else ""
+        raise IngestError(source, f"tệp không phải DOCX hợp lệ: không phải định dạng ZIP{kind}", _RESAVE)
+    f.seek(0)
+    try:
+        with zipfile.ZipFile(f) as zf:
+            infos = zf.infolist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError) as exc:
+        raise IngestError(source, "tệp DOCX bị hỏng (cấu trúc ZIP lỗi)", _RESAVE) from exc
+    total = sum(i.file_size for i in infos)
+    bomb = (
+        len(infos) > MAX_ENTRIES
+        or total > MAX_TOTAL_UNCOMPRESSED
+        or any(
+            i.file_size > MAX_PART_UNCOMPRESSED and i.file_size > MAX_RATIO * max(i.compress_size, 1)
+            for i in infos
+        )
+    )
+    if bomb:
+        raise IngestError(
+            source,
+            f"tệp DOCX giải nén ra quá lớn ({total / 2**20:,.0f} MB, {len(infos)} mục) — nghi là 'bom ZIP'",
+            "không mở tệp này; xin bản gốc từ nơi gửi",
+        )
+    names = {i.filename for i in infos}
+    if "word/document.xml" not in names:
+        other = next((kind for part, kind in _OTHER_OFFICE.items() if part in names), None)
+        reason = f"đây là {other}, không phải tài liệu Word" if other else "tệp ZIP không phải tài liệu Word"
+        raise IngestError(source, reason + " (thiếu word/document.xml)", "chỉ lập chỉ mục tài liệu .docx")
+    f.seek(0)
+
+
+def _cell_text(tc: Any) -> str:
+    from docx.oxml.ns import qn
+
+    parts = []
+    for p in tc.iter(qn("w:p")):
+        text = "".join(t.text or "" for t in p.iter(qn("w:t")))
+        if text.strip():
+            parts.append(text.strip())
+    return " ".join(parts)
+
+
+def table_text(tbl: Any) -> str:
+    """One line per row, cells joined by " | "; merged cells appear once, nested tables flattened."""
+    rows = []
+    for tr in tbl.xpath("./w:tr | ./w:sdt/w:sdtContent/w:tr"):
+        cells = [_cell_text(tc) for tc in tr.xpath("./w:tc | ./w:sdt/w:sdtContent/w:tc")]
+        if any(cells):
+            rows.append(" | ".join(cells))
+    return "\n".join(rows)
+
+
+def _blocks(body: Any, parent: Any, numbering: Any) -> list[str]:
+    from docx.oxml.ns import qn
+    from docx.text.paragraph import Paragraph
+
+    out = []
+    for child in body.iterchildren():
+        if child.tag == qn("w:p"):
+            label = numbering.label(child)
+            text = Paragraph(child, parent).text.strip()
+            if text:
+                out.append(f"{label} {text}" if label else text)
+        elif child.tag == qn("w:tbl"):
+            rows = table_text(child)
+            if rows:
+                out.append(rows)
+        elif child.tag == qn("w:sdt"):  # content control wrapping paragraphs/tables
+            content = child.find(qn("w:sdtContent"))
+            if content is not None:
+                out.extend(_blocks(content, parent, numbering))
+    return out
+
+
+def load_docx(path: Path, source: str) -> RawDocument:
+    import docx
+    from docx.opc.exceptions import OpcError
+    from lxml.etree import LxmlError
+
+    from retrieval.ingest.docx_numbering import ListNumbering
+
+    with open_regular(path, source) as f:
+        if file_size(f) == 0:
+            raise empty_file_error(source)
+        digest = sha256_of(f, source)
+        check_container(f, source)
+        try:
+            document = docx.Document(f)
+        except (OpcError, KeyError, LxmlError, zipfile.BadZipFile, ValueError, EOFError) as exc:
+            raise IngestError(
+                source, f"tệp DOCX bị hỏng, không đọc được ({type(exc).__name__})", _RESAVE
+            ) from exc
+    numbering = ListNumbering(document)
+    blocks = _blocks(document.element.body, document._body, numbering)
+    text = unicodedata.normalize("NFC", "\n\n".join(blocks))
+    if not text.strip():
+        raise no_text_error(source, "tài liệu Word không có đoạn văn hay bảng nào")
+    return RawDocument(source=source, text=text, sha256=digest, format="docx")
