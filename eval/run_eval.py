@@ -48,7 +48,7 @@ def hit_covers(hit, span: tuple[str, int, int]) -> bool:
     doc_id, s, e = span
     if hit.chunk.doc_id != doc_id:
         return False
-    return any(a < e and s < b for a, b in hit.chunk.spans) or any(s < len(f) for f in ())
+    return any(a < e and s < b for a, b in (*hit.chunk.spans, *hit.chunk.footnote_spans))
 
 
 def eval_questions(searcher, questions: list[dict], mode: str, k: int = 10) -> dict:
@@ -63,17 +63,28 @@ def eval_questions(searcher, questions: list[dict], mode: str, k: int = 10) -> d
         gold_docs = {g["doc"]: 1.0 for g in q["gold"]}
         spans = gold_spans(searcher, q["gold"])
         passage_rank = next((i for i, h in enumerate(hits, 1) if any(hit_covers(h, s) for s in spans)), None)
-        row = {"id": q["id"], "category": q["category"], **per_query(docs, gold_docs),
-               "passage_rank": passage_rank, "passage@5": float(passage_rank is not None and passage_rank <= 5),
-               "seconds": dt}
+        row = {
+            "id": q["id"],
+            "category": q["category"],
+            **per_query(docs, gold_docs),
+            "passage_rank": passage_rank,
+            "passage@5": float(passage_rank is not None and passage_rank <= 5),
+            "seconds": dt,
+        }
         rows.append(row)
     means = mean_metrics(rows)
     means["passage@5"] = sum(r["passage@5"] for r in rows) / max(1, len(rows))
     by_cat: dict[str, list[dict]] = {}
     for r in rows:
         by_cat.setdefault(r["category"], []).append(r)
-    cats = {c: {"n": len(rs), "mrr@10": mean_metrics(rs)["mrr@10"],
-                "passage@5": sum(r["passage@5"] for r in rs) / len(rs)} for c, rs in by_cat.items()}
+    cats = {
+        c: {
+            "n": len(rs),
+            "mrr@10": mean_metrics(rs)["mrr@10"],
+            "passage@5": sum(r["passage@5"] for r in rs) / len(rs),
+        }
+        for c, rs in by_cat.items()
+    }
     return {"mode": mode, "metrics": means, "by_category": cats, "per_query": rows}
 
 
@@ -127,17 +138,32 @@ def main() -> None:
     if args.only in (None, "plans"):
         out["plans"] = run_plans(settings)
         p = out["plans"]
-        print(table(f"Question set ({p['n_questions']} answerable questions, build {p['build_seconds']:.1f}s)",
-                    [(m, p["modes"][m]["metrics"]) for m in MODES], ("recall@5", "mrr@10", "passage@5")))
+        print(
+            table(
+                f"Question set ({p['n_questions']} answerable questions, build {p['build_seconds']:.1f}s)",
+                [(m, p["modes"][m]["metrics"]) for m in MODES],
+                ("recall@5", "mrr@10", "passage@5"),
+            )
+        )
         hyb = p["modes"]["hybrid"]["by_category"]
         print("hybrid by category: " + ", ".join(f"{c} {v['mrr@10']:.2f}" for c, v in sorted(hyb.items())))
     if args.only in (None, "alqac") and (args.alqac / "corpus.jsonl").exists():
         out["alqac"] = a = run_alqac(settings, args.alqac, args.index_cache)
-        print(table(f"ALQAC ({a['n_queries']} queries, {a['n_docs']} articles, build {a['build_seconds']:.1f}s)",
-                    [(m, a["modes"][m]["metrics"]) for m in MODES], ("recall@5", "recall@10", "mrr@10", "ndcg@10")))
+        print(
+            table(
+                f"ALQAC ({a['n_queries']} queries, {a['n_docs']} articles, build {a['build_seconds']:.1f}s)",
+                [(m, a["modes"][m]["metrics"]) for m in MODES],
+                ("recall@5", "recall@10", "mrr@10", "ndcg@10"),
+            )
+        )
         if "unaccented" in a:
-            print(table("ALQAC, queries typed without diacritics",
-                        [(m, a["unaccented"][m]["metrics"]) for m in MODES], ("recall@5", "recall@10", "mrr@10")))
+            print(
+                table(
+                    "ALQAC, queries typed without diacritics",
+                    [(m, a["unaccented"][m]["metrics"]) for m in MODES],
+                    ("recall@5", "recall@10", "mrr@10"),
+                )
+            )
     path = RESULTS / "retrieval.json"
     path.write_text(json.dumps(out, ensure_ascii=False, indent=1), encoding="utf-8")
     print(f"wrote {path.relative_to(ROOT)}")

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 
 from retrieval.types import Block, Chunk, ParsedDocument, Span
 
-CHUNKER_VERSION = "chunk-v1"
+CHUNKER_VERSION = "chunk-v2"
 TOKENS_PER_SYLLABLE = 1.4
 
 _SENTENCE_END = re.compile(r"(?<=[.;!?…])\s+")
@@ -94,13 +94,14 @@ def chunk_document(doc: ParsedDocument, max_tokens: int = 350) -> list[Chunk]:
     blocks: list[Block] = []
     for b in doc.blocks:
         blocks.extend(_split_block(b, raw.text, max_tokens))
-    notes = {f.marker: f.text for f in doc.footnotes}
-    chunks: list[Chunk] = []
+    notes = {f.marker: f for f in doc.footnotes}
+    head = header_chunk(doc)
+    chunks: list[Chunk] = [head] if head else []
     for group in _groups(blocks, max_tokens):
         body = [b for b in group if b.kind != "heading"] or group
         path = body[0].heading_path if body[0].kind != "heading" else body[0].heading_path
         spans: list[Span] = [s for b in group for s in b.spans]
-        refs = [r for b in group for r in b.footnote_refs]
+        cited = list(dict.fromkeys(r for b in group for r in b.footnote_refs if r in notes))
         start, end = spans[0][0], spans[-1][1]
         pages = [p for p in (raw.page_of(start), raw.page_of(max(start, end - 1))) if p is not None]
         ocr = (
@@ -118,13 +119,56 @@ def chunk_document(doc: ParsedDocument, max_tokens: int = 350) -> list[Chunk]:
                 end=end,
                 spans=tuple(spans),
                 text="\n".join(b.text for b in group),
-                footnotes=tuple(dict.fromkeys(notes[r] for r in refs if r in notes)),
+                footnotes=tuple(notes[r].text for r in cited),
+                footnote_spans=tuple((notes[r].start, notes[r].end) for r in cited),
                 page_start=pages[0] if pages else None,
                 page_end=pages[-1] if pages else None,
                 ocr=ocr,
             )
         )
     return chunks
+
+
+HEADER_PATH = ("Phần đầu văn bản",)
+
+
+def header_chunk(doc: ParsedDocument) -> Chunk | None:
+    """The document's header (số/ký hiệu, cơ quan, ngày, trích yếu …) and signer as one searchable chunk,
+    so "who signed", "which number", "issued when" find their source lines like any other passage."""
+    raw, md = doc.raw, doc.metadata
+    first = doc.blocks[0].start if doc.blocks else len(raw.text)
+    from retrieval.normalize import normalize_text
+
+    spans: list[Span] = []
+    parts: list[str] = []
+    head = raw.text[:first]
+    s, e = len(head) - len(head.lstrip()), len(head.rstrip())
+    if e > s:
+        spans.append((s, e))
+        parts.append(normalize_text(head[s:e]).text)
+    if md.nguoi_ky:
+        i = raw.text.rfind(md.nguoi_ky)
+        if i >= first:
+            spans.append((i, i + len(md.nguoi_ky)))
+            parts.append(
+                f"Người ký: {md.nguoi_ky}" + (f", {md.chuc_vu_nguoi_ky}" if md.chuc_vu_nguoi_ky else "")
+            )
+    if not spans:
+        return None
+    page = raw.page_of(spans[0][0])
+    return Chunk(
+        chunk_id=f"{doc.doc_id}#0",
+        doc_id=doc.doc_id,
+        source=raw.source,
+        heading_path=HEADER_PATH,
+        start=spans[0][0],
+        end=spans[-1][1],
+        spans=tuple(spans),
+        text="\n".join(parts),
+        page_start=page,
+        page_end=raw.page_of(spans[-1][1] - 1),
+        ocr=page in raw.ocr_pages if page else False,
+    )
 
 
 def index_text(title: str, chunk: Chunk) -> str:

@@ -136,6 +136,7 @@ class Chunk:
     spans: tuple[Span, ...]  # exact pieces of RawDocument.text (footnote text in between excluded)
     text: str  # cleaned body text of the chunk (what BM25 and the embedder see, plus title/path)
     footnotes: tuple[str, ...] = ()  # texts of footnotes cited by this chunk
+    footnote_spans: tuple[Span, ...] = ()  # where those footnote texts are in RawDocument.text
     page_start: int | None = None
     page_end: int | None = None
     ocr: bool = False
@@ -145,6 +146,7 @@ class Chunk:
         d["heading_path"] = list(self.heading_path)
         d["spans"] = [list(s) for s in self.spans]
         d["footnotes"] = list(self.footnotes)
+        d["footnote_spans"] = [list(s) for s in self.footnote_spans]
         return d
 
     @classmethod
@@ -153,6 +155,7 @@ class Chunk:
         d["heading_path"] = tuple(d["heading_path"])
         d["spans"] = tuple(tuple(s) for s in d["spans"])
         d["footnotes"] = tuple(d.get("footnotes") or ())
+        d["footnote_spans"] = tuple(tuple(s) for s in d.get("footnote_spans") or ())
         return cls(**d)
 
 

@@ -58,7 +58,9 @@ def paragraphs(text: str) -> list[str]:
     return [p.strip() for p in text.split("\n") if p.strip()]
 
 
-def new_pdf(font: Path | None = None, header: str | None = RUNNING_HEADER, page_numbers: bool = True):
+def new_pdf(
+    font: Path | None = None, header: str | None = RUNNING_HEADER, page_numbers: str | None = "Trang {n}/{nb}"
+):
     from fpdf import FPDF
 
     class PlanPDF(FPDF):
@@ -72,7 +74,7 @@ def new_pdf(font: Path | None = None, header: str | None = RUNNING_HEADER, page_
             if page_numbers:
                 self.set_y(-12)
                 self.set_font("body", size=9)
-                self.cell(0, 6, f"Trang {self.page_no()}/{{nb}}", align="C")
+                self.cell(0, 6, page_numbers.replace("{n}", str(self.page_no())), align="C")
 
     pdf = PlanPDF(format="A4")
     pdf.set_creation_date(FIXED_DATE)
@@ -96,12 +98,14 @@ def render_pdf(text: str, out: Path, font_size: float = 12, **kwargs) -> Path:
 
 
 def render_many_pages(n_pages: int, out: Path) -> Path:
-    """A cheap n-page PDF (one short distinct line per page) for scale tests."""
-    pdf = new_pdf()
+    """A cheap n-page PDF for scale tests: page i holds items 2i-1 and 2i, lines taken from the plans."""
+    lines = [p for n in ("000", "001", "002") for p in paragraphs(plan_text(n)) if 40 < len(p) < 90]
+    pdf = new_pdf(page_numbers="Trang {n}")
     pdf.set_font("body", size=11)
     for i in range(1, n_pages + 1):
         pdf.add_page()
-        pdf.cell(0, 8, f"Mục {i}: nội dung kế hoạch số {i} của Ban Thường vụ Tỉnh ủy.")
+        for k in (2 * i - 1, 2 * i):
+            pdf.cell(0, 8, f"{k}. {lines[k % len(lines)]}", new_x="LMARGIN", new_y="NEXT")
     pdf.output(str(out))
     return out
 
@@ -124,23 +128,53 @@ def rasterize(pdf_path: Path, out_dir: Path, dpi: int = 300, pages: list[int] | 
         doc.close()
 
 
-def image_pdf(images: list[Path], out: Path, text_layer: str | None = None) -> Path:
-    """A scan-like PDF: each image fills an A4 page; optional invisible ``text_layer`` (Helvetica, so
-    Latin-1 only) on each page, e.g. garbage or legacy-encoded text."""
+def image_pdf(images: list[Path], out: Path, text_layer: str | None = None, dpi: int = 300) -> Path:
+    """A scan-like PDF: each image on an A4 page at its natural size for ``dpi``; optional invisible
+    ``text_layer`` (Helvetica, so Latin-1 only) on each page, e.g. garbage or legacy-encoded text."""
     from fpdf import FPDF
+    from PIL import Image
 
     pdf = FPDF(format="A4")
     pdf.set_creation_date(FIXED_DATE)
     pdf.set_auto_page_break(False)
     for img in images:
+        with Image.open(img) as im:
+            width_mm = min(im.width / dpi * 25.4, pdf.w)
         pdf.add_page()
-        pdf.image(str(img), x=0, y=0, w=pdf.w, h=pdf.h)
+        pdf.image(str(img), x=0, y=0, w=width_mm)
         if text_layer:  # invisible (render mode 3), like the text layer of an OCR'd or mis-encoded scan
             with pdf.local_context(text_mode="INVISIBLE"):
                 pdf.set_font("helvetica", size=10)
                 pdf.set_xy(10, 10)
                 pdf.multi_cell(pdf.w - 20, 5, text_layer)
     pdf.output(str(out))
+    return out
+
+
+def legacy_font_pdf(text: str, out: Path, encoding: str = "tcvn3") -> Path:
+    """A PDF typed the 1990s way: legacy-encoded bytes shown with a plain 8-bit font and no Unicode map,
+    so its text layer extracts as "KÕ ho¹ch" (here: Helvetica showing the bytes as Latin-1)."""
+    from fpdf import FPDF
+
+    sys.path.insert(0, str(ROOT))
+    from retrieval.ingest.vietnamese import encode_legacy
+
+    pdf = FPDF(format="A4")
+    pdf.set_creation_date(FIXED_DATE)
+    pdf.add_page()
+    pdf.set_font("helvetica", size=11)
+    for para in paragraphs(text):
+        pdf.multi_cell(0, 6, encode_legacy(para, encoding).decode("latin-1"), new_x="LMARGIN", new_y="NEXT")
+    pdf.output(str(out))
+    return out
+
+
+def crop_top(image: Path, out: Path, fraction: float) -> Path:
+    """The top ``fraction`` of an image (small OCR fixtures)."""
+    from PIL import Image
+
+    with Image.open(image) as im:
+        im.crop((0, 0, im.width, int(im.height * fraction))).save(out, dpi=im.info.get("dpi", (300, 300)))
     return out
 
 

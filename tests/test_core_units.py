@@ -75,7 +75,7 @@ def test_accent_restoration_learns_from_corpus():
         "bản đồ và bàn ghế",
     ]
     model = AccentModel.build(texts)
-    assert model.restore("bao cao nam gui truoc ngay nao") .startswith("báo cáo năm gửi trước ngày")
+    assert model.restore("bao cao nam gui truoc ngay nao").startswith("báo cáo năm gửi trước ngày")
     assert model.restore("ban thuong truc") == "ban thường trực"
 
 

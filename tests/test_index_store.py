@@ -38,8 +38,9 @@ def test_incremental_reindex(corpus_copy, fake_settings, fake_embedder):
     text = target.read_text(encoding="utf-8")
     marker = "III- HÌNH THỨC TUYÊN TRUYỀN"
     assert marker in text
-    target.write_text(text.replace(marker, "Bổ sung nhiệm vụ chuyển đổi số hợp tác xã.\n\n" + marker),
-                      encoding="utf-8")
+    target.write_text(
+        text.replace(marker, "Bổ sung nhiệm vụ chuyển đổi số hợp tác xã.\n\n" + marker), encoding="utf-8"
+    )
     (corpus_copy / next(corpus_copy.glob("002_*.txt")).name).unlink()
     r3 = _index(corpus_copy, fake_settings, fake_embedder)
     assert r3.updated == [target.name] and len(r3.removed) == 1 and len(r3.unchanged) == 3
@@ -49,7 +50,9 @@ def test_incremental_reindex(corpus_copy, fake_settings, fake_embedder):
     keep = [i for i, c in enumerate(chunk_ids) if c.startswith("000_")]
     keep3 = [i for i, c in enumerate(chunk_ids3) if c.startswith("000_")]
     assert np.array_equal(vectors[keep], vectors3[keep3])
-    hits = Searcher.load(fake_settings.index_dir, fake_settings, fake_embedder).search("chuyển đổi số hợp tác xã", k=3, mode="bm25")
+    hits = Searcher.load(fake_settings.index_dir, fake_settings, fake_embedder).search(
+        "chuyển đổi số hợp tác xã", k=3, mode="bm25"
+    )
     assert hits[0].chunk.source == target.name
 
 
@@ -94,7 +97,9 @@ def test_missing_index_message(tmp_path, fake_settings, fake_embedder):
 def test_crash_during_save_leaves_old_index(corpus_copy, fake_settings, fake_embedder, monkeypatch):
     _index(corpus_copy, fake_settings, fake_embedder)
     before = _state(fake_settings.index_dir)
-    (corpus_copy / "moi.txt").write_text("KẾ HOẠCH\n\nI. MỤC ĐÍCH\n\nNội dung mới hoàn toàn.\n", encoding="utf-8")
+    (corpus_copy / "moi.txt").write_text(
+        "KẾ HOẠCH\n\nI. MỤC ĐÍCH\n\nNội dung mới hoàn toàn.\n", encoding="utf-8"
+    )
 
     def boom(*a, **k):
         raise OSError("disk full")
@@ -108,7 +113,9 @@ def test_crash_during_save_leaves_old_index(corpus_copy, fake_settings, fake_emb
     monkeypatch.undo()
     # the next successful run cleans leftovers of the interrupted one
     _index(corpus_copy, fake_settings, fake_embedder)
-    leftovers = [p for p in os.listdir(fake_settings.index_dir) if p.endswith(".partial") or p.endswith(".tmp")]
+    leftovers = [
+        p for p in os.listdir(fake_settings.index_dir) if p.endswith(".partial") or p.endswith(".tmp")
+    ]
     gens = [p for p in os.listdir(fake_settings.index_dir) if p.startswith("gen-")]
     assert not leftovers and len(gens) == 1
 
@@ -119,5 +126,8 @@ def test_concurrent_index_runs_are_locked(corpus_copy, fake_settings, fake_embed
     from retrieval.indexer import IndexLockedError
 
     fake_settings.index_dir.mkdir(parents=True)
-    with FileLock(str(fake_settings.index_dir / ".lock")), pytest.raises(IndexLockedError, match="tiến trình khác"):
+    with (
+        FileLock(str(fake_settings.index_dir / ".lock")),
+        pytest.raises(IndexLockedError, match="tiến trình khác"),
+    ):
         _index(corpus_copy, fake_settings, fake_embedder)

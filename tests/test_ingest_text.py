@@ -236,13 +236,22 @@ def test_100_mb_file_has_bounded_memory(tmp_path):
         for _ in range(100):
             fh.write(block)
     assert path.stat().st_size >= 100 * 10**6
+    # The child resets its peak-RSS mark first: Linux carries it over from the forking (pytest) process.
     code = (
         "import resource, sys\n"
         "from pathlib import Path\n"
+        "try:\n"
+        "    Path('/proc/self/clear_refs').write_text('5')\n"
+        "except OSError:\n"
+        "    pass\n"
         "from retrieval.ingest import load_document\n"
         "p = Path(sys.argv[1])\n"
         "d = load_document(p, p.parent)\n"
-        "print(len(d.text), len(d.warnings), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)\n"
+        "peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+        "status = Path('/proc/self/status')\n"
+        "if status.exists():\n"
+        "    peak = next(int(ln.split()[1]) for ln in status.read_text().splitlines() if ln.startswith('VmHWM'))\n"
+        "print(len(d.text), len(d.warnings), peak)\n"
     )
     try:
         out = subprocess.run(
@@ -260,4 +269,4 @@ def test_100_mb_file_has_bounded_memory(tmp_path):
     assert n_chars == text_mod.MAX_TEXT_CHARS or n_chars > text_mod.MAX_TEXT_CHARS * 0.9
     assert n_warnings == 1
     print(f"100 MB file: {n_chars} chars kept, peak RSS {max_rss_kb / 1024:.0f} MB")
-    assert max_rss_kb < 200 * 1024, f"peak RSS {max_rss_kb / 1024:.0f} MB"
+    assert max_rss_kb < 150 * 1024, f"peak RSS {max_rss_kb / 1024:.0f} MB"

@@ -28,7 +28,7 @@ from retrieval.answer.extractive import profile, score_sentences, tokens
 from retrieval.answer.passages import Passage, passages_from_hits
 from retrieval.types import SearchHit
 
-DEFAULT_REFUSAL_THRESHOLD = 0.40  # placeholder until calibrated on eval/questions.jsonl
+DEFAULT_REFUSAL_THRESHOLD = 0.50  # placeholder until calibrated on eval/questions.jsonl
 WEIGHTS = {"coverage": 0.55, "passage_coverage": 0.15, "agreement": 0.15, "margin": 0.05, "dense_z": 0.10}
 _BM25_KEYS = ("bm25", "bm25_plain")
 _DENSE_KEYS = ("dense",)

@@ -15,7 +15,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from retrieval.answer.facts import find_dates
+from retrieval.answer.facts import extract_facts, find_dates
 from retrieval.answer.normalize import fold
 from retrieval.answer.passages import Passage
 from retrieval.types import Span
@@ -23,24 +23,26 @@ from retrieval.types import Span
 MAX_SENTENCES = 3
 MAX_PASSAGES = 5  # only the top passages are read
 RANK_PRIOR = 0.15  # added as RANK_PRIOR / passage number
-KEEP_RATIO = 0.8  # further sentences must score at least this share of the best one
+KEEP_RATIO = 0.85  # further sentences must score at least this share of the best one
+KEEP_RATIO_SPECIFIC = 0.93  # ... when the question asks for one date / number / document number
 MIN_SCORE = 0.35
 
 _WANTS_DATE = re.compile(
     r"\b(?:ngay nao|khi nao|bao gio|luc nao|thoi gian nao|thoi diem nao|thoi han|han chot|truoc ngay|"
-    r"nam nao|thang nao|ngay bao nhieu|ngay may|moc thoi gian)\b"
+    r"nam nao|thang nao|ngay bao nhieu|ngay may|moc thoi gian|thoi gian)\b"
 )
 _WANTS_NUMBER = re.compile(r"\b(?:bao nhieu|so luong|ty le|ti le|phan tram|muc)\b")
 _WANTS_CODE = re.compile(r"\b(?:so hieu|ky hieu|ki hieu|so van ban|van ban so|ke hoach so|so may|so nao)\b")
-_CODE = re.compile(r"\d+\s*[-/]\s*[A-ZĐ]{1,6}")
-# Question words and function words (accent-free underthesea tokens) that carry no content.
+_CODE = re.compile(r"\d+[a-zA-Z]*(?:\s*[-/–]\s*[A-ZĐa-zđ][\wĐđ]*)+")
+# Question words, function words and generic document words (lower-case underthesea tokens).
 _STOP_TEXT = (
-    "va cua cac la duoc co cho trong voi theo ve nhung nay de tu mot da thi nhu khi den tai do nao gi ai "
-    "bao_nhieu hay hoac khong phai sao the_nao ra se dang cung vao neu tren duoi do the nhu_the_nao "
-    "hay_cho_biet cho_biet biet ngay_nao khi_nao bao_gio muon nhat can duoc_khong"
+    "và của các là được có cho trong với theo về những này để từ một đã thì như khi đến tại do nào gì ai "
+    "bao_nhiêu hay hoặc không phải sao thế_nào như_thế_nào ra_sao ra sẽ đang cũng vào nêu trên dưới đó "
+    "hãy cho_biết biết số mấy những_gì là_gì gồm bao_gồm nội_dung kế_hoạch văn_bản đâu ở bởi thế"
 )
 STOPWORDS = frozenset(_STOP_TEXT.split())
-_SYLLABLE_STOP = frozenset(w for w in STOPWORDS if "_" not in w)
+_SYLLABLE_STOP = frozenset(fold(w) for w in STOPWORDS if "_" not in w)
+_CODE_TOKEN = "#"  # prefix of document-number tokens ("#427-kh/tu")
 
 
 @dataclass(frozen=True)
@@ -68,11 +70,16 @@ def _word_tokenize():
 
 @lru_cache(maxsize=4096)
 def tokens(text: str) -> frozenset[str]:
-    """Accent-free content tokens: word tokens ("bao_cao") plus their syllables ("bao", "cao")."""
-    out: set[str] = set()
+    """Accent-free content tokens: word tokens ("bao_cao") plus their syllables ("bao", "cao"), and
+    document numbers as single tokens ("#427-kh/tu", whatever the spacing around - and /)."""
+    out: set[str] = {_CODE_TOKEN + c for c in extract_facts(text).codes}
+    for m in reversed(list(_CODE.finditer(text))):
+        text = text[: m.start()] + " " + text[m.end() :]
     for word in _word_tokenize()(text):
+        if "_".join(word.lower().split()) in STOPWORDS:
+            continue
         plain = "_".join(fold(word).split())
-        if not re.search(r"\w", plain) or plain in STOPWORDS:
+        if not re.search(r"\w", plain):
             continue
         plain = re.sub(r"[^\w/\-]", "", plain)
         if not plain:
@@ -81,6 +88,11 @@ def tokens(text: str) -> frozenset[str]:
         if "_" in plain:
             out.update(s for s in plain.split("_") if s and s not in _SYLLABLE_STOP)
     return frozenset(out)
+
+
+def doc_code_tokens(p: Passage) -> frozenset[str]:
+    """The document's own number ("Kế hoạch số 427-KH/TU ...") counts as present in each sentence."""
+    return frozenset(t for t in tokens(p.metadata.so_ky_hieu or "") if t.startswith(_CODE_TOKEN))
 
 
 def profile(question: str) -> QuestionProfile:
@@ -99,8 +111,9 @@ def score_sentences(question: str, passages: Sequence[Passage]) -> list[ScoredSe
     prof = profile(question)
     cands: list[tuple[Passage, Span, frozenset[str]]] = []
     for p in passages[:MAX_PASSAGES]:
+        own = doc_code_tokens(p)
         for span in p.sentences:
-            cands.append((p, span, tokens(p.quote(span))))
+            cands.append((p, span, tokens(p.quote(span)) | own))
     if not cands or not prof.tokens:
         return []
     df = Counter(t for _, _, toks in cands for t in toks if t in prof.tokens)
@@ -138,18 +151,26 @@ def _shape_penalty(text: str, toks: frozenset[str]) -> float:
     return penalty
 
 
-def select(scored: Sequence[ScoredSentence], passages: Sequence[Passage], limit: int = MAX_SENTENCES):
+def select(
+    scored: Sequence[ScoredSentence],
+    passages: Sequence[Passage],
+    limit: int = MAX_SENTENCES,
+    specific: bool = False,
+) -> list[ScoredSentence]:
     """The best sentence plus those close to it, never two overlapping spans of one document."""
     if not scored or scored[0].score < MIN_SCORE * 0.5:
         return []
     by_n = {p.n: p for p in passages}
     best = scored[0].score
+    ratio = KEEP_RATIO_SPECIFIC if specific else KEEP_RATIO
     chosen: list[ScoredSentence] = []
     for s in scored:
-        if len(chosen) >= limit or (chosen and s.score < max(KEEP_RATIO * best, MIN_SCORE)):
+        if len(chosen) >= limit or (chosen and s.score < max(ratio * best, MIN_SCORE)):
             break
         doc = by_n[s.passage].doc_id
-        if any(by_n[c.passage].doc_id == doc and c.span[0] < s.span[1] and s.span[0] < c.span[1] for c in chosen):
+        if any(
+            by_n[c.passage].doc_id == doc and c.span[0] < s.span[1] and s.span[0] < c.span[1] for c in chosen
+        ):
             continue
         chosen.append(s)
     return chosen
@@ -158,7 +179,9 @@ def select(scored: Sequence[ScoredSentence], passages: Sequence[Passage], limit:
 def extract(question: str, passages: Sequence[Passage], limit: int = MAX_SENTENCES) -> str:
     """Answer text: the chosen sentences verbatim, each followed by its passage marker [n]."""
     by_n = {p.n: p for p in passages}
-    chosen = select(score_sentences(question, passages), passages, limit)
+    prof = profile(question)
+    specific = prof.wants_date or prof.wants_number or prof.wants_code
+    chosen = select(score_sentences(question, passages), passages, limit, specific)
     lines = [f"{by_n[s.passage].quote(s.span)} [{s.passage}]" for s in chosen]
     if len(lines) == 1:
         return lines[0]

@@ -44,7 +44,10 @@ def load_prompt(name: str, directory: Path | None = None) -> str:
 def answer_prompt(directory: Path | None = None) -> ChatPromptTemplate:
     """System + user messages; variables: ``passages`` (see format_passages) and ``question``."""
     return ChatPromptTemplate.from_messages(
-        [("system", load_prompt("answer_system", directory)), ("human", load_prompt("answer_user", directory))]
+        [
+            ("system", load_prompt("answer_system", directory)),
+            ("human", load_prompt("answer_user", directory)),
+        ]
     )
 
 

@@ -20,7 +20,9 @@ from retrieval.types import DocMetadata, SearchHit
 
 
 class SearcherLike(Protocol):
-    def search(self, query: str, k: int = 10, mode: str = "hybrid", filters: Any = None) -> list[SearchHit]: ...
+    def search(
+        self, query: str, k: int = 10, mode: str = "hybrid", filters: Any = None
+    ) -> list[SearchHit]: ...
 
 
 def hit_to_document(hit: SearchHit) -> Document:
@@ -87,5 +89,7 @@ class TracuuRetriever(BaseRetriever):
     def search_hits(self, query: str) -> list[SearchHit]:
         return list(self.searcher.search(query, k=self.k, mode=self.mode, filters=self.filters))
 
-    def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun) -> list[Document]:
+    def _get_relevant_documents(
+        self, query: str, *, run_manager: CallbackManagerForRetrieverRun
+    ) -> list[Document]:
         return [hit_to_document(h) for h in self.search_hits(query)]

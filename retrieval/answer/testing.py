@@ -52,7 +52,9 @@ def make_hit(
     )
 
 
-def paragraph_hit(corpus_dir: Path, source: str, needle: str, rank: int = 1, lines: int = 3, **kw) -> SearchHit:
+def paragraph_hit(
+    corpus_dir: Path, source: str, needle: str, rank: int = 1, lines: int = 3, **kw
+) -> SearchHit:
     """A hit for the block of ``lines`` non-empty lines starting at the line containing ``needle``."""
     text = read_document(corpus_dir / source)
     pos = text.index(needle)
@@ -69,6 +71,10 @@ def paragraph_hit(corpus_dir: Path, source: str, needle: str, rank: int = 1, lin
     return make_hit(text, source, start, end, rank=rank, n=n, **kw)
 
 
-def hits_from_needles(corpus_dir: Path, needles: Sequence[tuple[str, str]], lines: int = 3) -> list[SearchHit]:
+def hits_from_needles(
+    corpus_dir: Path, needles: Sequence[tuple[str, str]], lines: int = 3
+) -> list[SearchHit]:
     """Hits ranked in the given order, one per (source, needle)."""
-    return [paragraph_hit(corpus_dir, src, nd, rank=i + 1, lines=lines) for i, (src, nd) in enumerate(needles)]
+    return [
+        paragraph_hit(corpus_dir, src, nd, rank=i + 1, lines=lines) for i, (src, nd) in enumerate(needles)
+    ]

@@ -34,6 +34,8 @@ def check_container(f: BinaryIO, source: str) -> None:
     head = f.read(8)
     f.seek(0)
     if not zipfile.is_zipfile(f):
+        if head.startswith(b"PK\x03\x04"):
+            raise IngestError(source, "tệp DOCX bị hỏng hoặc bị cắt cụt (thiếu mục lục ZIP)", _RESAVE)
         found = sniff(head)
         if found and found[1] == ".doc":
             raise IngestError(source, "đây là tệp Word 97-2003 (.doc) được đặt tên .docx", _RESAVE)

@@ -25,7 +25,7 @@ _BOILERPLATE = (
     "template", "button", "select", "svg",
 )  # fmt: skip
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
-_LATIN1_FAMILY = {"latin_1", "iso8859_1", "cp1252", "ascii"}
+_LATIN1_FAMILY = {"iso8859-1", "cp1252", "ascii"}  # codecs.lookup() names
 _TABLE_SEPARATOR = re.compile(r"^\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?$")
 _NO_CONTENT = (
     "trang HTML không có nội dung chính (chỉ có menu, liên kết điều hướng)",
@@ -57,7 +57,7 @@ def decode_html(data: bytes) -> tuple[str, str]:
         enc, score = vn.best_legacy_decoding(data[:65536])
         if score > 0.5 and score > vn.vietnamese_score(data[:65536].decode("cp1252", "replace")) + 0.3:
             return vn.to_nfc(vn.decode_legacy(data, enc)), enc
-    if declared and declared not in ("utf_16", "utf_16_le", "utf_16_be"):
+    if declared and not declared.startswith("utf-16"):
         try:
             return data.decode(declared), declared
         except UnicodeDecodeError:

@@ -18,6 +18,7 @@ from retrieval.types import RawDocument
 MIN_TEXT_CHARS = 20  # fewer letters/digits on a page: no usable text layer
 SCAN_TEXT_CHARS = 500  # a page mostly covered by an image with less text than this is a scan
 SCAN_COVERAGE = 0.5
+MAX_MASKED_LINE = 40  # header/footer lines matched with digits masked are at most this long
 _ENCRYPTED = ("PDF được mã hóa bằng mật khẩu", "hãy gỡ mật khẩu rồi lập chỉ mục lại")
 _BROKEN_HINT = "mở và lưu lại (hoặc in ra PDF) bằng phần mềm đọc PDF rồi lập chỉ mục lại"
 _PAGE_NUMBER = re.compile(
@@ -104,31 +105,51 @@ def is_garbage(text: str) -> bool:
     return good < 0.6 * len(words)
 
 
-def _key(line: str) -> str:
-    return re.sub(r"\s+", " ", re.sub(r"\d+", "#", line.strip().lower()))
+def _key(line: str, mask_digits: bool) -> str:
+    line = re.sub(r"\s+", " ", line.strip().lower())
+    return re.sub(r"\d+", "#", line) if mask_digits else line
 
 
 def remove_headers_footers(pages: list[str]) -> tuple[list[str], int]:
-    """Drop lines repeated in the top/bottom 3 lines of most pages (titles, page numbers with their
-    digits masked) and bare page numbers. Returns the pages and how many lines were dropped."""
+    """Drop lines repeated in the top/bottom 3 lines of most pages, and bare page numbers there.
+
+    A line repeats when its exact text does ("KẾ HOẠCH SỐ 427-KH/TU"), or, for short lines only
+    (≤ MAX_MASKED_LINE characters), when it does with digits masked and its first number follows the
+    page number ("Trang 3/10" on page 3): body lines that differ only by numbers stay.
+    Returns the pages and how many lines were dropped."""
     if len(pages) < 2:
         return pages, 0
     edge = 3
     page_lines = [p.split("\n") for p in pages]
-    counts: Counter[str] = Counter()
-    for lines in page_lines:
+    exact: Counter[str] = Counter()
+    masked: dict[str, Counter[int]] = {}
+    for page_no, lines in enumerate(page_lines, start=1):
         nonempty = [ln for ln in lines if ln.strip()]
-        counts.update({_key(ln) for ln in nonempty[:edge] + nonempty[-edge:]})
+        zone = nonempty[:edge] + nonempty[-edge:]
+        exact.update({_key(ln, False) for ln in zone})
+        for ln in {ln for ln in zone if len(ln.strip()) <= MAX_MASKED_LINE}:
+            m = re.search(r"\d+", ln)
+            if m:
+                masked.setdefault(_key(ln, True), Counter())[int(m.group()) - page_no] += 1
     threshold = max(3, int(0.6 * len(pages) + 0.5)) if len(pages) >= 3 else 2
-    repeated = {k for k, c in counts.items() if c >= threshold and k}
+    repeated = {k for k, c in exact.items() if c >= threshold and k}
+    numbered = {
+        k
+        for k, offsets in masked.items()
+        if offsets.most_common(1)[0][1] >= max(threshold, 0.8 * offsets.total())
+    }
+
+    def is_furniture(line: str) -> bool:
+        s = line.strip()
+        if _key(s, False) in repeated or _PAGE_NUMBER.fullmatch(s):
+            return True
+        return len(s) <= MAX_MASKED_LINE and _key(s, True) in numbered
+
     removed = 0
     out = []
     for lines in page_lines:
         idx = [i for i, ln in enumerate(lines) if ln.strip()]
-        zone = set(idx[:edge] + idx[-edge:])
-        drop = {
-            i for i in zone if _key(lines[i]) in repeated or _PAGE_NUMBER.fullmatch(lines[i].strip() or "x")
-        }
+        drop = {i for i in set(idx[:edge] + idx[-edge:]) if is_furniture(lines[i])}
         removed += len(drop)
         out.append("\n".join(ln for i, ln in enumerate(lines) if i not in drop))
     return out, removed

@@ -76,7 +76,9 @@ def save_upload(corpus_dir: Path, name: str, data: bytes) -> SavedUpload:
         os.replace(tmp, target)
     except OSError as exc:
         tmp.unlink(missing_ok=True)
-        return SavedUpload(name, None, f"{name}: không lưu được vào kho văn bản ({exc.strerror or exc}).", False)
+        return SavedUpload(
+            name, None, f"{name}: không lưu được vào kho văn bản ({exc.strerror or exc}).", False
+        )
     source = target.relative_to(corpus_dir).as_posix()
     return SavedUpload(name, source, f"{source}: đã lưu vào kho văn bản.", True)
 

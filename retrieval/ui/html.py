@@ -20,7 +20,9 @@ CSS = """
   border-left: 3px solid #d0d7de; padding: 0.4rem 0.8rem; margin: 0.2rem 0 0.6rem 0;
 }
 .tc-document { max-height: 65vh; overflow-y: auto; border: 1px solid #d0d7de; border-radius: 6px; }
-.tc-passage mark, .tc-document mark { background: #fde68a; color: inherit; padding: 0 1px; border-radius: 2px; }
+.tc-passage mark, .tc-document mark {
+  background: #fde68a; color: inherit; padding: 0 1px; border-radius: 2px;
+}
 .tc-path { color: #57606a; font-size: 0.85rem; margin-bottom: 0.2rem; }
 .tc-ellipsis { color: #8c959f; }
 </style>
@@ -104,7 +106,9 @@ def passage_html(
     s, e = max(0, context[0]), min(len(doc_text), context[1])
     head = '<span class="tc-ellipsis">… </span>' if s > 0 and not path else ""
     tail = '<span class="tc-ellipsis"> …</span>' if e < len(doc_text) and not path else ""
-    body = highlight(doc_text[s:e].strip("\n"), marks, base=s + _leading_newlines(doc_text[s:e]), anchor=anchor)
+    body = highlight(
+        doc_text[s:e].strip("\n"), marks, base=s + _leading_newlines(doc_text[s:e]), anchor=anchor
+    )
     return f'{heading_html(path)}<div class="tc-passage">{head}{body}{tail}</div>'
 
 

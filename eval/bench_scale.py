@@ -1,0 +1,240 @@
+"""Scale measurements (run inside workers): a ~100k-chunk index replicated from the ALQAC index,
+FAISS flat vs HNSW, and a search process holding the scaled index.
+
+Embedding 100k chunks would take hours on 2 cores, so the scaled index is made of copies of the ALQAC
+entries: each copy's vectors get small random noise (renormalized), its BM25 tokens and chunk texts
+have a few syllables dropped and a few adjacent ones swapped (bigrams recomputed). The copies go
+through tracuu's own write path (indexer.write_entries), so the files, BM25 arrays, FAISS index and
+accent model are what a real 100k-chunk index would contain.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections import defaultdict
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+
+import bench_util as bu
+from bench_core import NUMBER_QUERIES, load_data, load_vectors, settings_for, timed_quality, tracuu_search_fn
+
+REPLICA_SEP = "~r"
+
+
+class _NoEmbedder:
+    """Every entry already has vectors: write_entries never calls the model."""
+
+    def __init__(self, checksum: str, dim: int) -> None:
+        self.name, self.checksum, self.dim = "none", checksum, dim
+
+    def embed_passages(self, texts):
+        raise AssertionError("the scaled index must not embed anything")
+
+    embed_queries = embed_passages
+
+
+def replicate(base, target: int, rng: np.random.Generator, corpus_dir: Path | None):
+    """``base`` (DocEntry list) plus perturbed copies until ``target`` chunks. With ``corpus_dir``,
+    each copy's source file is written too (original text + a marker line), so an unchanged re-index
+    of the scaled corpus can be measured."""
+    from retrieval.indexer import DocEntry
+
+    out = list(base)
+    count = sum(len(e.chunks) for e in base)
+    rep = 0
+    while count < target:
+        rep += 1
+        for e in base:
+            if count >= target:
+                break
+            doc_id = f"{e.doc.doc_id}{REPLICA_SEP}{rep}"
+            source = f"r{rep:03d}/{e.doc.source}"
+            sha = e.doc.sha256
+            if corpus_dir is not None:
+                data = (e.doc.text + f"\n(bản sao {rep})\n").encode("utf-8")
+                path = corpus_dir / source
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_bytes(data)
+                sha = hashlib.sha256(data).hexdigest()
+            doc = replace(e.doc, doc_id=doc_id, source=source, sha256=sha)
+            chunks = [
+                replace(
+                    c,
+                    chunk_id=f"{doc_id}#{i}",
+                    doc_id=doc_id,
+                    source=source,
+                    text=" ".join(bu.perturb_words(c.text.split(), rng)),
+                )
+                for i, c in enumerate(e.chunks)
+            ]
+            tokens = [bu.perturb_tokens(t, rng) for t in e.tokens]
+            out.append(DocEntry(doc, chunks, tokens, bu.perturb_vectors(e.vectors, rng)))
+            count += len(chunks)
+    return out, count, rep
+
+
+def _faiss_compare(vectors: np.ndarray, queries: np.ndarray, sizes: list[int], depth: int) -> list[dict]:
+    """Latency of one-query searches (as Searcher does them) and HNSW recall against exact search."""
+    from retrieval.vectors import HNSW_EF_SEARCH, VectorIndex
+
+    rows = []
+    for n in sizes:
+        sub = vectors[:n]
+        flat = VectorIndex.build(sub, hnsw_threshold=n + 1)
+        t0 = time.perf_counter()
+        hnsw = VectorIndex.build(sub, hnsw_threshold=0)
+        build_s = time.perf_counter() - t0
+        exact, times = [], {"flat": [], "hnsw": []}
+        for q in queries:
+            t = time.perf_counter()
+            ids, _ = flat.search(q, depth)
+            times["flat"].append(time.perf_counter() - t)
+            exact.append(ids)
+        for ef in sorted({64, HNSW_EF_SEARCH, 256}) if n == max(sizes) else [HNSW_EF_SEARCH]:
+            hnsw.index.hnsw.efSearch = ef
+            got, times["hnsw"] = [], []
+            for q in queries:
+                t = time.perf_counter()
+                ids, _ = hnsw.search(q, depth)
+                times["hnsw"].append(time.perf_counter() - t)
+                got.append(ids)
+            r10 = np.mean([len(set(g[:10]) & set(e[:10])) / 10 for g, e in zip(got, exact, strict=True)])
+            rD = np.mean([len(set(g) & set(e)) / max(1, len(e)) for g, e in zip(got, exact, strict=True)])
+            rows.append(
+                {
+                    "n": n,
+                    "ef_search": ef,
+                    "flat": bu.latency_stats(times["flat"]),
+                    "hnsw": bu.latency_stats(times["hnsw"]),
+                    "hnsw_build_s": build_s,
+                    "recall@10": float(r10),
+                    f"recall@{depth}": float(rD),
+                }
+            )
+    return rows
+
+
+def run_scale(cfg: dict) -> dict:
+    from retrieval.embedding import expected_checksum
+    from retrieval.indexer import _load_previous, write_entries
+
+    bu.quiet_libraries()
+    settings = settings_for(cfg)
+    base = sorted(_load_previous(settings.index_dir, settings).values(), key=lambda e: e.doc.source)
+    rng = np.random.default_rng(cfg.get("seed", 0))
+    corpus = Path(cfg["scale_corpus_dir"]) if cfg.get("scale_reindex") else None
+    if corpus is not None:
+        for e in base:  # the originals, byte for byte
+            (corpus / e.doc.source).parent.mkdir(parents=True, exist_ok=True)
+            (corpus / e.doc.source).write_bytes((Path(cfg["corpus_dir"]) / e.doc.source).read_bytes())
+    t0 = time.perf_counter()
+    entries, n_chunks, reps = replicate(base, cfg["scale_n"], rng, corpus)
+    replicate_s = time.perf_counter() - t0
+    s_big = settings.with_(index_dir=Path(cfg["scale_index_dir"]))
+    t0 = time.perf_counter()
+    report = write_entries(entries, s_big.index_dir, s_big, _NoEmbedder(expected_checksum(settings), base[0].vectors.shape[1]))
+    write_s = time.perf_counter() - t0
+    rss = bu.peak_rss_mb()
+    vectors = np.vstack([e.vectors for e in sorted(entries, key=lambda e: e.doc.source)])
+    del entries
+    _, _, qvecs = load_vectors(cfg)
+    sizes = sorted({min(n, len(vectors)) for n in cfg["faiss_sizes"]})
+    faiss_rows = _faiss_compare(vectors, qvecs[: cfg["faiss_queries"]], sizes, settings.candidates)
+    return {
+        "n_chunks": n_chunks,
+        "n_documents": report.n_documents,
+        "replicas": reps,
+        "replicate_s": replicate_s,
+        "write_s": write_s,
+        "write_timings": report.timings,
+        "peak_rss_write_mb": rss,
+        "index_bytes": sum(p.stat().st_size for p in s_big.index_dir.rglob("*") if p.is_file()),
+        "faiss": faiss_rows,
+    }
+
+
+def _breakdown(searcher, texts: list[str], depth: int) -> dict:
+    """Where one hybrid query's time goes (same steps as Searcher._rankings + fusion)."""
+    from retrieval.fusion import rrf, top
+    from retrieval.normalize import normalize_query
+    from retrieval.query import clean_query
+    from retrieval.segment import has_diacritics, segment
+    from retrieval.sparse import rank
+
+    parts: dict[str, list[float]] = defaultdict(list)
+    for text in texts:
+        t0 = time.perf_counter()
+        q = normalize_query(clean_query(text))
+        acc = has_diacritics(q)
+        q_acc = q if acc else searcher.accents.restore(q)
+        t1 = time.perf_counter()
+        seg = segment(q_acc)
+        t2 = time.perf_counter()
+        r = {"bm25": rank(searcher.bm25_acc.scores(seg.accented), depth).tolist()}
+        if not acc:
+            r["bm25_plain"] = rank(searcher.bm25_plain.scores(segment(q).plain), depth).tolist()
+        t3 = time.perf_counter()
+        qv = searcher.embedder.embed_queries([q_acc])[0]
+        t4 = time.perf_counter()
+        r["dense"] = searcher.dense.search(qv, depth)[0].tolist()
+        t5 = time.perf_counter()
+        top(searcher._boost_numbers(text, rrf(r, k=searcher.settings.rrf_k), None), 10)
+        t6 = time.perf_counter()
+        for name, a, b in (
+            ("query_prep", t0, t1),
+            ("segment", t1, t2),
+            ("bm25", t2, t3),
+            ("embed_query", t3, t4),
+            ("faiss", t4, t5),
+            ("fusion+boost", t5, t6),
+        ):
+            parts[name].append(b - a)
+    return {k: bu.latency_stats(v) for k, v in parts.items()}
+
+
+def run_search(cfg: dict) -> dict:
+    from retrieval.embedding import make_embedder
+    from retrieval.search import Searcher
+
+    bu.quiet_libraries()
+    settings = settings_for(cfg).with_(index_dir=Path(cfg["scale_index_dir"]))
+    t0 = time.perf_counter()
+    embedder = make_embedder(settings)
+    model_s = time.perf_counter() - t0
+    rss_model = bu.current_rss_mb()
+    t0 = time.perf_counter()
+    searcher = Searcher.load(settings.index_dir, settings, embedder)
+    load_s = time.perf_counter() - t0
+    rss_loaded = bu.current_rss_mb()
+    data = load_data(cfg)
+    n = cfg["search_queries"]
+
+    def original(doc_id: str) -> str:
+        return doc_id.split(REPLICA_SEP, 1)[0]
+
+    modes = {
+        m: timed_quality(tracuu_search_fn(searcher, m), data, limit=n, map_id=original)
+        for m in ("bm25", "dense", "hybrid")
+    }
+    numbered = []
+    for text in NUMBER_QUERIES * 3:
+        t = time.perf_counter()
+        searcher.search(text, k=10, mode="hybrid")
+        numbered.append(time.perf_counter() - t)
+    texts = [q["text"] for q in data.queries[:n]]
+    return {
+        "n_chunks": len(searcher.chunks),
+        "dense_index": searcher.dense.kind,
+        "model_load_s": model_s,
+        "index_load_s": load_s,
+        "rss_model_mb": rss_model,
+        "rss_loaded_mb": rss_loaded,
+        "modes": modes,
+        "hybrid_number_queries": bu.latency_stats(numbered),
+        "breakdown": _breakdown(searcher, texts, max(settings.candidates, 50)),
+        "breakdown_numbers": _breakdown(searcher, NUMBER_QUERIES * 3, max(settings.candidates, 50)),
+        "peak_rss_mb": bu.peak_rss_mb(),
+    }

@@ -1,0 +1,193 @@
+"""Question -> search -> confidence gate -> backend -> citation check -> Answer.
+
+answerer = Answerer.from_settings(searcher, settings, backend="llamacpp")
+answer = answerer.answer("Báo cáo năm phải gửi trước ngày nào?")
+print(json.dumps(answer.to_json(), ensure_ascii=False))
+
+stream = answerer.stream(question)      # for the UI
+for piece in stream: ...                # LLM tokens as they come (raw, before the check)
+answer = stream.answer                  # the checked Answer: show answer.answer instead of the raw text
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from retrieval.answer.backends import AnswerBackend, make_backend
+from retrieval.answer.citations import CheckedAnswer, check_answer
+from retrieval.answer.confidence import DEFAULT_REFUSAL_THRESHOLD, confidence
+from retrieval.answer.extractive import ExtractiveBackend, extract
+from retrieval.answer.passages import Passage, passages_from_hits
+from retrieval.answer.result import REFUSAL, Answer, NearDocument
+from retrieval.types import SearchHit
+
+NOTE_DROPPED = "Đã lược bỏ {n} câu không kiểm chứng được trong văn bản nguồn."
+NOTE_FALLBACK = (
+    "Câu trả lời của mô hình ngôn ngữ không kiểm chứng được với văn bản nguồn; "
+    "dưới đây là các câu trích nguyên văn từ văn bản."
+)
+NOTE_BACKEND_ERROR = "Không dùng được mô hình ngôn ngữ ({error}); dưới đây là các câu trích nguyên văn."
+NEAREST_HEADER = "Các văn bản gần nhất với câu hỏi:"
+
+
+def nearest_documents(hits: Sequence[SearchHit], limit: int = 3) -> tuple[NearDocument, ...]:
+    out: list[NearDocument] = []
+    for h in sorted(hits, key=lambda h: h.rank):
+        if any(d.doc_id == h.chunk.doc_id for d in out):
+            continue
+        out.append(NearDocument(h.chunk.doc_id, h.chunk.source, h.title or h.chunk.source, h.chunk.chunk_id))
+        if len(out) >= limit:
+            break
+    return tuple(out)
+
+
+def refusal_text(nearest: Sequence[NearDocument]) -> str:
+    if not nearest:
+        return REFUSAL
+    lines = [REFUSAL, "", NEAREST_HEADER, *(f"- {d.title} ({d.source})" for d in nearest)]
+    return "\n".join(lines)
+
+
+def with_notes(text: str, notes: Sequence[str]) -> str:
+    return text if not notes else text + "\n\n" + "\n".join(f"(Lưu ý: {n})" for n in notes)
+
+
+class AnswerStream:
+    """Iterate for the raw pieces; ``answer`` holds the checked Answer once iteration ends."""
+
+    def __init__(self, pieces: Iterator[str], finish) -> None:
+        self._pieces = pieces
+        self._finish = finish
+        self._buffer: list[str] = []
+        self._answer: Answer | None = None
+
+    def __iter__(self) -> Iterator[str]:
+        for piece in self._pieces:
+            self._buffer.append(piece)
+            yield piece
+        if self._answer is None:
+            self._answer = self._finish("".join(self._buffer))
+
+    @property
+    def answer(self) -> Answer:
+        """The checked answer (consumes whatever was not streamed yet)."""
+        if self._answer is None:
+            for _ in self:
+                pass
+        assert self._answer is not None
+        return self._answer
+
+
+class Answerer:
+    def __init__(
+        self,
+        searcher: Any,
+        backend: AnswerBackend | None = None,
+        k: int = 8,
+        mode: str = "hybrid",
+        refusal_threshold: float = DEFAULT_REFUSAL_THRESHOLD,
+        mark_unsupported: bool = False,
+    ) -> None:
+        self.searcher = searcher
+        self.backend = backend or ExtractiveBackend()
+        self.k = k
+        self.mode = mode
+        self.refusal_threshold = refusal_threshold
+        self.mark_unsupported = mark_unsupported
+
+    @classmethod
+    def from_settings(cls, searcher: Any, settings: Any, backend: str | None = None, **kw) -> Answerer:
+        threshold = getattr(settings, "refusal_threshold", None)
+        if threshold is not None:
+            kw.setdefault("refusal_threshold", float(threshold))
+        return cls(searcher, make_backend(backend, settings), **kw)
+
+    # ------------------------------------------------------------------ public
+    def answer(self, question: str, filters: Any = None) -> Answer:
+        return self.stream(question, filters).answer
+
+    def stream(self, question: str, filters: Any = None) -> AnswerStream:
+        t0 = time.perf_counter()
+        hits = list(self.searcher.search(question, k=self.k, mode=self.mode, filters=filters))
+        passages = passages_from_hits(hits)
+        conf = confidence(question, hits, passages[:5]) if hits else 0.0
+        nearest = nearest_documents(hits)
+        if not hits or conf < self.refusal_threshold:
+            ans = self._refusal(question, nearest, conf, t0)
+            return AnswerStream(iter([ans.answer]), lambda _raw: ans)
+        given = passages[: self.backend.max_passages]
+        pieces, error = self._guarded(self.backend.stream(question, given))
+
+        def finish(raw: str) -> Answer:
+            return self._finish(question, raw, given, nearest, conf, t0, error)
+
+        return AnswerStream(pieces, finish)
+
+    # ------------------------------------------------------------------ steps
+    def _guarded(self, pieces: Iterator[str]) -> tuple[Iterator[str], list[str]]:
+        """Stream pieces; a backend failure ends the stream and is reported to ``finish``."""
+        error: list[str] = []
+
+        def run() -> Iterator[str]:
+            try:
+                yield from pieces
+            except Exception as exc:  # noqa: BLE001 - any backend failure falls back to extractive
+                error.append(f"{type(exc).__name__}: {exc}"[:200])
+
+        return run(), error
+
+    def _refusal(self, question: str, nearest, conf: float, t0: float, backend: str | None = None) -> Answer:
+        return Answer(
+            question=question,
+            answer=refusal_text(nearest),
+            refused=True,
+            citations=(),
+            backend=backend or self.backend.name,
+            requested_backend=self.backend.name,
+            confidence=conf,
+            nearest=tuple(nearest),
+            seconds=time.perf_counter() - t0,
+        )
+
+    def _finish(
+        self,
+        question: str,
+        raw: str,
+        passages: Sequence[Passage],
+        nearest,
+        conf: float,
+        t0: float,
+        error: list[str],
+    ) -> Answer:
+        backend = self.backend.name
+        notes: list[str] = []
+        checked: CheckedAnswer | None = None
+        if not error:
+            checked = check_answer(raw, passages, self.mark_unsupported)
+            if checked.refused and not checked.citations:
+                return self._refusal(question, nearest, conf, t0)
+        dropped = checked.dropped if checked else ()
+        if checked is None or not checked.citations:
+            if backend != "extractive":
+                notes.append(NOTE_BACKEND_ERROR.format(error=error[0]) if error else NOTE_FALLBACK)
+            backend = "extractive"
+            checked = check_answer(extract(question, passages), passages)
+            if not checked.citations:
+                return self._refusal(question, nearest, conf, t0, backend)
+        elif checked.dropped:
+            notes.append(NOTE_DROPPED.format(n=len(checked.dropped)))
+        return Answer(
+            question=question,
+            answer=with_notes(checked.text, notes),
+            refused=False,
+            citations=checked.citations,
+            backend=backend,
+            requested_backend=self.backend.name,
+            confidence=conf,
+            notes=tuple(notes),
+            dropped=tuple(dropped),
+            nearest=tuple(nearest),
+            seconds=time.perf_counter() - t0,
+        )

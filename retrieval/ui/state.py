@@ -1,0 +1,172 @@
+"""Process-wide resources of the chat (loaded once, ``st.cache_resource``) and re-indexing from the UI.
+
+The embedding model is cached on its own, so re-indexing and reloading the searcher never load it
+again. The searcher is cached by the index manifest's modification time: an index rebuilt by
+another process (``tracuu index``) is picked up on the next interaction, without a restart.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+import streamlit as st
+
+from retrieval.search import Searcher
+from retrieval.settings import Settings
+from retrieval.store import MANIFEST, StoredDocument
+from retrieval.ui.corpus import (
+    ChunkLookup,
+    FilterOptions,
+    SavedUpload,
+    filter_options,
+    save_upload,
+    sort_documents,
+)
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+
+@dataclass(frozen=True)
+class Resources:
+    settings: Settings
+    searcher: Searcher
+    lookup: ChunkLookup
+    options: FilterOptions
+    documents: tuple[StoredDocument, ...]  # sorted for the sidebar list
+
+
+def _quiet() -> None:
+    warnings.filterwarnings("ignore", category=FutureWarning)
+    for name in ("sentence_transformers", "transformers", "bm25s", "faiss"):
+        logging.getLogger(name).setLevel(logging.ERROR)
+
+
+@st.cache_resource(show_spinner="Đang nạp mô hình nhúng…", max_entries=2)
+def load_embedder(_settings: Settings, key: str):
+    """The embedding model of ``_settings`` (``key``: the settings' repr, the cache key)."""
+    _quiet()
+    from retrieval.embedding import make_embedder
+
+    model = make_embedder(_settings)
+    model.embed_queries(["khởi động mô hình"])  # first call pays the one-off graph set-up
+    return model
+
+
+def manifest_stamp(index_dir: Path) -> int:
+    try:
+        return (index_dir / MANIFEST).stat().st_mtime_ns
+    except OSError:
+        return 0
+
+
+@st.cache_resource(show_spinner="Đang nạp chỉ mục…", max_entries=2)
+def load_resources(_settings: Settings, key: str, stamp: int) -> Resources:
+    """The searcher of ``_settings.index_dir`` as of manifest ``stamp`` (raises the store's errors)."""
+    settings = _settings
+    searcher = Searcher.load(settings.index_dir, settings, shared_embedder(settings))
+    _ = searcher.embedder  # raises IndexMismatchError now if the index was built with other weights
+    searcher.search("khởi động chỉ mục", k=1)  # warm BM25, FAISS, the segmenter
+    _warm_answerer(searcher, settings)
+    return Resources(
+        settings,
+        searcher,
+        ChunkLookup(searcher.chunks),
+        filter_options(searcher.documents),
+        tuple(sort_documents(searcher.documents)),
+    )
+
+
+def _warm_answerer(searcher: Searcher, settings: Settings) -> None:
+    from retrieval.ui.answering import ask
+
+    try:
+        backend, _ = answer_backend(settings, "extractive")
+        for _ in ask(searcher, backend, ChunkLookup(()), "Báo cáo gửi trước ngày nào?", k=2):
+            pass
+    except Exception:  # warming is best effort; a real question shows the real error
+        logging.getLogger(__name__).debug("answerer warm-up failed", exc_info=True)
+
+
+@st.cache_resource(show_spinner="Đang chuẩn bị mô hình trả lời…", max_entries=4)
+def load_backend(_settings: Settings, key: str, name: str):
+    """An answer backend (a local LLM is loaded once per process); BackendUnavailable is not cached."""
+    from retrieval.answer import make_backend
+
+    return make_backend(name, _settings)
+
+
+def answer_backend(settings: Settings, name: str):
+    """(backend, note): the chosen backend, or the extractive one and a Vietnamese note saying why."""
+    from retrieval.answer import BackendUnavailable
+
+    try:
+        return load_backend(settings, repr(settings), name), None
+    except BackendUnavailable as exc:
+        note = f"Không dùng được cách trả lời đã chọn: {exc}. Câu trả lời dưới đây trích nguyên văn."
+        return load_backend(settings, repr(settings), "extractive"), note
+
+
+def shared_embedder(settings: Settings):
+    return load_embedder(settings, repr(settings))
+
+
+def current_resources(settings: Settings) -> Resources:
+    return load_resources(settings, repr(settings), manifest_stamp(settings.index_dir))
+
+
+@dataclass
+class IndexOutcome:
+    lines: list[tuple[str, str]]  # (level, Vietnamese line): level in success | info | warning | error
+
+
+def reindex(settings: Settings, uploads: list[tuple[str, bytes]], progress) -> IndexOutcome:
+    """Save ``uploads`` into the corpus dir, index it incrementally, drop the cached searcher.
+
+    ``progress(fraction, text)`` is called while indexing (a Streamlit progress bar's ``progress``).
+    """
+    from retrieval.indexer import IndexLockedError, build_index
+    from retrieval.store import IndexError_
+
+    lines: list[tuple[str, str]] = []
+    saved: list[SavedUpload] = [save_upload(settings.corpus_dir, name, data) for name, data in uploads]
+    for s in saved:
+        lines.append(("info" if s.ok else "error", s.message))
+    if uploads and not any(s.ok for s in saved):
+        return IndexOutcome(lines)
+    mine = {s.source for s in saved if s.source}
+
+    def on_file(source: str, n: int, total: int) -> None:
+        progress(min(n / (total + 1), 0.95), f"Đang đọc {source} ({n}/{total})")
+
+    progress(0.0, "Đang chuẩn bị lập chỉ mục…")
+    try:
+        report = build_index(
+            settings.corpus_dir,
+            settings.index_dir,
+            settings,
+            embedder=shared_embedder(settings),
+            progress=on_file,
+        )
+    except (IndexLockedError, IndexError_, OSError) as exc:
+        lines.append(("error", f"Không lập chỉ mục được: {exc}"))
+        return IndexOutcome(lines)
+    progress(1.0, "Đã lập chỉ mục xong.")
+    load_resources.clear()
+    for source in report.added:
+        lines.append(("success", f"{source}: đã thêm vào chỉ mục, có thể tra cứu ngay."))
+    for source in report.updated:
+        lines.append(("success", f"{source}: đã cập nhật trong chỉ mục."))
+    for source in report.removed:
+        lines.append(("info", f"{source}: không còn trong kho, đã xóa khỏi chỉ mục."))
+    for failure in report.failures:
+        level = "error" if failure.source in mine else "warning"
+        lines.append((level, f"Lỗi — {failure.line()}"))
+    if not (report.added or report.updated or report.removed or report.failures):
+        lines.append(("info", "Không có văn bản mới hoặc thay đổi; chỉ mục giữ nguyên."))
+    lines.append(("info", f"Chỉ mục hiện có {report.n_documents} văn bản, {report.n_chunks} đoạn."))
+    return IndexOutcome(lines)

@@ -1,0 +1,293 @@
+"""The chat app: HTML helpers (fast) and an end-to-end run in headless Chromium (``-m ui``).
+
+The end-to-end tests start ``streamlit run app.py`` on a free localhost port against a copy of the
+sample index and corpus, drive Debian's Chromium with Playwright (never Playwright's own browser),
+and save screenshots and timings under ``test-artifacts/``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from retrieval.store import StoredDocument
+from retrieval.types import DocMetadata
+from retrieval.ui.corpus import ChunkLookup, filter_options, safe_filename, save_upload
+from retrieval.ui.html import doc_line, document_html, fmt_date, highlight, merge_spans, paragraph_bounds
+
+ROOT = Path(__file__).resolve().parents[1]
+ARTIFACTS = ROOT / "test-artifacts"
+CHROMIUM = os.environ.get("TRACUU_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+QUESTION = "Báo cáo năm phải gửi trước ngày nào?"
+NEW_DOC = (
+    "ỦY BAN MTTQ VIỆT NAM\nXÃ HÒA AN\n\nSố: 12/KH-MTTQ\n\nHòa An, ngày 02 tháng 3 năm 2024\n\n"
+    "KẾ HOẠCH\nTổ chức Ngày hội Đại đoàn kết toàn dân tộc ở khu dân cư năm 2024\n\n"
+    "I. MỤC ĐÍCH, YÊU CẦU\n\nPhát huy truyền thống đoàn kết của nhân dân trong khu dân cư.\n\n"
+    "II. TỔ CHỨC THỰC HIỆN\n\n"
+    "Ban Công tác Mặt trận các thôn gửi danh sách hộ gia đình văn hóa tiêu biểu về Ủy ban MTTQ xã "
+    "trước ngày 25/10/2024 để tổng hợp, khen thưởng.\n\nTM. BAN THƯỜNG TRỰC\nCHỦ TỊCH\n\nLê Văn Thành\n"
+)
+
+
+# --------------------------------------------------------------------------- fast unit tests
+def test_highlight_escapes_and_marks():
+    text = "a <b> & c"
+    out = highlight(text, [(2, 5)], base=0, anchor="x")
+    assert out == 'a <mark id="x">&lt;b&gt;</mark> &amp; c'
+    assert highlight("xyz<", [(10, 12)], base=10) == "<mark>xy</mark>z&lt;"
+    assert highlight("abc", [(5, 9)]) == "abc"  # outside: clipped away
+
+
+def test_merge_spans_and_paragraphs():
+    assert merge_spans([(5, 8), (1, 3), (2, 4), (8, 9), (7, 7)]) == [(1, 4), (5, 9)]
+    text = "one\n\ntwo three\nfour\n\nfive"
+    s, e = paragraph_bounds(text, 6, 8)
+    assert text[s:e] == "two three\nfour"
+
+
+def test_labels_and_dates():
+    assert fmt_date("2020-02-04") == "04/02/2020" and fmt_date(None) is None
+    meta = DocMetadata(so_ky_hieu="37/KH-MTTQ-BTT", ngay_ban_hanh="2020-02-04", co_quan_ban_hanh="Ủy ban MTTQ")
+    assert doc_line(meta) == "Số 37/KH-MTTQ-BTT · ngày 04/02/2020 · Ủy ban MTTQ"
+    assert doc_line(DocMetadata()) == "Không ghi số · không ghi ngày · không rõ cơ quan ban hành"
+    html = document_html("x <script>alert(1)</script> y", [(2, 10)], "a1")
+    assert "<script>" not in html and 'href="#a1"' in html and 'id="a1"' in html
+
+
+def test_save_upload_is_safe(tmp_path):
+    assert safe_filename("../../etc/Kế hoạch.TXT") == "Kế hoạch.txt"
+    assert safe_filename(".hidden.pdf") == "hidden.pdf"
+    first = save_upload(tmp_path, "kh.txt", b"abc")
+    same = save_upload(tmp_path, "kh.txt", b"abc")
+    other = save_upload(tmp_path, "kh.txt", b"xyz")
+    assert first.ok and same.ok and other.ok
+    assert (first.source, same.source, other.source) == ("kh.txt", "kh.txt", "kh (2).txt")
+    assert "đã có" in same.message
+    bad = save_upload(tmp_path, "virus.exe", b"MZ")
+    assert not bad.ok and "không được hỗ trợ" in bad.message
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["kh (2).txt", "kh.txt"]
+
+
+def test_filter_options_and_lookup():
+    def doc(i, date, cq, loai):
+        meta = DocMetadata(ngay_ban_hanh=date, co_quan_ban_hanh=cq, loai_van_ban=loai)
+        return StoredDocument(f"d{i}", f"d{i}.txt", "", "txt", f"T{i}", meta, "text")
+
+    docs = {d.doc_id: d for d in [doc(1, "2020-01-01", "Ủy ban", "Kế hoạch"), doc(2, None, "Ban", None)]}
+    opts = filter_options(docs)
+    assert opts.years == (2020,) and opts.co_quan == ("Ban", "Ủy ban") and opts.loai == ("Kế hoạch",)
+    assert opts.undated == 1
+    assert ChunkLookup(()).covering("d1", 0, 5) == []
+
+
+# --------------------------------------------------------------------------- end to end
+def _need(what: str, ok: bool) -> None:
+    if ok:
+        return
+    msg = f"{what} is missing: run `make setup-ui` (Debian chromium + chromium-driver, playwright)"
+    if os.environ.get("CI"):
+        pytest.fail(msg)
+    pytest.skip(msg)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _wait_healthy(url: str, proc: subprocess.Popen, log: Path, timeout: float = 120.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"streamlit exited with {proc.returncode}:\n{log.read_text(encoding='utf-8')}")
+        try:
+            with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as resp:
+                if resp.status == 200:
+                    return
+        except OSError:
+            pass
+        time.sleep(0.5)
+    raise RuntimeError(f"streamlit did not answer within {timeout:.0f} s:\n{log.read_text(encoding='utf-8')}")
+
+
+@pytest.fixture(scope="module")
+def app_url(sample_index, tmp_path_factory):
+    """``streamlit run app.py`` on a copy of the sample index and corpus; always stopped."""
+    _need("Chromium (/usr/bin/chromium)", Path(CHROMIUM).exists())
+    _need("Streamlit", shutil.which("streamlit", path=str(Path(sys.executable).parent)) is not None)
+    work = tmp_path_factory.mktemp("ui")
+    index_dir, corpus_dir = work / "index", work / "corpus"
+    shutil.copytree(sample_index, index_dir, ignore=shutil.ignore_patterns(".lock"))
+    shutil.copytree(ROOT / "corpus", corpus_dir, ignore=shutil.ignore_patterns("README*"))
+    ARTIFACTS.mkdir(exist_ok=True)
+    log = ARTIFACTS / "ui_streamlit.log"
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TRACUU_") or k == "TRACUU_CACHE_DIR"}
+    env.update(
+        TRACUU_INDEX_DIR=str(index_dir),
+        TRACUU_CORPUS_DIR=str(corpus_dir),
+        HF_HUB_OFFLINE="1",
+        TOKENIZERS_PARALLELISM="false",
+        PYTHONPATH=str(ROOT),
+    )
+    cmd = [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless", "true"]
+    cmd += ["--server.address", "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false"]
+    cmd += ["--server.fileWatcherType", "none"]
+    with log.open("w", encoding="utf-8") as out:
+        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        url = f"http://127.0.0.1:{port}"
+        _wait_healthy(url, proc, log)
+        yield url
+    finally:
+        _stop(proc)
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    if proc.poll() is not None:
+        return
+    os.killpg(proc.pid, signal.SIGTERM)  # our own session: streamlit and anything it started
+    try:
+        proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def page(app_url, tmp_path_factory):
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _need("Playwright (pip install playwright)", False)
+    with sync_playwright() as pw:
+        context = pw.chromium.launch_persistent_context(
+            str(tmp_path_factory.mktemp("chromium-profile")),
+            executable_path=CHROMIUM,
+            headless=True,
+            args=CHROMIUM_ARGS,
+            viewport={"width": 1400, "height": 1000},
+            locale="vi-VN",
+        )
+        try:
+            pg = context.new_page()
+            pg.set_default_timeout(60_000)
+            pg.goto(app_url, wait_until="domcontentloaded")
+            pg.get_by_test_id("stChatInputTextArea").wait_for(state="visible", timeout=240_000)
+            yield pg
+        finally:
+            context.close()
+
+
+TIMINGS: dict[str, dict] = {}
+
+
+def _ask(page, question: str):
+    """Type ``question``, wait for its answer; return the assistant message locator."""
+    from playwright.sync_api import expect
+
+    n = page.get_by_test_id("stChatMessage").count()
+    box = page.get_by_test_id("stChatInputTextArea")
+    box.fill(question)
+    t0 = time.perf_counter()
+    box.press("Enter")
+    message = page.get_by_test_id("stChatMessage").nth(n + 1)
+    expect(message.get_by_text("Trả lời trong")).to_be_visible(timeout=90_000)
+    wall = time.perf_counter() - t0
+    reported = message.get_by_text("Trả lời trong").inner_text()
+    TIMINGS[question] = {"browser_seconds": round(wall, 3), "app_caption": reported}
+    ARTIFACTS.mkdir(exist_ok=True)
+    (ARTIFACTS / "ui_timings.json").write_text(json.dumps(TIMINGS, ensure_ascii=False, indent=2), "utf-8")
+    return message
+
+
+@pytest.mark.ui
+def test_answer_with_highlighted_source(page):
+    from playwright.sync_api import expect
+
+    msg = _ask(page, QUESTION)
+    expect(msg).to_contain_text("30/11/2020")
+    expect(msg).to_contain_text("Nguồn trích dẫn")
+    source = msg.get_by_test_id("stExpander").first
+    expect(source).to_contain_text("[1]")
+    expect(source).to_contain_text("37/KH-MTTQ-BTT")
+    expect(source).to_contain_text("04/02/2020")
+    page.screenshot(path=str(ARTIFACTS / "ui_answer.png"), full_page=True)
+    source.locator("summary").click()
+    mark = source.locator("mark").first
+    expect(mark).to_be_visible()
+    expect(mark).to_contain_text("30/11/2020")
+    expect(source).to_contain_text("TỔ CHỨC THỰC HIỆN")  # its section heading
+    page.screenshot(path=str(ARTIFACTS / "ui_source_open.png"), full_page=True)
+
+    source.get_by_role("button", name="Đọc toàn văn").click()
+    dialog = page.get_by_role("dialog")
+    expect(dialog).to_be_visible()
+    expect(dialog).to_contain_text("37/KH-MTTQ-BTT")
+    dialog.get_by_role("link", name="Đến đoạn được trích dẫn").click()
+    cited = dialog.locator("mark").first
+    expect(cited).to_contain_text("30/11/2020")
+    expect(cited).to_be_in_viewport()
+    page.screenshot(path=str(ARTIFACTS / "ui_full_document.png"))
+    page.keyboard.press("Escape")
+    expect(dialog).to_be_hidden()
+
+
+@pytest.mark.ui
+def test_question_without_diacritics(page):
+    from playwright.sync_api import expect
+
+    msg = _ask(page, "bao cao nam phai gui truoc ngay nao")
+    expect(msg).to_contain_text("30/11/2020")
+    expect(msg.get_by_test_id("stExpander").first).to_contain_text("37/KH-MTTQ-BTT")
+    page.screenshot(path=str(ARTIFACTS / "ui_no_diacritics.png"), full_page=True)
+
+
+@pytest.mark.ui
+def test_refusal_lists_nearest_documents(page):
+    from playwright.sync_api import expect
+
+    msg = _ask(page, "Giá cổ phiếu ngân hàng trên sàn chứng khoán hôm nay là bao nhiêu?")
+    expect(msg).to_contain_text("Không tìm thấy thông tin này trong các văn bản hiện có.")
+    expect(msg).to_contain_text("Các văn bản gần nhất")
+    expect(msg.get_by_test_id("stExpander").first).to_be_visible()
+    page.screenshot(path=str(ARTIFACTS / "ui_refusal.png"), full_page=True)
+
+
+@pytest.mark.ui
+def test_upload_is_indexed_and_searchable(page, tmp_path):
+    from playwright.sync_api import expect
+
+    sidebar = page.get_by_test_id("stSidebar")
+    sidebar.get_by_text("Thêm văn bản").click()
+    doc = tmp_path / "ke-hoach-ngay-hoi.txt"
+    doc.write_text(NEW_DOC, encoding="utf-8")
+    sidebar.locator("input[type=file]").set_input_files(str(doc))
+    expect(sidebar.get_by_text("ke-hoach-ngay-hoi.txt").first).to_be_visible()
+    sidebar.get_by_role("button", name="Lưu và lập chỉ mục").click()
+    expect(sidebar.get_by_text("đã thêm vào chỉ mục")).to_be_visible(timeout=180_000)
+    page.screenshot(path=str(ARTIFACTS / "ui_upload.png"), full_page=True)
+    msg = _ask(page, "Danh sách hộ gia đình văn hóa tiêu biểu gửi trước ngày nào?")
+    expect(msg).to_contain_text("25/10/2024")
+    expect(msg.get_by_test_id("stExpander").first).to_contain_text("ke-hoach-ngay-hoi")
