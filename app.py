@@ -17,7 +17,7 @@ from retrieval.ui.sidebar import Controls, controls, corpus_panel, run_reindex
 from retrieval.ui.state import Resources, answer_backend, current_resources
 from retrieval.ui.views import answer_markdown, escaped_stream, md_escape, render_turn
 
-st.set_page_config(page_title="Tra cứu văn bản", page_icon="📚", layout="wide")
+st.set_page_config(page_title="Tra cứu văn bản", layout="wide")
 st.html(CSS)
 
 
@@ -96,7 +96,7 @@ def main() -> None:
     st.session_state.setdefault("messages", [])
     res, problem = load_index(settings)
     with st.sidebar:
-        st.title("📚 Tra cứu văn bản")
+        st.title(":material/menu_book: Tra cứu văn bản")
         ctl = controls(res, settings)
         corpus_panel(res, settings)
         if st.session_state.messages and st.button("Xóa cuộc trò chuyện", key="clear_chat"):

@@ -12,9 +12,8 @@ import time
 import uuid
 from pathlib import Path
 
-import numpy as np
-
 import bench_util as bu
+import numpy as np
 from bench_core import load_data, settings_for, timed_quality
 
 CHUNK_CHARS = 1000
@@ -86,7 +85,9 @@ def _scaled(store, texts, metas, emb, cfg, data, faiss, docstore_cls, faiss_cls,
         vecs.append(bu.perturb_vectors(base, rng))
         for t, m in zip(texts, metas, strict=True):
             words = bu.perturb_words(t.split(), rng)
-            docs.append(document_cls(page_content=" ".join(words), metadata={**m, "doc_id": f"{m['doc_id']}~r{rep}"}))
+            docs.append(
+                document_cls(page_content=" ".join(words), metadata={**m, "doc_id": f"{m['doc_id']}~r{rep}"})
+            )
     allv = np.vstack(vecs)[: cfg["scale_n"]]
     docs = docs[: len(allv)]
     index = faiss.IndexFlatL2(allv.shape[1])

@@ -16,9 +16,8 @@ from collections import defaultdict
 from dataclasses import replace
 from pathlib import Path
 
-import numpy as np
-
 import bench_util as bu
+import numpy as np
 from bench_core import NUMBER_QUERIES, load_data, load_vectors, settings_for, timed_quality, tracuu_search_fn
 
 REPLICA_SEP = "~r"
@@ -135,7 +134,9 @@ def run_scale(cfg: dict) -> dict:
     replicate_s = time.perf_counter() - t0
     s_big = settings.with_(index_dir=Path(cfg["scale_index_dir"]))
     t0 = time.perf_counter()
-    report = write_entries(entries, s_big.index_dir, s_big, _NoEmbedder(expected_checksum(settings), base[0].vectors.shape[1]))
+    report = write_entries(
+        entries, s_big.index_dir, s_big, _NoEmbedder(expected_checksum(settings), base[0].vectors.shape[1])
+    )
     write_s = time.perf_counter() - t0
     rss = bu.peak_rss_mb()
     vectors = np.vstack([e.vectors for e in sorted(entries, key=lambda e: e.doc.source)])

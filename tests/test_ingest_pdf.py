@@ -58,12 +58,23 @@ def test_plan_pdf_round_trip(plan_pdf):
 
 
 def test_sentence_split_by_page_break_is_joined():
-    pages = ["1. Chỉ đạo triển khai thực hiện tốt Đề án số 16 của Ban", "Thường vụ Tỉnh ủy về sinh hoạt chi bộ."]
+    pages = [
+        "1. Chỉ đạo triển khai thực hiện tốt Đề án số 16 của Ban",
+        "Thường vụ Tỉnh ủy về sinh hoạt chi bộ.",
+    ]
     text, starts = pdf_mod.join_pages(pages)
-    assert text == "1. Chỉ đạo triển khai thực hiện tốt Đề án số 16 của Ban Thường vụ Tỉnh ủy về sinh hoạt chi bộ."
+    assert (
+        text
+        == "1. Chỉ đạo triển khai thực hiện tốt Đề án số 16 của Ban Thường vụ Tỉnh ủy về sinh hoạt chi bộ."
+    )
     assert starts == (0, text.index("Thường"))
     # a heading, a finished sentence, or a new list item are not joined
-    for first, second in [("II. NỘI DUNG", "Thực hiện"), ("xong.", "Tiếp"), ("của Ban", "- Tiếp tục"), ("và", "a) Hai")]:
+    for first, second in [
+        ("II. NỘI DUNG", "Thực hiện"),
+        ("xong.", "Tiếp"),
+        ("của Ban", "- Tiếp tục"),
+        ("và", "a) Hai"),
+    ]:
         joined, _ = pdf_mod.join_pages([first, second])
         assert joined == f"{first}\n\n{second}"
     joined, _ = pdf_mod.join_pages(["hết câu.", "tiếp tục chữ thường"])
@@ -72,7 +83,8 @@ def test_sentence_split_by_page_break_is_joined():
 
 def test_headers_and_page_numbers_removed_body_kept():
     pages = [
-        f"KẾ HOẠCH SỐ 427-KH/TU\nNội dung trang {i} có số {i * 7} khác nhau ở mỗi trang.\n- {i} -" for i in range(1, 6)
+        f"KẾ HOẠCH SỐ 427-KH/TU\nNội dung trang {i} có số {i * 7} khác nhau ở mỗi trang.\n- {i} -"
+        for i in range(1, 6)
     ]
     out, removed = pdf_mod.remove_headers_footers(pages)
     assert removed == 10
@@ -218,3 +230,22 @@ def test_ocr_needed_but_tesseract_missing(tmp_path, scan_image, monkeypatch):
     with pytest.raises(IngestError) as exc:
         load(path)
     assert_clear(exc.value, "Tesseract", "apt-get install tesseract-ocr tesseract-ocr-vie")
+
+
+def test_text_pages_survive_when_ocr_is_unavailable(tmp_path, plan_pdf, scan_image, monkeypatch):
+    """A mostly-digital PDF with one scanned page: without Tesseract, the text pages still load."""
+    import pytesseract
+    from pypdf import PdfWriter
+
+    from retrieval.ingest import ocr as ocr_mod
+
+    scan = mf.image_pdf([scan_image], tmp_path / "scan.pdf", dpi=200)
+    writer = PdfWriter(clone_from=str(plan_pdf))
+    writer.append(str(scan))
+    writer.write(tmp_path / "tron.pdf")
+    monkeypatch.setattr(pytesseract.pytesseract, "tesseract_cmd", str(tmp_path / "khong-co-tesseract"))
+    monkeypatch.setattr(ocr_mod, "_ok_cmds", set())
+    doc = load(tmp_path / "tron.pdf")
+    assert len(doc.page_starts) == 7 and doc.ocr_pages == ()
+    assert "Nguyễn Hồng Thắng" in doc.text
+    assert any("trang 7" in w and "Tesseract" in w for w in doc.warnings)

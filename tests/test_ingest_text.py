@@ -6,6 +6,7 @@ import codecs
 import os
 import subprocess
 import sys
+import textwrap
 import unicodedata
 from pathlib import Path
 
@@ -16,7 +17,9 @@ from retrieval.ingest import text as text_mod
 from retrieval.ingest import vietnamese as vn
 
 ROOT = Path(__file__).resolve().parents[1]
-SENTENCE = "Ban Thường vụ Tỉnh ủy xây dựng kế hoạch thực hiện như sau: đổi mới nội dung, phương thức hoạt động."
+SENTENCE = (
+    "Ban Thường vụ Tỉnh ủy xây dựng kế hoạch thực hiện như sau: đổi mới nội dung, phương thức hoạt động."
+)
 
 
 def plan_paragraphs() -> list[str]:
@@ -55,6 +58,15 @@ def test_binary_file_with_txt_name(tmp_path):
     (tmp_path / "anh.txt").write_bytes(data)
     with pytest.raises(IngestError) as exc:
         load(tmp_path / "anh.txt")
+    assert_clear(exc.value, "nhị phân")
+
+
+def test_binary_that_looks_like_utf16(tmp_path):
+    """NULs in every other byte but no text: still binary."""
+    data = b"".join(bytes([(i * 97 + 3) % 256 or 1, 0]) for i in range(4096))
+    (tmp_path / "gia_u16.txt").write_bytes(data)
+    with pytest.raises(IngestError) as exc:
+        load(tmp_path / "gia_u16.txt")
     assert_clear(exc.value, "nhị phân")
 
 
@@ -237,21 +249,24 @@ def test_100_mb_file_has_bounded_memory(tmp_path):
             fh.write(block)
     assert path.stat().st_size >= 100 * 10**6
     # The child resets its peak-RSS mark first: Linux carries it over from the forking (pytest) process.
-    code = (
-        "import resource, sys\n"
-        "from pathlib import Path\n"
-        "try:\n"
-        "    Path('/proc/self/clear_refs').write_text('5')\n"
-        "except OSError:\n"
-        "    pass\n"
-        "from retrieval.ingest import load_document\n"
-        "p = Path(sys.argv[1])\n"
-        "d = load_document(p, p.parent)\n"
-        "peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
-        "status = Path('/proc/self/status')\n"
-        "if status.exists():\n"
-        "    peak = next(int(ln.split()[1]) for ln in status.read_text().splitlines() if ln.startswith('VmHWM'))\n"
-        "print(len(d.text), len(d.warnings), peak)\n"
+    code = textwrap.dedent(
+        """
+        import resource, sys
+        from pathlib import Path
+        try:
+            Path("/proc/self/clear_refs").write_text("5")
+        except OSError:
+            pass
+        from retrieval.ingest import load_document
+        p = Path(sys.argv[1])
+        d = load_document(p, p.parent)
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        status = Path("/proc/self/status")
+        if status.exists():
+            lines = status.read_text().splitlines()
+            peak = next(int(ln.split()[1]) for ln in lines if ln.startswith("VmHWM"))
+        print(len(d.text), len(d.warnings), peak)
+        """
     )
     try:
         out = subprocess.run(

@@ -67,7 +67,9 @@ def test_merge_spans_and_paragraphs():
 
 def test_labels_and_dates():
     assert fmt_date("2020-02-04") == "04/02/2020" and fmt_date(None) is None
-    meta = DocMetadata(so_ky_hieu="37/KH-MTTQ-BTT", ngay_ban_hanh="2020-02-04", co_quan_ban_hanh="Ủy ban MTTQ")
+    meta = DocMetadata(
+        so_ky_hieu="37/KH-MTTQ-BTT", ngay_ban_hanh="2020-02-04", co_quan_ban_hanh="Ủy ban MTTQ"
+    )
     assert doc_line(meta) == "Số 37/KH-MTTQ-BTT · ngày 04/02/2020 · Ủy ban MTTQ"
     assert doc_line(DocMetadata()) == "Không ghi số · không ghi ngày · không rõ cơ quan ban hành"
     html = document_html("x <script>alert(1)</script> y", [(2, 10)], "a1")
@@ -152,10 +154,19 @@ def app_url(sample_index, tmp_path_factory):
         PYTHONPATH=str(ROOT),
     )
     cmd = [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless", "true"]
-    cmd += ["--server.address", "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false"]
+    cmd += [
+        "--server.address",
+        "127.0.0.1",
+        "--server.port",
+        str(port),
+        "--browser.gatherUsageStats",
+        "false",
+    ]
     cmd += ["--server.fileWatcherType", "none"]
     with log.open("w", encoding="utf-8") as out:
-        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+        proc = subprocess.Popen(
+            cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+        )
     try:
         url = f"http://127.0.0.1:{port}"
         _wait_healthy(url, proc, log)
@@ -245,11 +256,14 @@ def test_answer_with_highlighted_source(page):
     dialog = page.get_by_role("dialog")
     expect(dialog).to_be_visible()
     expect(dialog).to_contain_text("37/KH-MTTQ-BTT")
-    dialog.get_by_role("link", name="Đến đoạn được trích dẫn").click()
     cited = dialog.locator("mark").first
     expect(cited).to_contain_text("30/11/2020")
-    expect(cited).to_be_in_viewport()
+    expect(cited).to_be_in_viewport()  # scrolled to the cited part on opening
     page.screenshot(path=str(ARTIFACTS / "ui_full_document.png"))
+    dialog.locator(".tc-document").evaluate("e => e.scrollTo(0, 0)")
+    expect(cited).not_to_be_in_viewport()
+    dialog.get_by_role("link", name="Đến đoạn được trích dẫn").click()  # the no-JavaScript way back
+    expect(cited).to_be_in_viewport()
     page.keyboard.press("Escape")
     expect(dialog).to_be_hidden()
 
@@ -283,11 +297,17 @@ def test_upload_is_indexed_and_searchable(page, tmp_path):
     sidebar.get_by_text("Thêm văn bản").click()
     doc = tmp_path / "ke-hoach-ngay-hoi.txt"
     doc.write_text(NEW_DOC, encoding="utf-8")
-    sidebar.locator("input[type=file]").set_input_files(str(doc))
+    bad = tmp_path / "bao-cao.txt"
+    bad.write_bytes(b"%PDF-1.4 not really text")
+    sidebar.locator("input[type=file]").set_input_files([str(doc), str(bad)])
     expect(sidebar.get_by_text("ke-hoach-ngay-hoi.txt").first).to_be_visible()
     sidebar.get_by_role("button", name="Lưu và lập chỉ mục").click()
-    expect(sidebar.get_by_text("đã thêm vào chỉ mục")).to_be_visible(timeout=180_000)
+    report = sidebar.get_by_test_id("stExpander").last
+    expect(report).to_contain_text("ke-hoach-ngay-hoi.txt: đã thêm vào chỉ mục", timeout=180_000)
+    expect(report).to_contain_text("bao-cao.txt")  # not a text file: reported and not kept
+    expect(report).to_contain_text("Tệp chưa được thêm vào kho")
+    expect(sidebar.get_by_text("Kho văn bản (6)")).to_be_visible()
     page.screenshot(path=str(ARTIFACTS / "ui_upload.png"), full_page=True)
     msg = _ask(page, "Danh sách hộ gia đình văn hóa tiêu biểu gửi trước ngày nào?")
     expect(msg).to_contain_text("25/10/2024")
-    expect(msg.get_by_test_id("stExpander").first).to_contain_text("ke-hoach-ngay-hoi")
+    expect(msg.get_by_test_id("stExpander").first).to_contain_text("12/KH-MTTQ")

@@ -208,10 +208,12 @@ def load_pdf(path: Path, source: str) -> RawDocument:
     if repaired:
         texts = [(vn.repair_mojibake(t) or (t, ""))[0] for t in texts]
         warnings.append(f"lớp chữ PDF dùng phông mã cũ {repaired[1].upper()}, đã chuyển sang Unicode")
-    ocr_pages = _ocr_where_needed(path, source, texts, set(failed), warnings)
+    ocr_pages, ocr_error = _ocr_where_needed(path, source, texts, set(failed), warnings)
     texts, removed = remove_headers_footers(texts)
     text, starts = join_pages(texts)
     if not text.strip():
+        if ocr_error is not None:
+            raise ocr_error
         raise no_text_error(source, f"{n_pages} trang không có lớp chữ và OCR không nhận ra chữ")
     return RawDocument(
         source=source,
@@ -226,22 +228,26 @@ def load_pdf(path: Path, source: str) -> RawDocument:
 
 def _ocr_where_needed(
     path: Path, source: str, texts: list[str], failed: set[int], warnings: list[str]
-) -> list[int]:
-    """Replace, in place, the text of pages that need OCR; returns their 1-based numbers."""
+) -> tuple[list[int], IngestError | None]:
+    """Replace, in place, the text of pages that need OCR. Returns their 1-based numbers and the first
+    OCR error: a page OCR cannot read (Tesseract missing, timeout) is left out with a warning, so the
+    rest of the document is still indexed."""
     from retrieval.ingest.ocr import MAX_OCR_PAGES, PdfPages, ocr_image
 
     candidates = [
         i for i, t in enumerate(texts) if i in failed or _significant(t) < SCAN_TEXT_CHARS or is_garbage(t)
     ]
     if not candidates:
-        return []
+        return [], None
     done: list[int] = []
     skipped: list[int] = []
+    failures: list[int] = []
+    first_error: IngestError | None = None
     try:
         pages = PdfPages(path)
     except Exception as exc:  # pdfium cannot open what pypdf could: keep the text layer as it is
         warnings.append(f"không mở được PDF để nhận dạng chữ (OCR): {type(exc).__name__}")
-        return []
+        return [], None
     with pages:
         for i in candidates:
             t = texts[i]
@@ -253,13 +259,25 @@ def _ocr_where_needed(
             if len(done) >= MAX_OCR_PAGES:
                 skipped.append(i + 1)
                 continue
-            texts[i] = ocr_image(pages.render(i), source)
+            try:
+                texts[i] = ocr_image(pages.render(i), source)
+            except IngestError as exc:
+                first_error = first_error or exc
+                failures.append(i + 1)
+                if is_garbage(t):
+                    texts[i] = ""
+                continue
             done.append(i + 1)
     if done:
         warnings.append(f"{len(done)} trang được nhận dạng bằng OCR (có thể sai chính tả): {_ranges(done)}")
     if skipped:
         warnings.append(f"quá {MAX_OCR_PAGES} trang cần OCR: bỏ qua các trang {_ranges(skipped)}")
-    return done
+    if first_error is not None:
+        warnings.append(
+            f"không nhận dạng được chữ (OCR) ở trang {_ranges(failures)}: {first_error.reason}"
+            f" — {first_error.hint}"
+        )
+    return done, first_error
 
 
 def _ranges(numbers: list[int]) -> str:

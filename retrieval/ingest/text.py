@@ -12,6 +12,7 @@ The file is read in 1 MiB chunks. Decisions:
 from __future__ import annotations
 
 import codecs
+import hashlib
 import re
 import unicodedata
 from collections.abc import Callable
@@ -51,6 +52,7 @@ _LEGACY_NOTE = "tệp dùng bảng mã cũ {name}, đã chuyển sang Unicode"
 _DROP = dict.fromkeys([*range(0x00, 0x09), 0x0B, *range(0x0E, 0x20), 0x7F, 0xFEFF])
 _DROP[0x0C] = "\n"  # form feed (page break in exported text): a line break
 _VISCII_C0 = {0x02, 0x05, 0x06, 0x14, 0x19, 0x1E}
+_UNPRINTABLE = {"Cc", "Cn", "Co", "Cs"}
 _NEWLINES = re.compile(r"\r\n?")
 _NON_ASCII = re.compile(rb"[\x80-\xff]")
 
@@ -60,6 +62,15 @@ def _is_binary(sample: bytes) -> bool:
         return True
     controls = sum(1 for b in sample if (b < 0x09 or 0x0E <= b < 0x20) and b not in _VISCII_C0)
     return controls > max(8, len(sample) // 50)
+
+
+def _utf16_binary(sample: bytes, encoding: str) -> bool:
+    """Binary data can pass for UTF-16; real UTF-16 text decodes to few unprintable characters."""
+    if not encoding.startswith("utf-16"):
+        return False
+    decoded = sample[2:].decode(encoding, errors="replace")
+    odd = sum(1 for ch in decoded if ch not in "\t\n\r\f" and unicodedata.category(ch) in _UNPRINTABLE)
+    return odd > max(8, len(decoded) // 50)
 
 
 def _utf16_without_bom(sample: bytes) -> str | None:
@@ -143,8 +154,6 @@ def _content_error(source: str, head: bytes, suffix: str) -> IngestError | None:
 
 def read_text_stream(f: BinaryIO, source: str, suffix: str) -> tuple[str, str, tuple[str, ...]]:
     """Decode an open binary stream: (NFC display text, sha256, warnings)."""
-    import hashlib
-
     h = hashlib.sha256()
     try:
         head = f.read(SAMPLE_BYTES)
@@ -171,7 +180,9 @@ def read_text_stream(f: BinaryIO, source: str, suffix: str) -> tuple[str, str, t
     h.update(head)
     encoding, bom = detect_encoding(sample, sample_complete)
     bom = bom if sample is head else 0
-    if not encoding.startswith("utf-16") and (b"\x00" in head or _is_binary(sample)):
+    if _utf16_binary(sample, encoding) or (
+        not encoding.startswith("utf-16") and (b"\x00" in head or _is_binary(sample))
+    ):
         raise IngestError(
             source,
             "tệp không phải văn bản (nội dung nhị phân)",

@@ -26,6 +26,7 @@ class SavedUpload:
     source: str | None  # path relative to the corpus dir, None when not saved
     message: str  # Vietnamese, one line
     ok: bool
+    new: bool = False  # a file this upload created (removed again if it cannot be indexed)
 
 
 def safe_filename(name: str) -> str:
@@ -80,7 +81,7 @@ def save_upload(corpus_dir: Path, name: str, data: bytes) -> SavedUpload:
             name, None, f"{name}: không lưu được vào kho văn bản ({exc.strerror or exc}).", False
         )
     source = target.relative_to(corpus_dir).as_posix()
-    return SavedUpload(name, source, f"{source}: đã lưu vào kho văn bản.", True)
+    return SavedUpload(name, source, f"{source}: đã lưu vào kho văn bản.", True, new=True)
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ into the document's display text (the ones chunks and citations carry).
 from __future__ import annotations
 
 import html
+import json
 import re
 from collections.abc import Iterable, Sequence
 
@@ -23,8 +24,19 @@ CSS = """
 .tc-passage mark, .tc-document mark {
   background: #fde68a; color: inherit; padding: 0 1px; border-radius: 2px;
 }
+.tc-document mark[id] { scroll-margin-top: 6rem; }
 .tc-path { color: #57606a; font-size: 0.85rem; margin-bottom: 0.2rem; }
 .tc-ellipsis { color: #8c959f; }
+/* Streamlit has no translations: put Vietnamese on the file uploader, hide the developer's Deploy. */
+[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] p { font-size: 0; }
+[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] p::after {
+  content: "Chọn tệp"; font-size: 0.875rem;
+}
+[data-testid="stFileUploaderDropzoneInstructions"] span { font-size: 0; }
+[data-testid="stFileUploaderDropzoneInstructions"] span::after {
+  content: "hoặc kéo thả tệp vào đây"; font-size: 0.8rem;
+}
+[data-testid="stAppDeployButton"] { display: none; }
 </style>
 """
 
@@ -119,6 +131,17 @@ def document_html(doc_text: str, marks: Sequence[Span], anchor: str) -> str:
         f'<p><a href="#{html.escape(anchor)}">⤓ Đến đoạn được trích dẫn</a></p>' if merge_spans(marks) else ""
     )
     return f'{link}<div class="tc-document">{body}</div>'
+
+
+def scroll_script(anchor: str) -> str:
+    """A script scrolling the element ``anchor`` into view once it is rendered (best effort)."""
+    target = json.dumps(anchor)
+    return (
+        "<script>(function(){let n=0;const go=()=>{const e=document.getElementById("
+        + target
+        + ');if(e){e.scrollIntoView({block:"center"});}'
+        + "else if(40>n++){setTimeout(go,50);}};go();})();</script>"
+    )
 
 
 def _leading_newlines(text: str) -> int:

@@ -11,9 +11,9 @@ from retrieval.settings import BACKENDS, Settings
 from retrieval.ui.answering import BACKEND_LABELS
 from retrieval.ui.corpus import UPLOAD_TYPES
 from retrieval.ui.state import Resources, reindex
-from retrieval.ui.views import render_document_list
+from retrieval.ui.views import md_escape, render_document_list
 
-DEFAULT_K = 5
+DEFAULT_K = 8  # the Answerer's (and the CLI's) default search depth
 
 
 @dataclass(frozen=True)
@@ -58,7 +58,14 @@ def controls(res: Resources | None, settings: Settings) -> Controls:
         format_func=lambda b: BACKEND_LABELS.get(b, b),
         key="backend",
     )
-    k = st.slider("Số đoạn văn bản dùng để trả lời", 1, 20, DEFAULT_K, key="k")
+    k = st.slider(
+        "Số đoạn văn bản tìm để trả lời",
+        1,
+        20,
+        DEFAULT_K,
+        key="k",
+        help="Số đoạn văn bản liên quan nhất được tìm ra để trả lời câu hỏi.",
+    )
     filters = SearchFilters(year_from=year_from, year_to=year_to, co_quan=tuple(co_quan), loai=tuple(loai))
     return Controls(backend, int(k), filters)
 
@@ -68,13 +75,22 @@ def corpus_panel(res: Resources | None, settings: Settings) -> None:
     if res is not None:
         with st.expander(f"Kho văn bản ({len(res.documents)})"):
             render_document_list(list(res.documents))
-    with st.expander("Thêm văn bản", expanded=bool(st.session_state.get("index_lines"))):
+    with st.expander("Thêm văn bản", expanded=st.session_state.pop("index_fresh", False)):
         upload_form(settings)
 
 
+_LEVELS = {
+    "success": ":green[:material/check_circle:]",
+    "info": ":blue[:material/info:]",
+    "warning": ":orange[:material/warning:]",
+    "error": ":red[:material/error:]",
+}
+
+
 def upload_form(settings: Settings) -> None:
-    for level, line in st.session_state.pop("index_lines", []):
-        getattr(st, level)(line)
+    lines = st.session_state.get("index_lines") or []
+    if lines:
+        st.markdown("  \n".join(f"{_LEVELS.get(level, '')} {md_escape(line)}" for level, line in lines))
     n = st.session_state.setdefault("upload_round", 0)
     files = st.file_uploader(
         "Tệp PDF, DOCX, TXT",
@@ -92,5 +108,6 @@ def run_reindex(settings: Settings, uploads: list[tuple[str, bytes]]) -> None:
     bar = st.progress(0.0, text="Đang lập chỉ mục…")
     outcome = reindex(settings, uploads, lambda frac, text: bar.progress(frac, text=text))
     st.session_state["index_lines"] = outcome.lines
+    st.session_state["index_fresh"] = True
     st.session_state["upload_round"] = st.session_state.get("upload_round", 0) + 1
     st.rerun()

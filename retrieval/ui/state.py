@@ -138,7 +138,7 @@ def reindex(settings: Settings, uploads: list[tuple[str, bytes]], progress) -> I
         lines.append(("info" if s.ok else "error", s.message))
     if uploads and not any(s.ok for s in saved):
         return IndexOutcome(lines)
-    mine = {s.source for s in saved if s.source}
+    mine = {s.source for s in saved if s.source and s.new}
 
     def on_file(source: str, n: int, total: int) -> None:
         progress(min(n / (total + 1), 0.95), f"Đang đọc {source} ({n}/{total})")
@@ -164,8 +164,11 @@ def reindex(settings: Settings, uploads: list[tuple[str, bytes]], progress) -> I
     for source in report.removed:
         lines.append(("info", f"{source}: không còn trong kho, đã xóa khỏi chỉ mục."))
     for failure in report.failures:
-        level = "error" if failure.source in mine else "warning"
-        lines.append((level, f"Lỗi — {failure.line()}"))
+        if failure.source in mine:  # a new upload that cannot be read: do not leave it in the corpus
+            (settings.corpus_dir / failure.source).unlink(missing_ok=True)
+            lines.append(("error", f"{failure.line()}. Tệp chưa được thêm vào kho."))
+        else:
+            lines.append(("warning", f"Lỗi (tệp có sẵn trong kho) — {failure.line()}"))
     if not (report.added or report.updated or report.removed or report.failures):
         lines.append(("info", "Không có văn bản mới hoặc thay đổi; chỉ mục giữ nguyên."))
     lines.append(("info", f"Chỉ mục hiện có {report.n_documents} văn bản, {report.n_chunks} đoạn."))

@@ -10,7 +10,14 @@ import streamlit as st
 from retrieval.store import StoredDocument
 from retrieval.types import DocMetadata
 from retrieval.ui.corpus import ChunkLookup
-from retrieval.ui.html import doc_line, document_html, fmt_date, paragraph_bounds, passage_html
+from retrieval.ui.html import (
+    doc_line,
+    document_html,
+    fmt_date,
+    paragraph_bounds,
+    passage_html,
+    scroll_script,
+)
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>#$~|])")
 _MARKER = re.compile(r"\\\[(\d{1,3})\\\]")
@@ -51,13 +58,23 @@ def document_dialog(doc: StoredDocument, marks: tuple[tuple[int, int], ...], anc
     if meta.nguoi_ky:
         facts.append(f"Người ký: {meta.nguoi_ky}")
     st.caption(md_escape(" · ".join(facts)))
-    st.html(document_html(doc.text, marks, anchor))
+    if not marks:
+        st.html(document_html(doc.text, marks, anchor))
+        return
+    # A tiny script brings the cited part into view (the link above does the same without JavaScript).
+    # Safe to run: every character of the document is HTML-escaped by document_html.
+    st.html(document_html(doc.text, marks, anchor) + scroll_script(anchor), unsafe_allow_javascript=True)
 
 
 def _open_button(doc: StoredDocument | None, marks: tuple[tuple[int, int], ...], key: str) -> None:
     if doc is None:
         return
-    if st.button("📄 Đọc toàn văn", key=key, help="Mở toàn bộ văn bản, đoạn được trích dẫn được tô sáng"):
+    if st.button(
+        "Đọc toàn văn",
+        key=key,
+        icon=":material/article:",
+        help="Mở toàn bộ văn bản, đoạn được trích dẫn được tô sáng",
+    ):
         document_dialog(doc, marks, anchor=f"trich-{key}")
 
 
@@ -71,7 +88,7 @@ def _section(doc: StoredDocument, lookup: ChunkLookup, record: dict, start: int,
 
 def render_citation(record: dict, docs: dict[str, StoredDocument], lookup: ChunkLookup, key: str) -> None:
     n = record.get("n")
-    with st.expander(source_label(n, record), icon="📌"):
+    with st.expander(source_label(n, record), icon=":material/format_quote:"):
         doc = docs.get(record["doc_id"])
         start, end = int(record["start"]), int(record["end"])
         if doc is None or doc.text[start:end] != record.get("quote", doc.text[start:end]):
@@ -94,7 +111,7 @@ def render_nearest(
         return
     st.markdown("**Các văn bản gần nhất với câu hỏi:**")
     for i, rec in enumerate(records):
-        with st.expander(source_label(None, rec), icon="📄"):
+        with st.expander(source_label(None, rec), icon=":material/description:"):
             doc = docs.get(rec["doc_id"])
             if doc is None:
                 st.html(passage_html(rec.get("text", ""), (0, len(rec.get("text", ""))), []))
@@ -117,7 +134,10 @@ def render_turn(turn: dict, docs: dict[str, StoredDocument], lookup: ChunkLookup
         st.markdown("**Nguồn trích dẫn:**")
         for i, rec in enumerate(turn["citations"]):
             render_citation(rec, docs, lookup, f"{key}-c{i}")
-    st.caption(f"⏱ Trả lời trong {turn['seconds']:.2f} giây".replace(".", ",") + f" · {_backend_name(turn)}")
+    st.caption(
+        f":material/timer: Trả lời trong {turn['seconds']:.2f} giây".replace(".", ",")
+        + f" · {_backend_name(turn)}"
+    )
 
 
 def _backend_name(turn: dict) -> str:

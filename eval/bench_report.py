@@ -1,0 +1,357 @@
+"""Benchmark summary (derived numbers + targets) and its rich tables."""
+
+from __future__ import annotations
+
+from rich.table import Table
+
+TARGETS = {
+    "build_pct_of_ceiling": 80.0,
+    "reindex_unchanged_s": 5.0,
+    "hybrid_p50_ms_at_scale": 50.0,
+    "peak_rss_mb": 2048.0,
+    "int8_max_mrr_drop_points": 0.5,
+}
+
+
+def _get(d: dict | None, *keys, default=None):
+    for k in keys:
+        if not isinstance(d, dict) or k not in d:
+            return default
+        d = d[k]
+    return d
+
+
+def _rate(n, s):
+    return n / s if n and s else None
+
+
+def summarize(out: dict) -> dict:
+    r = out["results"]
+    corpus = out["meta"]["corpus"]
+    b, bl, emb = r.get("build"), r.get("baseline"), r.get("embed")
+    s: dict = {}
+    if b:
+        t = b["timings"]
+        stages = {k: t.get(k, 0.0) for k in ("parse", "chunk", "segment", "embed", "write")}
+        stages["other"] = max(0.0, b["build_s"] - sum(stages.values()))
+        s["tracuu_build"] = {
+            "build_s": b["build_s"],
+            "model_load_s": b["model_load_s"],
+            "n_chunks": b["n_chunks"],
+            "chunks_per_s": _rate(b["n_chunks"], b["build_s"]),
+            "words_per_s": _rate(corpus["words"], b["build_s"]),
+            "stages_s": stages,
+            "stage_share": {k: v / b["build_s"] for k, v in stages.items()},
+            "peak_rss_mb": b["peak_rss_mb"],
+        }
+    if bl:
+        s["baseline_build"] = {
+            "build_s": bl["build_s"],
+            "model_load_s": bl["model_load_s"],
+            "n_chunks": bl["n_chunks"],
+            "chunks_per_s": _rate(bl["n_chunks"], bl["build_s"]),
+            "words_per_s": _rate(corpus["words"], bl["build_s"]),
+            "peak_rss_mb": bl["peak_rss_mb"],
+        }
+    if b and emb:
+        ceil = emb["ceiling"]
+        build_tok = emb["tokens"] / b["build_s"]
+        embed_tok = emb["tokens"] / b["timings"]["embed"] if b["timings"].get("embed") else None
+        s["ceiling"] = {
+            "batch_size": ceil["batch_size"],
+            "fraction_of_texts": ceil["fraction"],
+            "tokens_per_s": ceil["tokens_per_s"],
+            "chunks_per_s_est": ceil["tokens_per_s"] * b["n_chunks"] / emb["tokens"],
+            "build_tokens_per_s": build_tok,
+            "embed_stage_tokens_per_s": embed_tok,
+            "build_pct_of_ceiling": 100 * build_tok / ceil["tokens_per_s"],
+            "embed_stage_pct_of_ceiling": 100 * embed_tok / ceil["tokens_per_s"] if embed_tok else None,
+        }
+    ru, rc, rs = r.get("reindex_unchanged"), r.get("reindex"), r.get("scale_reindex")
+    if ru or rc:
+        s["reindex"] = {
+            "unchanged_call_s": _get(ru, "call_s"),
+            "unchanged_process_s": _get(ru, "process_wall_s"),
+            "unchanged_written": _get(ru, "written"),
+            "one_changed_call_s": _get(rc, "changed_s"),
+            "one_changed_model_load_s": _get(rc, "model_load_s"),
+            "one_changed_timings": _get(rc, "changed_timings"),
+            "unchanged_at_scale_call_s": _get(rs, "call_s"),
+            "unchanged_at_scale_process_s": _get(rs, "process_wall_s"),
+        }
+    if b and rc:
+        cold, warm = b["timings"].get("segment", 0.0), rc["warm_timings"].get("segment", 0.0)
+        s["segmentation"] = {
+            "cold_s": cold,
+            "cold_share": cold / b["build_s"],
+            "warm_s": warm,
+            "warm_share": warm / (b["build_s"] - cold + warm),
+            "warm_parse_s": rc["warm_timings"].get("parse"),
+        }
+    s["latency"] = _latency_rows(r)
+    s["rss_mb"] = {
+        "tracuu_index_build": _get(b, "peak_rss_mb"),
+        "tracuu_search_alqac": _get(b, "peak_rss_after_search_mb"),
+        "tracuu_write_scaled_index": _get(r, "scale", "peak_rss_write_mb"),
+        "tracuu_search_process_scaled": _get(r, "search", "peak_rss_mb"),
+        "tracuu_search_scaled_after_load": _get(r, "search", "rss_loaded_mb"),
+        "baseline_build": _get(bl, "peak_rss_mb"),
+        "baseline_search_scaled": _get(bl, "scale", "peak_rss_mb"),
+    }
+    s["quality"] = _quality(r)
+    if emb:
+        s["sweep"] = emb["sweep"]
+        s["padding"] = emb["padding"]
+        s["int8"] = _int8(b, emb, s["quality"])
+    if r.get("scale"):
+        s["faiss"] = r["scale"]["faiss"]
+        s["scaled_index"] = {k: r["scale"][k] for k in ("n_chunks", "n_documents", "write_s", "index_bytes")}
+    if r.get("search"):
+        s["breakdown"] = r["search"]["breakdown"]
+        s["breakdown_number_queries"] = r["search"]["breakdown_numbers"]
+    s["targets"] = _targets(s)
+    return s
+
+
+def _latency_rows(r: dict) -> list[dict]:
+    rows = []
+    b, srch, bl = r.get("build"), r.get("search"), r.get("baseline")
+    if b:
+        for mode, q in b["quality"].items():
+            rows.append({"system": "tracuu", "n_chunks": b["n_chunks"], "mode": mode, **q["latency"]})
+    if srch:
+        for mode, q in srch["modes"].items():
+            rows.append({"system": "tracuu", "n_chunks": srch["n_chunks"], "mode": mode, **q["latency"]})
+        rows.append(
+            {"system": "tracuu", "n_chunks": srch["n_chunks"], "mode": "hybrid (number queries)"}
+            | srch["hybrid_number_queries"]
+        )
+    if bl:
+        rows.append(
+            {"system": "baseline", "n_chunks": bl["n_chunks"], "mode": "dense"}
+            | bl["quality"]["dense"]["latency"]
+        )
+        if bl.get("scale"):
+            sc = bl["scale"]
+            rows.append(
+                {"system": "baseline", "n_chunks": sc["n_chunks"], "mode": "dense"} | sc["dense"]["latency"]
+            )
+    return rows
+
+
+def _quality(r: dict) -> dict:
+    q: dict = {}
+    for mode, v in _get(r, "build", "quality", default={}).items():
+        q[f"tracuu {mode}"] = {"mrr@10": v["mrr@10"], "recall@10": v["recall@10"]}
+    for mode, v in _get(r, "embed", "int8_quality", "quality", default={}).items():
+        q[f"tracuu {mode} int8"] = {"mrr@10": v["mrr@10"], "recall@10": v["recall@10"]}
+    if r.get("baseline"):
+        v = r["baseline"]["quality"]["dense"]
+        q["baseline dense"] = {"mrr@10": v["mrr@10"], "recall@10": v["recall@10"]}
+    for mode, v in _get(r, "search", "modes", default={}).items():
+        q[f"tracuu {mode} @scale (copies→original)"] = {"mrr@10": v["mrr@10"], "recall@10": v["recall@10"]}
+    return q
+
+
+def _int8(b: dict | None, emb: dict, quality: dict) -> dict:
+    rows = {(x["model"], x["batch_size"], x["order"]): x for x in emb["sweep"]}
+    out: dict = {"speedup_sample": {}}
+    for (model, bs, order), x in rows.items():
+        if model == "int8" and ("fp32", bs, order) in rows:
+            out["speedup_sample"][f"bs{bs}"] = x["tokens_per_s"] / rows[("fp32", bs, order)]["tokens_per_s"]
+    iq = emb.get("int8_quality")
+    if iq and b:
+        out["full_embed_s"] = iq["embed_s"]
+        out["fp32_full_embed_s"] = b["timings"].get("embed")
+        out["speedup_full"] = b["timings"]["embed"] / iq["embed_s"] if iq["embed_s"] else None
+        out["mean_cos_vs_fp32"] = iq["mean_cos_vs_fp32"]
+        for mode in ("dense", "hybrid"):
+            a, c = quality.get(f"tracuu {mode}"), quality.get(f"tracuu {mode} int8")
+            if a and c:
+                out[f"{mode}_mrr_delta_points"] = 100 * (c["mrr@10"] - a["mrr@10"])
+    return out
+
+
+def _targets(s: dict) -> list[dict]:
+    rows = []
+
+    def add(name, value, limit, higher_is_better=False):
+        if value is None:
+            return
+        ok = value >= limit if higher_is_better else value <= limit
+        rows.append({"target": name, "value": value, "limit": limit, "ok": bool(ok)})
+
+    add(
+        "build throughput ≥ 80% of embedder ceiling (%)", _get(s, "ceiling", "build_pct_of_ceiling"), 80, True
+    )
+    add("re-index unchanged corpus ≤ 5 s (call)", _get(s, "reindex", "unchanged_call_s"), 5.0)
+    add("re-index unchanged corpus ≤ 5 s (whole process)", _get(s, "reindex", "unchanged_process_s"), 5.0)
+    scaled = [x for x in s.get("latency", []) if x["mode"] == "hybrid" and x["n_chunks"] >= 50_000]
+    if scaled:
+        add(f"hybrid p50 ≤ 50 ms at {scaled[0]['n_chunks']:,} chunks", scaled[0]["p50_ms"], 50.0)
+    add("peak RSS indexing ≤ 2 GB (MB)", _get(s, "rss_mb", "tracuu_index_build"), 2048)
+    add(
+        "peak RSS search process at scale ≤ 2 GB (MB)",
+        _get(s, "rss_mb", "tracuu_search_process_scaled"),
+        2048,
+    )
+    d = _get(s, "int8", "dense_mrr_delta_points")
+    if d is not None:
+        add("int8 dense MRR@10 drop < 0.5 point", -d, 0.5)
+    return rows
+
+
+# --------------------------------------------------------------------------- printing
+
+
+def _f(x, nd=1):
+    if x is None:
+        return "—"
+    if isinstance(x, float):
+        return f"{x:,.{nd}f}"
+    return f"{x:,}" if isinstance(x, int) else str(x)
+
+
+def _table(title: str, cols: list[str], rows: list[list]) -> Table:
+    t = Table(title=title, title_justify="left")
+    for i, c in enumerate(cols):
+        t.add_column(c, justify="left" if i == 0 else "right")
+    for row in rows:
+        t.add_row(*[_f(x) if not isinstance(x, str) else x for x in row])
+    return t
+
+
+def print_report(out: dict, console) -> None:
+    s, meta = out["summary"], out["meta"]
+    m = meta["machine"]
+    console.print(
+        f"[bold]Machine[/]: {m['cpu_model']}, {m['logical_cores']} logical cores, {m['ram_gb']} GB RAM; "
+        f"load avg start {meta['load_avg_start']} end {meta['load_avg_end']}; "
+        f"total {meta['total_wall_s']:.0f} s"
+    )
+    tb, bb = s.get("tracuu_build", {}), s.get("baseline_build", {})
+    rows = [
+        [k, _get(tb, key), _get(bb, key)]
+        for k, key in (
+            ("build time (s)", "build_s"),
+            ("model load (s, not in build time)", "model_load_s"),
+            ("chunks", "n_chunks"),
+            ("chunks/s", "chunks_per_s"),
+            ("words/s", "words_per_s"),
+            ("peak RSS (MB)", "peak_rss_mb"),
+        )
+    ]
+    console.print(
+        _table(f"Index build, ALQAC ({meta['corpus']['n_docs']} articles)", ["", "tracuu", "baseline"], rows)
+    )
+    if tb:
+        console.print(
+            _table(
+                "tracuu build stages",
+                ["stage", "seconds", "share %"],
+                [[k, v, 100 * tb["stage_share"][k]] for k, v in tb["stages_s"].items()],
+            )
+        )
+    if "ceiling" in s:
+        c = s["ceiling"]
+        console.print(
+            _table(
+                "Embedder ceiling (SentenceTransformer.encode, same texts)",
+                ["", "value"],
+                [
+                    ["best batch size", c["batch_size"]],
+                    ["sample of texts (%)", 100 * c["fraction_of_texts"]],
+                    ["ceiling tokens/s", c["tokens_per_s"]],
+                    ["ceiling chunks/s (est.)", c["chunks_per_s_est"]],
+                    ["tracuu build tokens/s", c["build_tokens_per_s"]],
+                    ["build % of ceiling", c["build_pct_of_ceiling"]],
+                    ["embed stage % of ceiling", c["embed_stage_pct_of_ceiling"]],
+                ],
+            )
+        )
+    if "reindex" in s:
+        ri = s["reindex"]
+        rows = [
+            ["unchanged corpus, build_index call (s)", ri["unchanged_call_s"]],
+            ["unchanged corpus, whole process (s)", ri["unchanged_process_s"]],
+            ["one changed file, build_index call, model loaded (s)", ri["one_changed_call_s"]],
+            ["  + model load if not yet loaded (s)", ri["one_changed_model_load_s"]],
+            ["unchanged scaled corpus, call (s)", ri["unchanged_at_scale_call_s"]],
+            ["unchanged scaled corpus, whole process (s)", ri["unchanged_at_scale_process_s"]],
+        ]
+        console.print(_table("Re-index", ["", "value"], rows))
+    if "segmentation" in s:
+        g = s["segmentation"]
+        console.print(
+            _table(
+                "Segmentation (underthesea) share of a full build",
+                ["cache", "seconds", "share %"],
+                [
+                    ["cold (no cache)", g["cold_s"], 100 * g["cold_share"]],
+                    ["warm", g["warm_s"], 100 * g["warm_share"]],
+                ],
+            )
+        )
+    lat = [[x["system"], x["n_chunks"], x["mode"], x["p50_ms"], x["p95_ms"], x["n"]] for x in s["latency"]]
+    console.print(_table("Search latency (ms)", ["system", "chunks", "mode", "p50", "p95", "queries"], lat))
+    console.print(_table("Peak RSS (MB)", ["process", "MB"], [[k, v] for k, v in s["rss_mb"].items()]))
+    q = [[k, 100 * v["mrr@10"], 100 * v["recall@10"]] for k, v in s["quality"].items()]
+    console.print(_table("Retrieval quality, ALQAC (×100)", ["system", "MRR@10", "R@10"], q))
+    if "sweep" in s:
+        rows = [
+            [
+                x["model"],
+                x["batch_size"],
+                x["order"],
+                x["texts_per_s"],
+                x["tokens_per_s"],
+                100 * x["padding_overhead"],
+            ]
+            for x in s["sweep"]
+        ]
+        console.print(
+            _table(
+                "Embedder sweep (sample)",
+                ["model", "batch", "order", "texts/s", "tokens/s", "padding %"],
+                rows,
+            )
+        )
+        pad = [[k, 100 * v] for k, v in s["padding"].items()]
+        console.print(_table("Padding overhead on all texts (exact)", ["batching", "%"], pad))
+        i8 = s["int8"]
+        rows = [[f"speedup (sample) {k}", v] for k, v in i8["speedup_sample"].items()]
+        rows += [
+            [k, i8.get(k)]
+            for k in ("speedup_full", "mean_cos_vs_fp32", "dense_mrr_delta_points", "hybrid_mrr_delta_points")
+        ]
+        console.print(_table("int8 dynamic quantization vs fp32", ["", "value"], rows))
+    if "faiss" in s:
+        rows = [
+            [x["n"], x["ef_search"], x["flat"]["p50_ms"], x["hnsw"]["p50_ms"], x["hnsw_build_s"]]
+            + [x["recall@10"], x.get("recall@100")]
+            for x in s["faiss"]
+        ]
+        console.print(
+            _table(
+                "FAISS flat vs HNSW (one query, top 100)",
+                ["vectors", "efSearch", "flat p50 ms", "HNSW p50 ms", "HNSW build s", "R@10", "R@100"],
+                rows,
+            )
+        )
+    if "breakdown" in s:
+        names = list(s["breakdown"])
+        rows = [
+            [n, s["breakdown"][n]["p50_ms"], _get(s, "breakdown_number_queries", n, "p50_ms")] for n in names
+        ]
+        console.print(
+            _table(
+                "Hybrid query breakdown at scale, p50 ms", ["step", "ALQAC queries", "number queries"], rows
+            )
+        )
+    t = [[x["target"], x["value"], x["limit"], "PASS" if x["ok"] else "FAIL"] for x in s["targets"]]
+    console.print(_table("Targets", ["target", "value", "limit", ""], t))
+    ph = [
+        [k, v["wall_s"], str(v["load_start"][0]), str(v["load_end"][0]), v.get("error", "")]
+        for k, v in meta["phases"].items()
+    ]
+    console.print(_table("Phases", ["phase", "wall s", "load start", "load end", "error"], ph))
