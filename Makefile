@@ -18,7 +18,7 @@ $(PY):
 
 $(STAMP): pyproject.toml | $(PY)
 	$(PIP) install -q torch==2.13.0
-	$(PIP) install -q -e '.[dev,answer,ingest,ui]'
+	$(PIP) install -q -e '.[dev]'
 	touch $(STAMP)
 
 model: $(STAMP)

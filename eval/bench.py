@@ -26,7 +26,7 @@ import bench_util as bu  # noqa: E402
 from bench_report import print_report, summarize  # noqa: E402
 
 DEFAULT_OUT = bu.HERE / "results" / "bench.json"
-PHASES = ("build", "reindex", "embed", "baseline", "scale", "search", "scale_reindex")
+PHASES = ("build", "reindex", "embed", "query", "baseline", "scale", "search", "scale_reindex")
 
 NOTES = [
     "Baseline: LangChain FAISS.from_texts + HuggingFaceEmbeddings on the same local e5 folder, fixed "
@@ -41,16 +41,23 @@ NOTES = [
     "syllables swapped (bigrams recomputed); written through indexer.write_entries. Not embedded.",
     "The embedder ceiling is one SentenceTransformer.encode call (best batch size of the sweep) on a "
     "systematic sample of exactly the texts tracuu embedded; throughputs are compared in real tokens/s.",
+    "Query encoders: torch fp32 (tracuu today), torch int8 (dynamic quantization) and, when onnxruntime + "
+    "onnx are installed, the model exported to ONNX (fp32; int8 by onnxruntime dynamic quantization), with 1 "
+    "and 2 threads; their quality is dense retrieval against the fp32 passage vectors (no re-index).",
     "The machine is shared: the load average at the start/end of every phase is recorded.",
 ]
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--quick", action="store_true", help="small slice, small scale: a smoke run")
-    p.add_argument("--docs", type=int, help="number of ALQAC articles (default: all; --quick: 120)")
-    p.add_argument("--queries", type=int, help="number of ALQAC queries (default: all; --quick: 25)")
-    p.add_argument("--scale", type=int, help="chunks of the scaled index (default 100000; --quick 4000)")
+    p.add_argument(
+        "--quick",
+        action="store_true",
+        help="small slice, small scale: a smoke run (60 articles, 2,000 chunks)",
+    )
+    p.add_argument("--docs", type=int, help="number of ALQAC articles (default: all; --quick: 60)")
+    p.add_argument("--queries", type=int, help="number of ALQAC queries (default: all; --quick: 15)")
+    p.add_argument("--scale", type=int, help="chunks of the scaled index (default 100000; --quick 2000)")
     p.add_argument("--search-queries", type=int, help="queries per mode at scale (default 150)")
     p.add_argument("--sweep-n", type=int, help="texts in the batch-size sweep sample (default 64)")
     p.add_argument("--sweep-bs", default=None, help="batch sizes, comma separated (default 8,16,32,64)")
@@ -66,14 +73,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     args = p.parse_args(argv)
     q = args.quick
     defaults = {
-        "docs": 120 if q else None,
-        "queries": 25 if q else None,
-        "scale": 4000 if q else 100_000,
-        "search_queries": 20 if q else 150,
+        "docs": 60 if q else None,
+        "queries": 15 if q else None,
+        "scale": 2000 if q else 100_000,
+        "search_queries": 10 if q else 150,
         "sweep_n": 12 if q else 64,
         "sweep_bs": "8,16" if q else "8,16,32,64",
         "ceiling_frac": 0.25,
-        "faiss_sizes": "1000,4000" if q else "20000,50000,100000",
+        "faiss_sizes": "500,2000" if q else "20000,50000,100000",
     }
     for k, v in defaults.items():
         if getattr(args, k) is None:
@@ -111,6 +118,7 @@ def prepare(args, work: Path) -> tuple[dict, dict]:
         "scale_reindex": "scale_reindex" not in args.skip,
         "faiss_sizes": [int(x) for x in args.faiss_sizes.split(",")],
         "faiss_queries": 200,
+        "latency_queries": 10 if args.quick else 40,
         "search_queries": args.search_queries,
         "seed": 0,
     }
@@ -131,6 +139,7 @@ def run_phases(args, cfg: dict, work: Path, console) -> tuple[dict, dict]:
         ("reindex_unchanged", "reindex_unchanged", cfg),
         ("reindex", "reindex", cfg),
         ("embed", "embed", cfg),
+        ("query", "query", cfg),
         ("baseline", "baseline", cfg),
         ("scale", "scale", cfg),
         ("search", "search", cfg),
@@ -140,7 +149,13 @@ def run_phases(args, cfg: dict, work: Path, console) -> tuple[dict, dict]:
             dict(cfg, corpus_dir=cfg["scale_corpus_dir"], index_dir=cfg["scale_index_dir"]),
         ),
     ]
-    needs = {"reindex_unchanged": "build", "reindex": "build", "embed": "build", "scale": "build"}
+    needs = {
+        "reindex_unchanged": "build",
+        "reindex": "build",
+        "embed": "build",
+        "query": "build",
+        "scale": "build",
+    }
     needs |= {"search": "scale", "scale_reindex": "scale"}
     for name, task, task_cfg in plan:
         group = "reindex" if name == "reindex_unchanged" else name
@@ -205,12 +220,18 @@ def main(argv: list[str] | None = None) -> int:
         },
         "results": results,
     }
-    out["summary"] = summarize(out)
-    print_report(out, console)
+    failed = [n for n, m in phase_meta.items() if "error" in m]
+    try:
+        out["summary"] = summarize(out)
+    except Exception as exc:  # noqa: BLE001 - keep the raw results even if the summary has a bug
+        out["summary_error"] = f"{type(exc).__name__}: {exc}"
+        traceback.print_exc(file=sys.stderr)
+        failed.append("summary")
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(out, ensure_ascii=False, indent=1, default=float), encoding="utf-8")
+    if "summary" in out:
+        print_report(out, console)
     console.print(f"Wrote {args.out}")
-    failed = [n for n, m in phase_meta.items() if "error" in m]
     return 1 if failed else 0
 
 

@@ -109,8 +109,22 @@ def summarize(out: dict) -> dict:
     if r.get("search"):
         s["breakdown"] = r["search"]["breakdown"]
         s["breakdown_number_queries"] = r["search"]["breakdown_numbers"]
+    if r.get("query"):
+        s["query_encoders"] = _query_encoders(r)
     s["targets"] = _targets(s)
     return s
+
+
+def _query_encoders(r: dict) -> list[dict]:
+    """Query encoder options, with the hybrid p50 at scale they would give: the measured hybrid p50
+    minus the measured query-embedding p50, plus the option's query-embedding p50 (a projection)."""
+    rows = [dict(v) for v in r["query"]["variants"]]
+    srch = r.get("search")
+    if srch:
+        rest = srch["modes"]["hybrid"]["latency"]["p50_ms"] - srch["breakdown"]["embed_query"]["p50_ms"]
+        for v in rows:
+            v["projected_hybrid_p50_scale_ms"] = {t: rest + v[f"latency_t{t}"]["p50_ms"] for t in (1, 2)}
+    return rows
 
 
 def _latency_rows(r: dict) -> list[dict]:
@@ -325,6 +339,29 @@ def print_report(out: dict, console) -> None:
             for k in ("speedup_full", "mean_cos_vs_fp32", "dense_mrr_delta_points", "hybrid_mrr_delta_points")
         ]
         console.print(_table("int8 dynamic quantization vs fp32", ["", "value"], rows))
+    if "query_encoders" in s:
+        rows = []
+        for v in s["query_encoders"]:
+            proj = v.get("projected_hybrid_p50_scale_ms", {})
+            d = v["dense_with_fp32_passages"]
+            rows.append(
+                [
+                    v["encoder"],
+                    v["latency_t1"]["p50_ms"],
+                    v["latency_t2"]["p50_ms"],
+                    v["latency_t2"]["p95_ms"],
+                ]
+                + [
+                    v["cos_vs_torch_fp32"],
+                    100 * d["mrr@10"],
+                    100 * d["recall@10"],
+                    v["passages_per_s_sample"],
+                ]
+                + [proj.get(1), proj.get(2)]
+            )
+        cols = ["encoder", "p50 1 thr", "p50 2 thr", "p95 2 thr", "cos vs fp32", "dense MRR", "R@10"]
+        cols += ["passages/s", "hybrid@scale 1 thr*", "2 thr*"]
+        console.print(_table("Query encoder, one query (ms); *projected hybrid p50 at scale", cols, rows))
     if "faiss" in s:
         rows = [
             [x["n"], x["ef_search"], x["flat"]["p50_ms"], x["hnsw"]["p50_ms"], x["hnsw_build_s"]]

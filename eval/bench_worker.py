@@ -8,6 +8,7 @@ their vectors, the query vectors) go to ``<workdir>/alqac_vectors.npz`` so later
 from __future__ import annotations
 
 import json
+import shutil
 import sys
 import time
 from pathlib import Path
@@ -113,12 +114,16 @@ def task_reindex(cfg: dict) -> dict:
     t0 = time.perf_counter()
     warm = build_index(Path(cfg["corpus_dir"]), warm_dir, settings, embedder=cached)
     warm_s = time.perf_counter() - t0
-    corpus = Path(cfg["corpus_dir"])
+    # The changed-file run works on copies: the main index stays the one quality was measured on.
+    corpus = Path(cfg["workdir"]) / "corpus-changed"
+    index = Path(cfg["workdir"]) / "index-changed"
+    shutil.copytree(cfg["corpus_dir"], corpus, dirs_exist_ok=True)
+    shutil.copytree(settings.index_dir, index, dirs_exist_ok=True, ignore=shutil.ignore_patterns(".lock"))
     target = sorted(corpus.glob("*.txt"))[len(cfg["doc_ids"]) // 2]
     with target.open("a", encoding="utf-8") as fh:
         fh.write("Điều khoản này được sửa đổi, bổ sung để phục vụ việc đo thời gian lập chỉ mục lại.\n")
     t0 = time.perf_counter()
-    changed = build_index(corpus, settings.index_dir, settings, embedder=embedder)
+    changed = build_index(corpus, index, settings, embedder=embedder)
     changed_s = time.perf_counter() - t0
     return {
         "model_load_s": load_s,
@@ -136,6 +141,12 @@ def task_embed(cfg: dict) -> dict:
     from bench_embed import run_embed
 
     return run_embed(cfg)
+
+
+def task_query(cfg: dict) -> dict:
+    from bench_query import run_query
+
+    return run_query(cfg)
 
 
 def task_baseline(cfg: dict) -> dict:
@@ -162,6 +173,7 @@ TASKS = {
     "reindex_unchanged": task_reindex_unchanged,
     "reindex": task_reindex,
     "embed": task_embed,
+    "query": task_query,
     "baseline": task_baseline,
     "scale": task_scale,
     "search": task_search,

@@ -19,10 +19,18 @@ _BOS = "<s>"
 
 
 class AccentModel:
+    MAX_CANDIDATES = 8  # most frequent accented forms considered per plain syllable
+
     def __init__(self, unigrams: dict[str, dict[str, int]], bigrams: dict[str, int]) -> None:
         self.unigrams = unigrams  # plain syllable -> {accented form: count}
         self.bigrams = bigrams  # "acc1 acc2" -> count
-        self.total = sum(sum(v.values()) for v in unigrams.values()) or 1
+        self.counts = {acc: n for forms in unigrams.values() for acc, n in forms.items()}
+        self.total = sum(self.counts.values()) or 1
+        self._denominator = self.total + len(self.unigrams)
+        self._candidates = {
+            plain: sorted(forms, key=lambda f: -forms[f])[: self.MAX_CANDIDATES]
+            for plain, forms in unigrams.items()
+        }
 
     @classmethod
     def build(cls, texts: Iterable[str], min_bigram: int = 1) -> AccentModel:
@@ -37,35 +45,40 @@ class AccentModel:
         bigrams = {k: v for k, v in bi.items() if v >= min_bigram}
         return cls({k: dict(v) for k, v in uni.items()}, bigrams)
 
-    def _uni_count(self, acc: str) -> int:
-        return self.unigrams.get(strip_accents(acc), {}).get(acc, 0)
-
     def _logp(self, prev: str, acc: str) -> float:
         # Interpolated bigram/unigram with add-one smoothing: good enough to choose among a few forms.
-        big = self.bigrams.get(f"{prev} {acc}", 0)
-        prev_count = self._uni_count(prev) if prev != _BOS else self.total
-        p_bi = big / prev_count if prev_count else 0.0
-        p_uni = (self._uni_count(acc) + 1) / (self.total + len(self.unigrams))
+        prev_count = self.counts.get(prev, 0) if prev != _BOS else self.total
+        p_bi = self.bigrams.get(f"{prev} {acc}", 0) / prev_count if prev_count else 0.0
+        p_uni = (self.counts.get(acc, 0) + 1) / self._denominator
         return math.log(0.8 * p_bi + 0.2 * p_uni)
 
     def restore(self, query: str) -> str:
-        """Accented reading of an unaccented query; unknown syllables are kept as typed."""
+        """Accented reading of an unaccented query (Viterbi); unknown syllables are kept as typed."""
         sylls = syllables(query)
         if not sylls:
             return query
-        # Viterbi over candidate accented forms.
-        beams: dict[str, tuple[float, list[str]]] = {_BOS: (0.0, [])}
+        prev_cands = [_BOS]
+        scores = [0.0]
+        back: list[list[int]] = []
+        lattice: list[list[str]] = []
         for syl in sylls:
-            cands = list(self.unigrams.get(syl, {}).keys()) or [syl]
-            new: dict[str, tuple[float, list[str]]] = {}
+            cands = self._candidates.get(syl) or [syl]
+            new_scores, pointers = [], []
             for cand in cands:
-                best = max(
-                    ((score + self._logp(prev, cand), path) for prev, (score, path) in beams.items()),
-                    key=lambda x: x[0],
+                best_j = max(
+                    range(len(prev_cands)), key=lambda j: scores[j] + self._logp(prev_cands[j], cand)
                 )
-                new[cand] = (best[0], best[1] + [cand])
-            beams = new
-        return " ".join(max(beams.values(), key=lambda x: x[0])[1])
+                new_scores.append(scores[best_j] + self._logp(prev_cands[best_j], cand))
+                pointers.append(best_j)
+            lattice.append(cands)
+            back.append(pointers)
+            prev_cands, scores = cands, new_scores
+        i = max(range(len(scores)), key=scores.__getitem__)
+        out = []
+        for step in range(len(lattice) - 1, -1, -1):
+            out.append(lattice[step][i])
+            i = back[step][i]
+        return " ".join(reversed(out))
 
     def to_json(self) -> dict:
         return {"unigrams": self.unigrams, "bigrams": self.bigrams}

@@ -102,7 +102,10 @@ class SentenceTransformerEmbedder:
                 self.model, {torch.nn.Linear}, dtype=torch.qint8
             )
         self.checksum = expected_checksum(settings)
-        dim_of = getattr(self.model, "get_embedding_dimension", None) or self.model.get_sentence_embedding_dimension
+        dim_of = (
+            getattr(self.model, "get_embedding_dimension", None)
+            or self.model.get_sentence_embedding_dimension
+        )
         self.dim = int(dim_of())
 
     def _prepare(self, texts: list[str], prefix: str) -> list[str]:

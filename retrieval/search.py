@@ -15,7 +15,7 @@ from retrieval import store
 from retrieval.accents import AccentModel
 from retrieval.chunking import CHUNKER_VERSION
 from retrieval.embedding import Embedder, expected_checksum, make_embedder
-from retrieval.fusion import rrf, top
+from retrieval.fusion import rrf, top, zscore_fusion, zscores
 from retrieval.normalize import normalize_query
 from retrieval.query import clean_query, number_refs
 from retrieval.segment import SEGMENTER_VERSION, has_diacritics, segment, strip_accents
@@ -23,6 +23,8 @@ from retrieval.settings import MODES, Settings
 from retrieval.sparse import SparseIndex, rank
 from retrieval.types import SearchHit
 from retrieval.vectors import VectorIndex
+
+DENSE_SAMPLE = 4096  # chunks whose cosines estimate the dense score distribution (all, below this)
 
 
 @dataclass(frozen=True)
@@ -50,6 +52,11 @@ class Searcher:
         self.bm25_acc = SparseIndex.load(gen / "bm25_acc", n)
         self.bm25_plain = SparseIndex.load(gen / "bm25_plain", n)
         self.dense = VectorIndex.load(gen / "dense.faiss")
+        self.vectors = store.load_vectors(gen / "vectors.npy", mmap=True)
+        rng = np.random.default_rng(0)  # fixed sample: dense score statistics for z-score fusion
+        self._dense_sample = (
+            np.sort(rng.choice(n, size=min(n, DENSE_SAMPLE), replace=False)) if n else np.zeros(0, int)
+        )
         self.accents = AccentModel.load(gen / "accents.json")
         self._embedder = embedder
         self._chunk_doc = [c.doc_id for c in self.chunks]
@@ -115,24 +122,36 @@ class Searcher:
         return np.array([i for i, d in enumerate(self._chunk_doc) if d in ok_docs], dtype=np.int64)
 
     # ------------------------------------------------------------------ retrieval
-    def _rankings(
-        self, query: str, mode: str, depth: int, allowed: np.ndarray | None
-    ) -> dict[str, list[int]]:
+    def _signals(self, query: str, mode: str, allowed: np.ndarray | None) -> tuple[dict, dict]:
+        """Per-retriever ranked candidates, and the standardized scores of every chunk that any
+        retriever returned (z-scores: BM25 over the whole index, dense over a fixed sample)."""
         q = normalize_query(clean_query(query))
         accented = has_diacritics(q)
         q_acc = q if accented else self.accents.restore(q)
-        out: dict[str, list[int]] = {}
+        depth = self.settings.candidates
+        ranked: dict[str, list[int]] = {}
+        z: dict[str, np.ndarray] = {}
+        raw: dict[str, np.ndarray] = {}
         if mode in ("bm25", "hybrid"):
-            seg = segment(q_acc)
-            out["bm25"] = rank(self.bm25_acc.scores(seg.accented), depth, allowed).tolist()
-            if not accented:
-                plain = segment(q).plain
-                out["bm25_plain"] = rank(self.bm25_plain.scores(plain), depth, allowed).tolist()
+            b = self.bm25_acc.scores(segment(q_acc).accented)
+            ranked["bm25"] = rank(b, depth, allowed).tolist()
+            z["bm25"], raw["bm25"] = zscores(b), b
+            if not accented:  # the user's own unaccented words, against the unaccented index
+                p = self.bm25_plain.scores(segment(q).plain)
+                ranked["bm25_plain"] = rank(p, depth, allowed).tolist()
+                z["bm25"] = (z["bm25"] + zscores(p)) / 2
         if mode in ("dense", "hybrid"):
             qv = self.embedder.embed_queries([q_acc])[0]
             ids, _ = self.dense.search(qv, depth, allowed)
-            out["dense"] = ids.tolist()
-        return out
+            ranked["dense"] = ids.tolist()
+            cands = sorted({i for r in ranked.values() for i in r})
+            cos = np.zeros(len(self.chunks), dtype=np.float32)
+            if cands:
+                cos[cands] = self.vectors[cands] @ qv
+            sample = self.vectors[self._dense_sample] @ qv
+            z["dense"] = (cos - sample.mean()) / max(float(sample.std()), 1e-6)
+            raw["dense"] = cos
+        return ranked, {"z": z, "raw": raw}
 
     def search(
         self, query: str, k: int = 10, mode: str = "hybrid", filters: SearchFilters | None = None
@@ -142,20 +161,28 @@ class Searcher:
         if not query.strip() or not self.chunks:
             return []
         allowed = self.allowed_rows(filters)
-        depth = max(self.settings.candidates, k)
-        rankings = self._rankings(query, mode, depth, allowed)
+        ranked, sig = self._signals(query, mode, allowed)
         weights = {
             "bm25": self.settings.bm25_weight,
             "bm25_plain": self.settings.bm25_weight,
             "dense": self.settings.dense_weight,
         }
-        fused = rrf(rankings, weights, k=self.settings.rrf_k)
+        if mode == "hybrid" and self.settings.fusion == "rrf":
+            fused = rrf(ranked, weights, k=self.settings.rrf_k)
+        else:  # standardized scores; with one retriever this is simply its own order
+            cands = sorted({i for r in ranked.values() for i in r})
+            fused = zscore_fusion(cands, sig["z"], weights)
         fused = self._boost_numbers(query, fused, allowed)
-        ranks = {name: {cid: r for r, cid in enumerate(ids, start=1)} for name, ids in rankings.items()}
+        ranks = {name: {cid: r for r, cid in enumerate(ids, start=1)} for name, ids in ranked.items()}
         hits = []
         for n, (row, score) in enumerate(top(fused, k), start=1):
             c = self.chunks[row]
             doc = self.documents[c.doc_id]
+            scores = {name: r.get(row) for name, r in ranks.items()}
+            if "dense" in sig["raw"]:
+                scores["dense_cosine"] = float(sig["raw"]["dense"][row])
+            if "bm25" in sig["raw"]:
+                scores["bm25_score"] = float(sig["raw"]["bm25"][row])
             hits.append(
                 SearchHit(
                     rank=n,
@@ -164,7 +191,7 @@ class Searcher:
                     display_text=doc.text[c.start : c.end],
                     metadata=doc.metadata,
                     title=doc.title,
-                    scores={name: r.get(row) for name, r in ranks.items()},
+                    scores=scores,
                 )
             )
         return hits

@@ -35,7 +35,8 @@ class Settings:
     embed_max_seq_length: int = 512
     embed_quantize: str = "none"  # "none" | "int8" (torch dynamic quantization)
     device: str = "auto"  # "auto" | "cpu" | "cuda"
-    # Retrieval
+    # Retrieval: hybrid fuses standardized scores ("zscore") or reciprocal ranks ("rrf")
+    fusion: str = "zscore"
     rrf_k: int = 60
     bm25_weight: float = 1.0
     dense_weight: float = 1.0
@@ -58,6 +59,8 @@ class Settings:
             raise SettingsError("TRACUU_EMBED_QUANTIZE phải là 'none' hoặc 'int8'")
         if self.device not in ("auto", "cpu", "cuda"):
             raise SettingsError("TRACUU_DEVICE phải là 'auto', 'cpu' hoặc 'cuda'")
+        if self.fusion not in ("zscore", "rrf"):
+            raise SettingsError("TRACUU_FUSION phải là 'zscore' hoặc 'rrf'")
         if self.rrf_k < 1:
             raise SettingsError("TRACUU_RRF_K phải là số nguyên dương")
         if self.bm25_weight < 0 or self.dense_weight < 0 or self.bm25_weight + self.dense_weight == 0:

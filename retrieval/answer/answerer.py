@@ -24,6 +24,7 @@ from retrieval.answer.result import REFUSAL, Answer, NearDocument
 from retrieval.types import SearchHit
 
 NOTE_DROPPED = "Đã lược bỏ {n} câu không kiểm chứng được trong văn bản nguồn."
+NOTE_REPAIRED = "Đã sửa số trích dẫn của {n} câu cho khớp với đoạn văn chứa thông tin đó."
 NOTE_FALLBACK = (
     "Câu trả lời của mô hình ngôn ngữ không kiểm chứng được với văn bản nguồn; "
     "dưới đây là các câu trích nguyên văn từ văn bản."
@@ -176,8 +177,11 @@ class Answerer:
             checked = check_answer(extract(question, passages), passages)
             if not checked.citations:
                 return self._refusal(question, nearest, conf, t0, backend)
-        elif checked.dropped:
-            notes.append(NOTE_DROPPED.format(n=len(checked.dropped)))
+        else:
+            if checked.dropped:
+                notes.append(NOTE_DROPPED.format(n=len(checked.dropped)))
+            if checked.repaired:
+                notes.append(NOTE_REPAIRED.format(n=checked.repaired))
         return Answer(
             question=question,
             answer=with_notes(checked.text, notes),

@@ -50,7 +50,7 @@ class LlmConfig:
     model: str | None = None
     api_key: str | None = None
     timeout: float = 120.0
-    max_passages: int = 4
+    max_passages: int = 3
 
     @classmethod
     def from_settings(cls, settings: Any) -> LlmConfig:

@@ -9,21 +9,15 @@ from __future__ import annotations
 import bisect
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from retrieval.answer.facts import (
-    SourceIndex,
-    extract_facts,
-    missing_facts,
-    overlap,
-    strip_list_marker,
-)
-from retrieval.answer.normalize import fold, norm, normalize
+from retrieval.answer.evidence import Evidence, find_evidence
+from retrieval.answer.facts import content_syllables, extract_facts, strip_list_marker
+from retrieval.answer.normalize import fold
 from retrieval.answer.passages import Passage, split_sentences
 from retrieval.answer.result import REFUSAL, Citation
 from retrieval.types import Span
 
-MIN_OVERLAP = 0.5  # share of a sentence's content syllables that its cited passages must contain
 UNVERIFIED_TAG = " (chưa kiểm chứng)"
 
 _MARKER = re.compile(
@@ -68,23 +62,37 @@ class SentenceCheck:
     own: tuple[int, ...]  # passage numbers cited in the sentence itself
     cited: tuple[int, ...]  # valid passage numbers it is checked against (own or inherited)
     invalid: tuple[int, ...]  # cited numbers that point at no passage
-    missing: tuple[str, ...]  # facts not found in the cited passages
-    overlap: float
+    evidence: tuple[Evidence, ...] = ()  # best window of each cited passage
     connective: bool = False  # an uncited lead-in line ("Cụ thể như sau:") kept without check
+    repaired: bool = False  # its own markers were wrong; ``cited`` is the passage that does support it
+
+    @property
+    def empty(self) -> bool:
+        """No statement at all: only markers or punctuation ("[1][2]")."""
+        return not content_syllables(self.claim) and extract_facts(self.claim).empty
+
+    @property
+    def supporting(self) -> tuple[Evidence, ...]:
+        return tuple(ev for ev in self.evidence if ev.supports)
 
     @property
     def supported(self) -> bool:
-        return self.connective or (bool(self.cited) and not self.missing and self.overlap >= MIN_OVERLAP)
+        if self.connective:
+            return True
+        return not self.empty and bool(self.supporting)
 
     def reason(self) -> str:
         if self.connective or self.supported:
             return ""
+        if self.empty:
+            return "không có nội dung"
         if not self.own and not self.cited:
             return "không có trích dẫn"
         if not self.cited:
             return "trích dẫn tới đoạn không tồn tại " + ", ".join(f"[{n}]" for n in self.invalid)
-        if self.missing:
-            return "không có trong đoạn được trích: " + "; ".join(self.missing)
+        best = max(self.evidence, key=lambda ev: ev.score)
+        if best.missing:
+            return "không có trong đoạn được trích: " + "; ".join(best.missing)
         return "nội dung không khớp với đoạn được trích"
 
 
@@ -101,6 +109,11 @@ class CheckedAnswer:
         return tuple(f"{s.claim} — {s.reason()}" for s in self.sentences if not s.supported)
 
     @property
+    def repaired(self) -> int:
+        """How many kept sentences had their citation numbers corrected."""
+        return sum(1 for s in self.sentences if s.repaired)
+
+    @property
     def invalid_markers(self) -> tuple[int, ...]:
         return tuple(sorted({n for s in self.sentences for n in s.invalid}))
 
@@ -115,10 +128,13 @@ def _claim_text(sentence: str) -> str:
     return re.sub(r"\s+", " ", strip_list_marker(claim)).strip(" .;:,")
 
 
-def check_sentences(text: str, passages: Sequence[Passage]) -> list[SentenceCheck]:
-    """Split ``text`` (markers already moved) into sentences and check each one."""
-    valid_numbers = {p.n for p in passages}
-    index = {p.n: SourceIndex.of(p.support_text) for p in passages}
+def check_sentences(text: str, passages: Sequence[Passage], repair: bool = True) -> list[SentenceCheck]:
+    """Split ``text`` (markers already moved) into sentences and check each one.
+
+    With ``repair``, a sentence whose own markers point at the wrong passage is re-attributed to the
+    given passage that supports it, if it asserts at least one date, number, document number or quote.
+    """
+    by_n = {p.n: p for p in passages}
     raw: list[tuple[Span, str, tuple[int, ...], int]] = []  # span, claim, own numbers, line number
     line_of = _line_numbers(text)
     for s, e in split_sentences(text):
@@ -130,17 +146,26 @@ def check_sentences(text: str, passages: Sequence[Passage]) -> list[SentenceChec
     out: list[SentenceCheck] = []
     for i, (span, claim, own, line) in enumerate(raw):
         cited = own or _inherited(raw, i, line)
-        valid = tuple(dict.fromkeys(n for n in cited if n in valid_numbers))
-        invalid = tuple(dict.fromkeys(n for n in cited if n not in valid_numbers))
+        valid = tuple(dict.fromkeys(n for n in cited if n in by_n))
+        invalid = tuple(dict.fromkeys(n for n in cited if n not in by_n))
         connective = not cited and _is_connective(text, span)
-        if not valid:
-            out.append(SentenceCheck(span, claim, own, (), invalid, (), 0.0, connective))
-            continue
-        sources = [index[n] for n in valid]
-        missing = tuple(missing_facts(extract_facts(claim), sources))
-        union = SourceIndex("", "", (), frozenset().union(*(s.syllables for s in sources)))
-        out.append(SentenceCheck(span, claim, own, valid, invalid, missing, overlap(claim, union)))
+        evidence = tuple(find_evidence(claim, by_n[n]) for n in valid) if claim else ()
+        check = SentenceCheck(span, claim, own, valid, invalid, evidence, connective)
+        if repair and own and not check.supported and not check.empty:
+            check = _repaired(check, passages)
+        out.append(check)
     return out
+
+
+def _repaired(check: SentenceCheck, passages: Sequence[Passage]) -> SentenceCheck:
+    if extract_facts(check.claim).empty:
+        return check
+    found = [find_evidence(check.claim, p) for p in passages if p.n not in check.cited]
+    found = [ev for ev in found if ev.supports]
+    if not found:
+        return check
+    best = max(found, key=lambda ev: ev.score)
+    return replace(check, cited=(best.n,), evidence=(best,), repaired=True)
 
 
 def _line_numbers(text: str):
@@ -169,47 +194,19 @@ def _is_connective(text: str, span: Span) -> bool:
     return sentence.endswith(":") and extract_facts(sentence).empty and len(sentence) <= 120
 
 
-def locate_quote(claim: str, passage: Passage) -> Span:
-    """Document span of the passage text that best supports ``claim``: a quoted span's sentence, the
-    claim itself when it is copied verbatim, else the sentence sharing most facts and words."""
-    nt = normalize(passage.display_text)
-    sentences = passage.sentences or ((passage.start, passage.end),)
-    for q in extract_facts(claim).quotes:
-        i = nt.find(norm(q))
-        if i >= 0 and q:
-            s, e = nt.span_of(i, i + len(norm(q)))
-            s, e = s + passage.start, e + passage.start
-            return next(((a, b) for a, b in sentences if a <= s and e <= b), (s, e))
-    nc = norm(claim)
-    if len(nc) >= 10:
-        i = nt.find(nc)
-        if i >= 0:
-            s, e = nt.span_of(i, i + len(nc))
-            # Take back the closing punctuation the claim lost (".", "./.", ")").
-            tail = re.match(r"[.;:!?…/)”\"]{1,3}", passage.display_text[e:])
-            e += tail.end() if tail else 0
-            return s + passage.start, e + passage.start
-    facts = extract_facts(claim)
-    best, best_score = sentences[0], -1.0
-    for span in sentences:
-        src = SourceIndex.of(passage.quote(span))
-        found = sum(1 for _ in facts.dates + facts.codes + facts.percents + facts.numbers + facts.quotes)
-        found -= len(missing_facts(facts, [src]))
-        score = 2.0 * found + overlap(claim, src)
-        if score > best_score:
-            best, best_score = span, score
-    return best
-
-
-def check_answer(text: str, passages: Sequence[Passage], mark_unsupported: bool = False) -> CheckedAnswer:
+def check_answer(
+    text: str, passages: Sequence[Passage], mark_unsupported: bool = False, repair: bool = True
+) -> CheckedAnswer:
     """Verify an answer and rebuild it with renumbered, located citations.
 
     Unsupported sentences are dropped (or kept with UNVERIFIED_TAG when ``mark_unsupported``); markers
-    pointing at no passage are always removed; kept citations are renumbered 1..N by first use.
+    pointing at no passage are always removed; kept citations are renumbered 1..N by first use. With
+    ``repair``, a sentence citing the wrong passage (or none that exists) but fully supported by another
+    given passage is re-attributed to it (counted in ``CheckedAnswer.repaired``).
     """
     text = move_markers_before_stops(text.strip())
     refused = is_refusal(text)
-    checks = check_sentences(text, passages)
+    checks = check_sentences(text, passages, repair)
     by_n = {p.n: p for p in passages}
     keys: dict[tuple[int, Span], int] = {}
     citations: list[Citation] = []
@@ -220,18 +217,17 @@ def check_answer(text: str, passages: Sequence[Passage], mark_unsupported: bool 
             continue
         keep = c.supported or (mark_unsupported and bool(c.cited))
         if not keep:
-            dropped.append(c.claim)
+            if c.claim:
+                dropped.append(c.claim)
             edits.append((c.span[0], c.span[1], ""))
             continue
         sentence = text[c.span[0] : c.span[1]]
         markers = parse_markers(sentence)
         new_numbers: list[int] = []
-        for n in dict.fromkeys(n for m in markers for n in m.numbers):
-            if n not in by_n:
-                continue
-            p = by_n[n]
-            span = locate_quote(c.claim, p)
-            key = (n, span)
+        shown = c.supporting if c.supported else c.evidence
+        for ev in shown if c.own else ():
+            p, span = by_n[ev.n], ev.span
+            key = (ev.n, span)
             if key not in keys:
                 keys[key] = len(keys) + 1
                 citations.append(

@@ -124,8 +124,8 @@ class Calibration:
 
 def calibrate_refusal(pairs: Iterable[tuple[float, bool]], refusal_weight: float = 1.0) -> Calibration:
     """Pick the threshold maximizing answer_recall + refusal_weight * refusal_recall over
-    (confidence, is_answerable) pairs. Ties resolve to the middle one of the best thresholds, away from
-    the scores that decided it.
+    (confidence, is_answerable) pairs. Candidates are midpoints between observed scores; ties go to
+    the highest (safest: a wrong answer costs more than a refusal).
     """
     data = [(float(s), bool(a)) for s, a in pairs]
     pos = [s for s, a in data if a]
@@ -144,6 +144,6 @@ def calibrate_refusal(pairs: Iterable[tuple[float, bool]], refusal_weight: float
     results = [(objective(t), t) for t in cands]
     best = max(r[0][0] for r in results)
     tied = [t for (obj, _, _), t in results if math.isclose(obj, best)]
-    threshold = tied[len(tied) // 2]
+    threshold = max(tied)
     _, ar, rr = objective(threshold)
     return Calibration(threshold, ar, rr, len(pos), len(neg))

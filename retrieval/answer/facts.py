@@ -165,8 +165,12 @@ def missing_facts(facts: Facts, sources: list[SourceIndex]) -> list[str]:
     return missing
 
 
+def is_function_syllable(syllable: str) -> bool:
+    return len(syllable) <= 1 or syllable in _FUNCTION_SYLLABLES
+
+
 def content_syllables(text: str) -> list[str]:
-    return [s for s in syllables(text) if len(s) > 1 and s not in _FUNCTION_SYLLABLES]
+    return [s for s in syllables(text) if not is_function_syllable(s)]
 
 
 def overlap(text: str, src: SourceIndex) -> float:

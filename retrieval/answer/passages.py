@@ -78,11 +78,11 @@ class Passage:
     def support_text(self) -> str:
         """Everything a claim citing this passage may rest on: body, cleaned text, title, metadata."""
         md = self.metadata
-        extra = [self.title, md.so_ky_hieu or "", md.trich_yeu or "", _iso_to_vn(md.ngay_ban_hanh)]
+        extra = [self.title, md.so_ky_hieu or "", md.trich_yeu or "", iso_to_vn(md.ngay_ban_hanh)]
         return "\n".join([self.display_text, self.text, *extra, *self.heading_path])
 
 
-def _iso_to_vn(iso: str | None) -> str:
+def iso_to_vn(iso: str | None) -> str:
     m = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})", iso or "")
     return f"{int(m[3])}/{int(m[2])}/{m[1]}" if m else ""
 

@@ -12,7 +12,7 @@ from langchain_core.prompts import ChatPromptTemplate
 from retrieval.answer.passages import Passage
 
 PROMPTS_DIR = Path(__file__).resolve().parents[2] / "prompts"
-MAX_PASSAGE_CHARS = 1500  # per passage in the prompt; the check still uses the whole passage
+MAX_PASSAGE_CHARS = 1000  # per passage in the prompt; the check still uses the whole passage
 
 
 class PromptError(RuntimeError):

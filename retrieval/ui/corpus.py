@@ -14,9 +14,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from retrieval.store import StoredDocument
-from retrieval.types import Chunk
+from retrieval.types import Chunk, Span
 
 UPLOAD_TYPES = ("pdf", "docx", "txt", "md")
+PIECE_GAP = 300  # spans of one chunk closer than this are shown as one piece (footnotes, blank lines)
 _UNSAFE = re.compile(r"[\x00-\x1f\x7f/\\:*?\"<>|]+")
 
 
@@ -123,9 +124,29 @@ class ChunkLookup:
         return self._by_id.get(chunk_id)
 
     def covering(self, doc_id: str, start: int, end: int) -> list[Chunk]:
-        """The chunks of ``doc_id`` overlapping [start, end) (or containing ``start`` when empty)."""
+        """The chunks of ``doc_id`` whose text spans overlap [start, end), smallest first."""
         end = max(end, start + 1)
-        return [c for c in self._by_doc.get(doc_id, []) if c.start < end and start < c.end]
+        found = [c for c in self._by_doc.get(doc_id, []) if any(s < end and start < e for s, e in _spans(c))]
+        return sorted(found, key=lambda c: sum(e - s for s, e in _spans(c)))
+
+
+def _spans(chunk: Chunk) -> tuple[Span, ...]:
+    return tuple(chunk.spans) or ((chunk.start, chunk.end),)
+
+
+def chunk_pieces(chunk: Chunk, gap: int = PIECE_GAP) -> list[Span]:
+    """The chunk's text spans, neighbours less than ``gap`` characters apart joined into one piece.
+
+    A chunk may be made of far-apart parts (the header chunk: the heading block and the signature);
+    those stay separate pieces instead of one span over the whole document.
+    """
+    pieces: list[list[int]] = []
+    for s, e in sorted(_spans(chunk)):
+        if pieces and s - pieces[-1][1] < gap:
+            pieces[-1][1] = max(pieces[-1][1], e)
+        else:
+            pieces.append([s, e])
+    return [(s, e) for s, e in pieces]
 
 
 def sort_documents(documents: Mapping[str, StoredDocument]) -> list[StoredDocument]:

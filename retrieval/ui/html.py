@@ -112,16 +112,24 @@ def heading_html(path: Sequence[str]) -> str:
 
 
 def passage_html(
-    doc_text: str, context: Span, marks: Sequence[Span], path: Sequence[str] = (), anchor: str | None = None
+    doc_text: str,
+    pieces: Sequence[Span],
+    marks: Sequence[Span],
+    path: Sequence[str] = (),
+    anchor: str | None = None,
 ) -> str:
-    """The section ``context`` of a document, the cited ``marks`` highlighted, its headings above."""
-    s, e = max(0, context[0]), min(len(doc_text), context[1])
-    head = '<span class="tc-ellipsis">… </span>' if s > 0 and not path else ""
-    tail = '<span class="tc-ellipsis"> …</span>' if e < len(doc_text) and not path else ""
-    body = highlight(
-        doc_text[s:e].strip("\n"), marks, base=s + _leading_newlines(doc_text[s:e]), anchor=anchor
-    )
-    return f'{heading_html(path)}<div class="tc-passage">{head}{body}{tail}</div>'
+    """The document ``pieces`` (one section, maybe in parts), ``marks`` highlighted, headings above.
+
+    Parts are joined by an ellipsis line; blank lines at a part's edges are dropped.
+    """
+    parts = []
+    for s, e in merge_spans(pieces):
+        s, e = max(0, s), min(len(doc_text), e)
+        piece = doc_text[s:e]
+        lead = len(piece) - len(piece.lstrip())
+        parts.append(highlight(piece.strip(), marks, base=s + lead, anchor=anchor if not parts else None))
+    body = '<span class="tc-ellipsis">\n…\n</span>'.join(parts)
+    return f'{heading_html(path)}<div class="tc-passage">{body}</div>'
 
 
 def document_html(doc_text: str, marks: Sequence[Span], anchor: str) -> str:
@@ -142,7 +150,3 @@ def scroll_script(anchor: str) -> str:
         + ');if(e){e.scrollIntoView({block:"center"});}'
         + "else if(40>n++){setTimeout(go,50);}};go();})();</script>"
     )
-
-
-def _leading_newlines(text: str) -> int:
-    return len(text) - len(text.lstrip("\n"))

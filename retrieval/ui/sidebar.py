@@ -90,7 +90,7 @@ _LEVELS = {
 def upload_form(settings: Settings) -> None:
     lines = st.session_state.get("index_lines") or []
     if lines:
-        st.markdown("  \n".join(f"{_LEVELS.get(level, '')} {md_escape(line)}" for level, line in lines))
+        st.caption("  \n".join(f"{_LEVELS.get(level, '')} {md_escape(line)}" for level, line in lines))
     n = st.session_state.setdefault("upload_round", 0)
     files = st.file_uploader(
         "Tệp PDF, DOCX, TXT",

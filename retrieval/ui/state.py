@@ -17,7 +17,7 @@ import streamlit as st
 
 from retrieval.search import Searcher
 from retrieval.settings import Settings
-from retrieval.store import MANIFEST, StoredDocument
+from retrieval.store import MANIFEST, StoredDocument, read_manifest
 from retrieval.ui.corpus import (
     ChunkLookup,
     FilterOptions,
@@ -46,11 +46,22 @@ def _quiet() -> None:
         logging.getLogger(name).setLevel(logging.ERROR)
 
 
+# One intra-op thread per torch call: a question embeds a few dozen tokens (~30 ms on one core), and
+# with more threads than free cores (other processes, several sessions) torch's spinning threads made
+# the same call take ~1 s on the 2-core test machine. Re-indexing uploads is a little slower instead.
+TORCH_THREADS = int(os.environ.get("TRACUU_UI_TORCH_THREADS", "1"))
+
+
 @st.cache_resource(show_spinner="Đang nạp mô hình nhúng…", max_entries=2)
 def load_embedder(_settings: Settings, key: str):
     """The embedding model of ``_settings`` (``key``: the settings' repr, the cache key)."""
     _quiet()
+    import torch
+
     from retrieval.embedding import make_embedder
+
+    if TORCH_THREADS > 0:
+        torch.set_num_threads(TORCH_THREADS)
 
     model = make_embedder(_settings)
     model.embed_queries(["khởi động mô hình"])  # first call pays the one-off graph set-up
@@ -68,6 +79,7 @@ def manifest_stamp(index_dir: Path) -> int:
 def load_resources(_settings: Settings, key: str, stamp: int) -> Resources:
     """The searcher of ``_settings.index_dir`` as of manifest ``stamp`` (raises the store's errors)."""
     settings = _settings
+    read_manifest(settings.index_dir)  # a missing index is reported before loading the model
     searcher = Searcher.load(settings.index_dir, settings, shared_embedder(settings))
     _ = searcher.embedder  # raises IndexMismatchError now if the index was built with other weights
     searcher.search("khởi động chỉ mục", k=1)  # warm BM25, FAISS, the segmenter
@@ -135,7 +147,8 @@ def reindex(settings: Settings, uploads: list[tuple[str, bytes]], progress) -> I
     lines: list[tuple[str, str]] = []
     saved: list[SavedUpload] = [save_upload(settings.corpus_dir, name, data) for name, data in uploads]
     for s in saved:
-        lines.append(("info" if s.ok else "error", s.message))
+        if not s.new:  # not saved, or already there: say so; new files are reported by the indexer
+            lines.append(("info" if s.ok else "error", s.message))
     if uploads and not any(s.ok for s in saved):
         return IndexOutcome(lines)
     mine = {s.source for s in saved if s.source and s.new}
@@ -166,7 +179,7 @@ def reindex(settings: Settings, uploads: list[tuple[str, bytes]], progress) -> I
     for failure in report.failures:
         if failure.source in mine:  # a new upload that cannot be read: do not leave it in the corpus
             (settings.corpus_dir / failure.source).unlink(missing_ok=True)
-            lines.append(("error", f"{failure.line()}. Tệp chưa được thêm vào kho."))
+            lines.append(("error", f"{failure.line()}. Tệp chưa được thêm vào kho; hãy sửa rồi tải lên lại."))
         else:
             lines.append(("warning", f"Lỗi (tệp có sẵn trong kho) — {failure.line()}"))
     if not (report.added or report.updated or report.removed or report.failures):

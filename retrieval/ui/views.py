@@ -9,7 +9,7 @@ import streamlit as st
 
 from retrieval.store import StoredDocument
 from retrieval.types import DocMetadata
-from retrieval.ui.corpus import ChunkLookup
+from retrieval.ui.corpus import ChunkLookup, chunk_pieces
 from retrieval.ui.html import (
     doc_line,
     document_html,
@@ -79,11 +79,14 @@ def _open_button(doc: StoredDocument | None, marks: tuple[tuple[int, int], ...],
 
 
 def _section(doc: StoredDocument, lookup: ChunkLookup, record: dict, start: int, end: int):
-    """Context span and headings around [start, end): the chunks covering it, else its paragraph."""
+    """Pieces and headings of the section around [start, end): its chunk, else its paragraph."""
     chunks = lookup.covering(doc.doc_id, start, end)
     if chunks:
-        return (chunks[0].start, chunks[-1].end), list(chunks[0].heading_path)
-    return paragraph_bounds(doc.text, start, end), list(record.get("heading_path") or [])
+        pieces = chunk_pieces(chunks[0])
+        if not any(s <= start and end <= e for s, e in pieces):
+            pieces.append(paragraph_bounds(doc.text, start, end))
+        return pieces, list(chunks[0].heading_path)
+    return [paragraph_bounds(doc.text, start, end)], list(record.get("heading_path") or [])
 
 
 def render_citation(record: dict, docs: dict[str, StoredDocument], lookup: ChunkLookup, key: str) -> None:
@@ -93,7 +96,7 @@ def render_citation(record: dict, docs: dict[str, StoredDocument], lookup: Chunk
         start, end = int(record["start"]), int(record["end"])
         if doc is None or doc.text[start:end] != record.get("quote", doc.text[start:end]):
             st.warning("Văn bản này đã thay đổi hoặc bị xóa khỏi kho sau khi trả lời; đoạn trích lúc đó:")
-            st.html(passage_html(record.get("quote", ""), (0, len(record.get("quote", ""))), []))
+            st.html(passage_html(record.get("quote", ""), [(0, len(record.get("quote", "")))], []))
             return
         if not record.get("verified", True):
             st.caption("⚠️ Câu trả lời dẫn đoạn này nhưng chưa kiểm chứng được khớp nội dung.")
@@ -114,12 +117,12 @@ def render_nearest(
         with st.expander(source_label(None, rec), icon=":material/description:"):
             doc = docs.get(rec["doc_id"])
             if doc is None:
-                st.html(passage_html(rec.get("text", ""), (0, len(rec.get("text", ""))), []))
+                st.html(passage_html(rec.get("text", ""), [(0, len(rec.get("text", "")))], []))
                 continue
             chunk = lookup.get(rec["chunk_id"])
-            span = (chunk.start, chunk.end) if chunk else (rec["start"], rec["end"])
+            pieces = chunk_pieces(chunk) if chunk else [(rec.get("start", 0), rec.get("end", 0))]
             path = list(chunk.heading_path) if chunk else rec.get("heading_path", [])
-            st.html(passage_html(doc.text, span, [], path))
+            st.html(passage_html(doc.text, pieces, [], path))
             _open_button(doc, (), f"{key}-g{i}")
 
 

@@ -1,0 +1,165 @@
+"""Query encoder options (run inside a worker): the query embedding dominates dense/hybrid latency.
+
+Compared, for one query at a time (as Searcher embeds it): torch fp32 (tracuu today), torch int8
+(dynamic quantization), and, when ``onnxruntime`` and ``onnx`` are installed, the same model exported to
+ONNX (fp32, and int8 with onnxruntime's dynamic quantization), each with 1 and 2 threads. Quality of
+each query encoder is measured against the fp32 passage vectors already in the index (exact search,
+top 50 chunks, as tracuu's dense mode), so an encoder can be judged without re-indexing; the passage
+throughput of each on the sweep sample tells what it would do to the build.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from pathlib import Path
+
+import bench_util as bu
+import numpy as np
+from bench_core import load_data, load_vectors, query_text, settings_for
+
+
+def _export_onnx(model, folder: Path) -> tuple[Path, Path]:
+    import torch
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    folder.mkdir(parents=True, exist_ok=True)
+    fp32, int8 = folder / "model.onnx", folder / "model_int8.onnx"
+    hf = model[0].auto_model.eval()
+
+    class _Encoder(torch.nn.Module):
+        def __init__(self, inner) -> None:
+            super().__init__()
+            self.inner = inner
+
+        def forward(self, input_ids, attention_mask):
+            return self.inner(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
+
+    enc = model.tokenizer(["query: xin chào", "passage: một hai ba"], padding=True, return_tensors="pt")
+    axes = {0: "batch", 1: "seq"}
+    torch.onnx.export(
+        _Encoder(hf),
+        (enc["input_ids"], enc["attention_mask"]),
+        str(fp32),
+        input_names=["input_ids", "attention_mask"],
+        output_names=["last_hidden_state"],
+        dynamic_axes={"input_ids": axes, "attention_mask": axes, "last_hidden_state": axes},
+        opset_version=17,
+        dynamo=False,
+    )
+    logging.getLogger().setLevel(logging.ERROR)  # onnxruntime's "consider pre-processing" warning
+    quantize_dynamic(str(fp32), str(int8), weight_type=QuantType.QInt8)
+    return fp32, int8
+
+
+class _OrtEncoder:
+    def __init__(self, path: Path, tokenizer, threads: int) -> None:
+        import onnxruntime as ort
+
+        opts = ort.SessionOptions()
+        opts.intra_op_num_threads = threads
+        opts.inter_op_num_threads = 1
+        self.session = ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
+        self.tokenizer = tokenizer
+
+    def encode(self, texts: list[str], batch_size: int = 16) -> np.ndarray:
+        out = []
+        order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
+        for i in range(0, len(texts), batch_size):
+            batch = [texts[j] for j in order[i : i + batch_size]]
+            enc = self.tokenizer(batch, padding=True, truncation=True, max_length=512, return_tensors="np")
+            ids, mask = enc["input_ids"].astype(np.int64), enc["attention_mask"].astype(np.int64)
+            h = self.session.run(None, {"input_ids": ids, "attention_mask": mask})[0]
+            m = mask[..., None].astype(np.float32)
+            v = (h * m).sum(1) / m.sum(1)
+            out.append(v / np.linalg.norm(v, axis=1, keepdims=True))
+        vecs = np.vstack(out).astype(np.float32)
+        res = np.empty_like(vecs)
+        res[np.asarray(order)] = vecs
+        return res
+
+
+def _dense_quality(qv: np.ndarray, pv: np.ndarray, chunk_docs: list[str], data) -> dict:
+    from retrieval.metrics import mean_metrics, per_query
+
+    scores = qv @ pv.T
+    rows = []
+    for q, s in zip(data.queries, scores, strict=True):
+        top = np.argsort(-s, kind="stable")[:50]
+        ranked = bu.ranked_doc_ids([chunk_docs[i] for i in top])
+        rows.append(per_query(ranked, data.qrels.get(q["_id"], {})))
+    m = mean_metrics(rows)
+    return {"mrr@10": m["mrr@10"], "recall@10": m["recall@10"]}
+
+
+def _latency(encode, texts: list[str]) -> dict:
+    for t in texts[:3]:
+        encode([t])
+    times = []
+    for t in texts:
+        t0 = time.perf_counter()
+        encode([t])
+        times.append(time.perf_counter() - t0)
+    return bu.latency_stats(times)
+
+
+def run_query(cfg: dict) -> dict:
+    import torch
+    from sentence_transformers import SentenceTransformer
+
+    from retrieval import store
+    from retrieval.embedding import resolve_model_path
+
+    bu.quiet_libraries()
+    settings = settings_for(cfg)
+    gen = store.generation_dir(settings.index_dir, store.read_manifest(settings.index_dir))
+    pv = store.load_vectors(gen / "vectors.npy")
+    chunk_docs = [c.doc_id for c in store.load_chunks(gen)]
+    data = load_data(cfg)
+    queries = [bu.QUERY_PREFIX + query_text(q["text"]) for q in data.queries]
+    lat_q = queries[: cfg.get("latency_queries", 40)]
+    texts, _, ref_q = load_vectors(cfg)
+    sample = [bu.PASSAGE_PREFIX + texts[i] for i in bu.systematic_sample(len(texts), cfg["sweep_n"])]
+    model = SentenceTransformer(resolve_model_path(settings), device="cpu")
+    model.max_seq_length = min(settings.embed_max_seq_length, model.max_seq_length or 512)
+    encoders = {"torch fp32": model}
+    encoders["torch int8"] = torch.ao.quantization.quantize_dynamic(
+        SentenceTransformer(resolve_model_path(settings), device="cpu"), {torch.nn.Linear}, dtype=torch.qint8
+    )
+    out: dict = {"variants": [], "onnx": None}
+    try:
+        fp32, int8 = _export_onnx(model, Path(cfg["workdir"]) / "onnx")
+        out["onnx"] = {"fp32_mb": fp32.stat().st_size / 2**20, "int8_mb": int8.stat().st_size / 2**20}
+        for name, path in (("onnx fp32", fp32), ("onnx int8", int8)):
+            encoders[name] = {n: _OrtEncoder(path, model.tokenizer, n) for n in (1, 2)}
+    except ImportError as exc:
+        out["onnx_skipped"] = f"{exc}"
+    bs = settings.embed_batch_size
+    default_threads = torch.get_num_threads()
+    out["torch_default_threads"] = default_threads
+    for name, enc in encoders.items():
+        row: dict = {"encoder": name}
+        for threads in (1, 2):
+            if isinstance(enc, dict):
+                fn = enc[threads].encode
+            else:
+                torch.set_num_threads(threads)
+
+                def fn(x, e=enc, b=bs):
+                    return e.encode(x, batch_size=b, normalize_embeddings=True, show_progress_bar=False)
+
+            row[f"latency_t{threads}"] = _latency(fn, lat_q)
+            if threads == 2:
+                t0 = time.perf_counter()
+                qv = np.asarray(fn(queries), dtype=np.float32)
+                row["all_queries_s"] = time.perf_counter() - t0
+                row["cos_vs_torch_fp32"] = float(np.mean(np.sum(qv * ref_q, axis=1)))
+                row["dense_with_fp32_passages"] = _dense_quality(qv, pv, chunk_docs, data)
+                fn(sample[:4])
+                t0 = time.perf_counter()
+                fn(sample)
+                secs = time.perf_counter() - t0
+                row["passages_per_s_sample"] = len(sample) / secs
+        out["variants"].append(row)
+    torch.set_num_threads(default_threads)
+    return out
