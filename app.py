@@ -10,7 +10,7 @@ from __future__ import annotations
 import streamlit as st
 
 from retrieval.settings import Settings, SettingsError
-from retrieval.store import IndexError_, IndexMissingError
+from retrieval.store import IndexError_
 from retrieval.ui.answering import REFUSAL, Turn, ask
 from retrieval.ui.html import CSS
 from retrieval.ui.sidebar import Controls, controls, corpus_panel, run_reindex
@@ -32,9 +32,7 @@ def load_settings() -> Settings:
 def load_index(settings: Settings) -> tuple[Resources | None, str | None]:
     try:
         return current_resources(settings), None
-    except IndexMissingError as exc:
-        return None, str(exc)
-    except IndexError_ as exc:
+    except IndexError_ as exc:  # missing, or built with other settings / another model
         return None, str(exc)
 
 
@@ -67,25 +65,29 @@ def answer(res: Resources, settings: Settings, question: str, ctl: Controls) -> 
         if note:
             st.warning(note)
         holder: list[Turn] = []
+        box = st.empty()  # raw stream first, then the checked answer in its place
+        stream_area = box.container()
+        waiting = stream_area.empty()
+        waiting.caption(":material/hourglass_top: Đang tìm trong các văn bản…")
 
         def pieces():
-            for piece in ask(res.searcher, backend, res.lookup, question, ctl.k, ctl.filters):
+            threshold = getattr(settings, "refusal_threshold", None)  # as the CLI's Answerer.from_settings
+            for piece in ask(res.searcher, backend, res.lookup, question, ctl.k, ctl.filters, threshold):
                 if isinstance(piece, Turn):
                     holder.append(piece)
                 else:
+                    waiting.empty()  # the first words replace the waiting line
                     yield piece
 
-        box = st.empty()
         try:
-            with box.container(), st.spinner("Đang tìm trong các văn bản…"):
-                st.write_stream(escaped_stream(pieces()))
+            stream_area.write_stream(escaped_stream(pieces()))
         except Exception as exc:  # noqa: BLE001 - the user sees a clear line instead of a traceback
             turn = Turn(question, "", True, ctl.backend, 0.0, error=f"Không trả lời được câu hỏi này: {exc}")
         else:
             turn = holder[-1] if holder else Turn(question, REFUSAL, True, ctl.backend, 0.0)
         if note:
             turn.notes.append(note)
-        box.markdown(answer_markdown(turn.text))  # the checked answer replaces the raw stream
+        box.markdown(answer_markdown(turn.text))
         record = turn.record()
         render_turn(record, res.searcher.documents, res.lookup, key=f"m{len(st.session_state.messages)}")
     st.session_state.messages.append({"role": "assistant", "turn": record})

@@ -89,6 +89,14 @@ def test_extractive_answers_the_report_deadline_with_an_exact_quote(report_passa
     assert quote in doc and quote.startswith("Báo cáo kết quả thực hiện chuyên đề năm 2020")
 
 
+def test_extractive_prefers_sentences_to_headings_and_one_sentence_for_a_date():
+    hits = hits_from_needles(CORPUS, [(DOC3, "1. Nội dung tuyên truyền trọng tâm")], lines=3)
+    text = extract("Nội dung tuyên truyền trọng tâm gồm những gì?", passages_from_hits(hits))
+    assert text.startswith("Nội dung tuyên truyền trọng tâm về công tác xây dựng Đảng")
+    hits = hits_from_needles(CORPUS, [(DOC0, "Ký hiệu 37/KH-MTTQ-BTT")], lines=6)
+    assert extract("Kế hoạch ban hành ngày nào?", passages_from_hits(hits)) == "Ngày ban hành 04-02-2020 [1]"
+
+
 def test_extractive_is_instant_once_loaded(report_passages):
     extract("Hình thức học tập chủ yếu là gì?", report_passages)  # loads underthesea
     t0 = time.perf_counter()

@@ -101,6 +101,8 @@ def test_split_sentences_keeps_abbreviations_and_list_numbers():
         "Tổ chức tại TP. Hồ Chí Minh năm 2020.",
         "Báo cáo gửi trước ngày 15/6.",
     ]
+    bulleted = "- 1. Nội dung tuyên truyền trọng tâm [2]"
+    assert [bulleted[s:e] for s, e in split_sentences(bulleted)] == ["1. Nội dung tuyên truyền trọng tâm [2]"]
 
 
 # ---------------------------------------------------------------- supported answers

@@ -7,6 +7,7 @@ and save screenshots and timings under ``test-artifacts/``.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import re
@@ -37,16 +38,8 @@ from retrieval.ui.html import (
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "test-artifacts"
 CHROMIUM = os.environ.get("TRACUU_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run"]
+CHROMIUM_ARGS += ["--disable-background-networking", "--disable-component-update", "--disable-sync"]
 QUESTION = "Báo cáo năm phải gửi trước ngày nào?"
 NEW_DOC = (
     "ỦY BAN MTTQ VIỆT NAM\nXÃ HÒA AN\n\nSố: 12/KH-MTTQ\n\nHòa An, ngày 02 tháng 3 năm 2024\n\n"
@@ -83,6 +76,15 @@ def test_labels_and_dates():
     assert doc_line(DocMetadata()) == "Không ghi số · không ghi ngày · không rõ cơ quan ban hành"
     html = document_html("x <script>alert(1)</script> y", [(2, 10)], "a1")
     assert "<script>" not in html and 'href="#a1"' in html and 'id="a1"' in html
+
+
+def test_markdown_escaping_keeps_text_as_written():
+    pytest.importorskip("streamlit")
+    from retrieval.ui.views import answer_markdown, md_escape
+
+    assert md_escape("a *b* $5 <x> # [1]") == "a \\*b\\* \\$5 \\<x\\> \\# \\[1\\]"
+    assert md_escape("Tiêu đề\n---") == "Tiêu đề  \n\\-\\-\\-"  # not a heading underline
+    assert answer_markdown("Câu [1].") == "Câu **\\[1\\]**."
 
 
 def test_save_upload_is_safe(tmp_path):
@@ -128,6 +130,7 @@ def test_sections_of_sparse_chunks():
 
 # --------------------------------------------------------------------------- in process (no browser)
 def _app_test(monkeypatch, index_dir: Path, corpus_dir: Path, timeout: float = 60):
+    pytest.importorskip("streamlit")
     from streamlit.testing.v1 import AppTest
 
     for key in [k for k in os.environ if k.startswith("TRACUU_") and k != "TRACUU_CACHE_DIR"]:
@@ -163,6 +166,13 @@ def test_app_answers_and_filters_in_process(sample_index, monkeypatch):
         assert not at.exception
         labels = [e.label for e in at.chat_message[-1].expander]
         assert labels and all("Tuyên Quang" in label for label in labels), labels
+        # Only 2023: the 2020 plans are out, whatever the answer is.
+        at.multiselect(key="f_co_quan").set_value([]).run()
+        at.slider(key="f_years").set_value((2023, 2023)).run()
+        at.chat_input[0].set_value(QUESTION).run()
+        assert not at.exception
+        labels = [e.label for e in at.chat_message[-1].expander]
+        assert labels and all("/2023 ·" in label for label in labels), labels
     finally:
         torch.set_num_threads(threads)
 
@@ -202,7 +212,7 @@ def _wait_healthy(url: str, proc: subprocess.Popen, log: Path, timeout: float = 
 def app_url(sample_index, tmp_path_factory):
     """``streamlit run app.py`` on a copy of the sample index and corpus; always stopped."""
     _need("Chromium (/usr/bin/chromium)", Path(CHROMIUM).exists())
-    _need("Streamlit", shutil.which("streamlit", path=str(Path(sys.executable).parent)) is not None)
+    _need("Streamlit (pip install streamlit)", importlib.util.find_spec("streamlit") is not None)
     work = tmp_path_factory.mktemp("ui")
     index_dir, corpus_dir = work / "index", work / "corpus"
     shutil.copytree(sample_index, index_dir, ignore=shutil.ignore_patterns(".lock"))
@@ -362,6 +372,23 @@ def test_refusal_lists_nearest_documents(page):
     expect(msg).to_contain_text("Các văn bản gần nhất")
     expect(msg.get_by_test_id("stExpander").first).to_be_visible()
     page.screenshot(path=str(ARTIFACTS / "ui_refusal.png"), full_page=True)
+
+
+@pytest.mark.ui
+def test_document_list_opens_full_text(page):
+    from playwright.sync_api import expect
+
+    sidebar = page.get_by_test_id("stSidebar")
+    sidebar.get_by_text("Kho văn bản (5)").click()
+    expect(sidebar).to_contain_text("427-KH/TU")
+    sidebar.get_by_role("button", name="Xem toàn văn").first.click()
+    dialog = page.get_by_role("dialog")
+    expect(dialog).to_be_visible()
+    expect(dialog.locator(".tc-document")).to_contain_text("KẾ HOẠCH")
+    page.screenshot(path=str(ARTIFACTS / "ui_document_list.png"))
+    page.keyboard.press("Escape")
+    expect(dialog).to_be_hidden()
+    sidebar.get_by_text("Kho văn bản (5)").click()  # fold it again
 
 
 @pytest.mark.ui

@@ -43,7 +43,7 @@ class AnswerBackend(Protocol):
 class LlmConfig:
     model_path: Path
     n_ctx: int = 4096
-    max_tokens: int = 384
+    max_tokens: int = 256
     temperature: float = 0.0
     threads: int = 2
     base_url: str | None = None

@@ -53,7 +53,7 @@ class LlamaCppChat(BaseChatModel):
     model_path: str
     n_ctx: int = 4096
     n_threads: int = 2
-    max_tokens: int = 384
+    max_tokens: int = 256
     temperature: float = 0.0
 
     @property

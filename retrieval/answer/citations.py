@@ -19,6 +19,7 @@ from retrieval.answer.result import REFUSAL, Citation
 from retrieval.types import Span
 
 UNVERIFIED_TAG = " (chưa kiểm chứng)"
+REPAIR_MIN_BIGRAMS = 0.7  # a fact-free sentence is re-attributed only when it nearly copies the passage
 
 _MARKER = re.compile(
     r"\[\s*(?:(?:đoạn(?:\s+văn)?|doan|passage|nguồn|nguon|source)\s*)?"
@@ -151,17 +152,20 @@ def check_sentences(text: str, passages: Sequence[Passage], repair: bool = True)
         connective = not cited and _is_connective(text, span)
         evidence = tuple(find_evidence(claim, by_n[n]) for n in valid) if claim else ()
         check = SentenceCheck(span, claim, own, valid, invalid, evidence, connective)
-        if repair and own and not check.supported and not check.empty:
+        if repair and not check.supported and not check.empty and not check.connective:
             check = _repaired(check, passages)
         out.append(check)
     return out
 
 
 def _repaired(check: SentenceCheck, passages: Sequence[Passage]) -> SentenceCheck:
-    if extract_facts(check.claim).empty:
-        return check
+    """Attribute a sentence citing the wrong passage, or none, to the passage that supports it. It
+    must state a fact (date, number, document number, quote) or be a near copy of the passage."""
+    has_facts = not extract_facts(check.claim).empty
     found = [find_evidence(check.claim, p) for p in passages if p.n not in check.cited]
-    found = [ev for ev in found if ev.supports]
+    found = [
+        ev for ev in found if ev.supports and (has_facts or ev.verbatim or ev.bigrams >= REPAIR_MIN_BIGRAMS)
+    ]
     if not found:
         return check
     best = max(found, key=lambda ev: ev.score)
@@ -225,7 +229,7 @@ def check_answer(
         markers = parse_markers(sentence)
         new_numbers: list[int] = []
         shown = c.supporting if c.supported else c.evidence
-        for ev in shown if c.own else ():
+        for ev in () if c.connective else shown:  # every kept sentence carries its own citation
             p, span = by_n[ev.n], ev.span
             key = (ev.n, span)
             if key not in keys:
@@ -253,9 +257,12 @@ def check_answer(
 
 def _replace_markers(sentence: str, markers: list[Marker], numbers: list[int]) -> str:
     """Remove every marker; put the renumbered ones where the last marker was."""
-    if not markers:
-        return sentence
     new = "".join(f"[{n}]" for n in dict.fromkeys(numbers))
+    if not markers:  # a sentence given a citation by repair: the marker goes before the final stop
+        if not new:
+            return sentence
+        m = re.search(r"[.!?…;:]*\s*$", sentence)
+        return sentence[: m.start()].rstrip() + " " + new + sentence[m.start() :].strip()
     pieces, pos = [], 0
     for i, m in enumerate(markers):
         pieces.append(sentence[pos : m.start])

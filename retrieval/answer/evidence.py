@@ -5,7 +5,9 @@ Windows are single sentences, adjacent pairs, and short runs (a document header,
 lines). A claim is supported by a window when every fact it states (dates, numbers, document numbers,
 quoted spans) is in the window or in the document's title/metadata, and the window holds most of
 the claim's words: MIN_SYLLABLES of its content syllables and MIN_BIGRAMS of its syllable pairs
-(pairs tell a paraphrase of this sentence from a sentence that merely shares common words).
+(pairs tell a paraphrase of this sentence from a sentence that merely shares common words; a
+window over LONG_WINDOW_RATIO times longer than the claim needs MIN_BIGRAMS_LONG_WINDOW). Loose
+paraphrases fail on purpose: the Answerer then falls back to verbatim extractive quotes.
 """
 
 from __future__ import annotations
@@ -19,15 +21,18 @@ from retrieval.answer.facts import (
     SourceIndex,
     content_syllables,
     extract_facts,
-    is_function_syllable,
     missing_facts,
+    tagged_syllables,
 )
-from retrieval.answer.normalize import norm, normalize, syllables
+from retrieval.answer.normalize import norm, normalize
 from retrieval.answer.passages import Passage, iso_to_vn
 from retrieval.types import Span
 
-MIN_SYLLABLES = 0.6
-MIN_BIGRAMS = 0.3
+MIN_SYLLABLES = 0.8
+MIN_BIGRAMS = 0.4
+# A window much longer than the claim shares words by chance: it must share more syllable pairs.
+LONG_WINDOW_RATIO = 5.0
+MIN_BIGRAMS_LONG_WINDOW = 0.6
 WINDOW_MAX_SENTENCES = 4
 WINDOW_MAX_CHARS = 300
 _MIN_BIGRAMS_TESTED = 3  # shorter claims are judged on syllables and facts only
@@ -41,12 +46,16 @@ class Evidence:
     bigrams: float  # share of the claim's syllable pairs found in the window
     missing: tuple[str, ...]  # facts of the claim found neither in the window nor in the metadata
     verbatim: bool = False  # the claim is a copy of the window text
+    length_ratio: float = 1.0  # window length / claim length
 
     @property
     def supports(self) -> bool:
         if self.missing:
             return False
-        return self.verbatim or (self.syllables >= MIN_SYLLABLES and self.bigrams >= MIN_BIGRAMS)
+        if self.verbatim:
+            return True
+        min_bigrams = MIN_BIGRAMS_LONG_WINDOW if self.length_ratio > LONG_WINDOW_RATIO else MIN_BIGRAMS
+        return self.syllables >= MIN_SYLLABLES and self.bigrams >= min_bigrams
 
     @property
     def score(self) -> float:
@@ -54,12 +63,9 @@ class Evidence:
 
 
 def bigrams(text: str) -> frozenset[tuple[str, str]]:
-    sy = syllables(text)
-    return frozenset(
-        (a, b)
-        for a, b in zip(sy, sy[1:], strict=False)
-        if not (is_function_syllable(a) and is_function_syllable(b))
-    )
+    """Pairs of adjacent accent-free syllables, except pairs of two function words."""
+    sy = tagged_syllables(text)
+    return frozenset((a, b) for (a, fa), (b, fb) in zip(sy, sy[1:], strict=False) if not (fa and fb))
 
 
 @lru_cache(maxsize=8192)
@@ -84,19 +90,23 @@ def lexical_support(claim: str, window: str) -> tuple[float, float]:
 
 
 def windows(p: Passage) -> list[Span]:
-    """Each sentence, each pair of adjacent sentences, and runs of up to WINDOW_MAX_SENTENCES short
-    sentences (headers, lists) spanning at most WINDOW_MAX_CHARS."""
+    """Each sentence, and runs of up to WINDOW_MAX_SENTENCES adjacent sentences (only whitespace or
+    bullets between them) spanning at most WINDOW_MAX_CHARS; a pair of adjacent sentences always."""
     sents = list(p.sentences) or [(p.start, p.end)]
     out = list(sents)
     for i in range(len(sents)):
         for j in range(i + 1, min(len(sents), i + WINDOW_MAX_SENTENCES)):
-            if sents[j][0] < sents[j - 1][1]:  # clauses of a long sentence overlap it
+            if not _adjacent(p, sents[j - 1], sents[j]):
                 break
             span = (sents[i][0], sents[j][1])
             if j > i + 1 and span[1] - span[0] > WINDOW_MAX_CHARS:
                 break
             out.append(span)
     return out
+
+
+def _adjacent(p: Passage, a: Span, b: Span) -> bool:
+    return a[1] <= b[0] <= a[1] + 12 and not p.quote((a[1], b[0])).strip(" \t\n\u00a0-–•*+·")
 
 
 def _meta_text(p: Passage) -> str:
@@ -110,19 +120,32 @@ def _evidence(claim: str, facts: Facts, p: Passage, span: Span, verbatim: bool =
     src, _ = _window_index(window)
     missing = tuple(missing_facts(facts, [src, _meta_index(_meta_text(p))]))
     syl, big = (1.0, 1.0) if verbatim else lexical_support(claim, window)
-    return Evidence(p.n, span, syl, big, missing, verbatim)
+    return Evidence(p.n, span, syl, big, missing, verbatim, len(window) / max(1, len(claim)))
+
+
+def _verbatim(claim: str, p: Passage) -> Span | None:
+    """Document span of the claim copied verbatim (after normalization) inside one body piece."""
+    nc = norm(claim)
+    if len(nc) < 10:
+        return None
+    for start, end in p.spans:
+        piece = p.quote((start, end))
+        nt = normalize(piece)
+        i = nt.find(nc)
+        if i >= 0:
+            s, e = nt.span_of(i, i + len(nc))
+            tail = re.match(r"[.;:!?…/)”\"]{1,3}", piece[e:])  # the closing punctuation it lost
+            e += tail.end() if tail else 0
+            return start + s, start + e
+    return None
 
 
 def find_evidence(claim: str, p: Passage) -> Evidence:
     """The window of ``p`` that best supports ``claim`` (check ``Evidence.supports``)."""
     facts = extract_facts(claim)
-    nt = normalize(p.display_text)
-    nc = norm(claim)
-    if len(nc) >= 10 and (i := nt.find(nc)) >= 0:  # copied verbatim
-        s, e = nt.span_of(i, i + len(nc))
-        tail = re.match(r"[.;:!?…/)”\"]{1,3}", p.display_text[e:])  # the closing punctuation it lost
-        e += tail.end() if tail else 0
-        return _evidence(claim, facts, p, (s + p.start, e + p.start), verbatim=True)
+    verbatim = _verbatim(claim, p)
+    if verbatim is not None:
+        return _evidence(claim, facts, p, verbatim, verbatim=True)
     spans = windows(p)
     best = max(
         (_evidence(claim, facts, p, span) for span in spans),

@@ -24,7 +24,7 @@ MAX_SENTENCES = 3
 MAX_PASSAGES = 5  # only the top passages are read
 RANK_PRIOR = 0.15  # added as RANK_PRIOR / passage number
 KEEP_RATIO = 0.85  # further sentences must score at least this share of the best one
-KEEP_RATIO_SPECIFIC = 0.93  # ... when the question asks for one date / number / document number
+SPECIFIC_LIMIT = 1  # a question for one date / number / document number gets one sentence
 MIN_SCORE = 0.35
 
 _WANTS_DATE = re.compile(
@@ -33,6 +33,7 @@ _WANTS_DATE = re.compile(
 )
 _WANTS_NUMBER = re.compile(r"\b(?:bao nhieu|so luong|ty le|ti le|phan tram|muc)\b")
 _WANTS_CODE = re.compile(r"\b(?:so hieu|ky hieu|ki hieu|so van ban|van ban so|ke hoach so|so may|so nao)\b")
+_HEADING = re.compile(r"^(?:\d+(?:\.\d+)*|[IVXLC]+|[a-zđ])\s*[.)\-–]\s", re.IGNORECASE)
 _CODE = re.compile(r"\d+[a-zA-Z]*(?:\s*[-/–]\s*[A-ZĐa-zđ][\wĐđ]*)+")
 # Question words, function words and generic document words (lower-case underthesea tokens).
 _STOP_TEXT = (
@@ -145,6 +146,8 @@ def _shape_penalty(text: str, toks: frozenset[str]) -> float:
     penalty = 0.0
     if len(toks) < 4:
         penalty -= 0.2
+    if _HEADING.match(text) and len(text) < 100 and not text.rstrip().endswith((".", ";", ":")):
+        penalty -= 0.3  # a section heading ("1. Nội dung tuyên truyền trọng tâm") answers nothing
     letters = [c for c in text if c.isalpha()]
     if letters and sum(c.isupper() for c in letters) / len(letters) > 0.7:  # headings in capitals
         penalty -= 0.1
@@ -162,10 +165,10 @@ def select(
         return []
     by_n = {p.n: p for p in passages}
     best = scored[0].score
-    ratio = KEEP_RATIO_SPECIFIC if specific else KEEP_RATIO
+    limit = min(limit, SPECIFIC_LIMIT) if specific else limit
     chosen: list[ScoredSentence] = []
     for s in scored:
-        if len(chosen) >= limit or (chosen and s.score < max(ratio * best, MIN_SCORE)):
+        if len(chosen) >= limit or (chosen and s.score < max(KEEP_RATIO * best, MIN_SCORE)):
             break
         doc = by_n[s.passage].doc_id
         if any(

@@ -102,7 +102,7 @@ def split_sentences(text: str, base: int = 0) -> list[Span]:
             nxt = line[m.end() : m.end() + 1]
             if not nxt or not (nxt.isupper() or nxt in '"“(-•'):
                 continue
-            prev = line[cut : m.start()].split()
+            prev = _BULLET.sub("", line[cut : m.start()].strip()).split()
             if prev and prev[-1].lower().rstrip(".") in _ABBREV:
                 continue
             if len(prev) == 1 and _NOT_SENTENCE_END.match(prev[0]):  # "1. Mục đích", "I. MỤC ĐÍCH"

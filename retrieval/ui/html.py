@@ -134,7 +134,8 @@ def passage_html(
 
 def document_html(doc_text: str, marks: Sequence[Span], anchor: str) -> str:
     """The whole document in a scrollable box, the cited parts highlighted; a link jumps to them."""
-    body = highlight(doc_text, marks, anchor=anchor if marks else None)
+    lead = len(doc_text) - len(doc_text.lstrip())
+    body = highlight(doc_text[lead:].rstrip(), marks, base=lead, anchor=anchor if marks else None)
     link = (
         f'<p><a href="#{html.escape(anchor)}">⤓ Đến đoạn được trích dẫn</a></p>' if merge_spans(marks) else ""
     )

@@ -93,7 +93,7 @@ def upload_form(settings: Settings) -> None:
         st.caption("  \n".join(f"{_LEVELS.get(level, '')} {md_escape(line)}" for level, line in lines))
     n = st.session_state.setdefault("upload_round", 0)
     files = st.file_uploader(
-        "Tệp PDF, DOCX, TXT",
+        "Tệp PDF, DOCX, TXT (hoặc MD)",
         type=list(UPLOAD_TYPES),
         accept_multiple_files=True,
         key=f"upload-{n}",

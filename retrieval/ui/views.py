@@ -21,6 +21,7 @@ from retrieval.ui.html import (
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>#$~|])")
 _MARKER = re.compile(r"\\\[(\d{1,3})\\\]")
+_RULE_LINE = re.compile(r"^([ \t]*)([-=_+]{2,})[ \t]*$", re.MULTILINE)  # "---" / "===": rules, headings
 
 
 def md_escape(text: str) -> str:
@@ -28,7 +29,9 @@ def md_escape(text: str) -> str:
 
     List lines ("- …") stay lists; other line breaks are kept as hard breaks.
     """
-    return _MD_SPECIAL.sub(r"\\\1", text).replace("\n", "  \n")
+    text = _MD_SPECIAL.sub(r"\\\1", text)
+    text = _RULE_LINE.sub(lambda m: m[1] + "".join("\\" + c for c in m[2]), text)
+    return text.replace("\n", "  \n")
 
 
 def answer_markdown(text: str) -> str:
@@ -99,7 +102,9 @@ def render_citation(record: dict, docs: dict[str, StoredDocument], lookup: Chunk
             st.html(passage_html(record.get("quote", ""), [(0, len(record.get("quote", "")))], []))
             return
         if not record.get("verified", True):
-            st.caption("⚠️ Câu trả lời dẫn đoạn này nhưng chưa kiểm chứng được khớp nội dung.")
+            st.caption(
+                ":material/warning: Câu trả lời dẫn đoạn này nhưng chưa kiểm chứng được khớp nội dung."
+            )
         context, path = _section(doc, lookup, record, start, end)
         st.html(passage_html(doc.text, context, [(start, end)], path))
         st.caption(md_escape(f"Tệp: {doc.source} · vị trí ký tự {start}–{end}"))
