@@ -13,7 +13,7 @@ from collections.abc import Iterator
 
 from retrieval.types import Block, Chunk, ParsedDocument, Span
 
-CHUNKER_VERSION = "chunk-v2"
+CHUNKER_VERSION = "chunk-v3"
 TOKENS_PER_SYLLABLE = 1.4
 
 _SENTENCE_END = re.compile(r"(?<=[.;!?…])\s+")
@@ -95,8 +95,7 @@ def chunk_document(doc: ParsedDocument, max_tokens: int = 350) -> list[Chunk]:
     for b in doc.blocks:
         blocks.extend(_split_block(b, raw.text, max_tokens))
     notes = {f.marker: f for f in doc.footnotes}
-    head = header_chunk(doc)
-    chunks: list[Chunk] = [head] if head else []
+    chunks: list[Chunk] = meta_chunks(doc)
     for group in _groups(blocks, max_tokens):
         body = [b for b in group if b.kind != "heading"] or group
         path = body[0].heading_path if body[0].kind != "heading" else body[0].heading_path
@@ -130,45 +129,59 @@ def chunk_document(doc: ParsedDocument, max_tokens: int = 350) -> list[Chunk]:
 
 
 HEADER_PATH = ("Phần đầu văn bản",)
+SIGNATURE_PATH = ("Người ký",)
 
 
-def header_chunk(doc: ParsedDocument) -> Chunk | None:
-    """The document's header (số/ký hiệu, cơ quan, ngày, trích yếu …) and signer as one searchable chunk,
-    so "who signed", "which number", "issued when" find their source lines like any other passage."""
-    raw, md = doc.raw, doc.metadata
-    first = doc.blocks[0].start if doc.blocks else len(raw.text)
+def _meta_chunk(doc: ParsedDocument, n: int, path: tuple[str, ...], span: Span, text: str) -> Chunk:
+    raw = doc.raw
+    page = raw.page_of(span[0])
+    return Chunk(
+        chunk_id=f"{doc.doc_id}#{n}",
+        doc_id=doc.doc_id,
+        source=raw.source,
+        heading_path=path,
+        start=span[0],
+        end=span[1],
+        spans=(span,),
+        text=text,
+        page_start=page,
+        page_end=raw.page_of(span[1] - 1),
+        ocr=bool(page and page in raw.ocr_pages),
+    )
+
+
+def meta_chunks(doc: ParsedDocument, first_n: int = 0) -> list[Chunk]:
+    """The header (số/ký hiệu, cơ quan, ngày, trích yếu …) and the signature block as two searchable
+    chunks, so "who signed", "which number", "issued when" find their source lines like any passage.
+    Each is one contiguous span of the document; "Nơi nhận" and web footers stay out."""
     from retrieval.normalize import normalize_text
 
-    spans: list[Span] = []
-    parts: list[str] = []
+    raw, md = doc.raw, doc.metadata
+    first = doc.blocks[0].start if doc.blocks else len(raw.text)
+    last = doc.blocks[-1].end if doc.blocks else 0
+    out: list[Chunk] = []
     head = raw.text[:first]
     s, e = len(head) - len(head.lstrip()), len(head.rstrip())
     if e > s:
-        spans.append((s, e))
-        parts.append(normalize_text(head[s:e]).text)
-    if md.nguoi_ky:
-        i = raw.text.rfind(md.nguoi_ky)
-        if i >= first:
-            spans.append((i, i + len(md.nguoi_ky)))
-            parts.append(
-                f"Người ký: {md.nguoi_ky}" + (f", {md.chuc_vu_nguoi_ky}" if md.chuc_vu_nguoi_ky else "")
+        out.append(_meta_chunk(doc, first_n, HEADER_PATH, (s, e), normalize_text(head[s:e]).text))
+    name_at = raw.text.rfind(md.nguoi_ky) if md.nguoi_ky else -1
+    if name_at >= last and md.nguoi_ky:
+        role_at = raw.text.rfind(md.chuc_vu_nguoi_ky, last, name_at) if md.chuc_vu_nguoi_ky else -1
+        start = role_at if role_at >= 0 else name_at
+        above = raw.text[last:start].rstrip().rsplit("\n", 1)[-1]  # "TM. BAN THƯỜNG TRỰC" above the role
+        if role_at >= 0 and above.strip(" *").upper().startswith(("TM", "T/M", "KT", "Q.")):
+            start = raw.text.rfind(above.strip(), last, start)
+        role = f", {md.chuc_vu_nguoi_ky}" if md.chuc_vu_nguoi_ky else ""
+        out.append(
+            _meta_chunk(
+                doc,
+                first_n + len(out),
+                SIGNATURE_PATH,
+                (start, name_at + len(md.nguoi_ky)),
+                f"Người ký: {md.nguoi_ky}{role}",
             )
-    if not spans:
-        return None
-    page = raw.page_of(spans[0][0])
-    return Chunk(
-        chunk_id=f"{doc.doc_id}#0",
-        doc_id=doc.doc_id,
-        source=raw.source,
-        heading_path=HEADER_PATH,
-        start=spans[0][0],
-        end=spans[-1][1],
-        spans=tuple(spans),
-        text="\n".join(parts),
-        page_start=page,
-        page_end=raw.page_of(spans[-1][1] - 1),
-        ocr=page in raw.ocr_pages if page else False,
-    )
+        )
+    return out
 
 
 def index_text(title: str, chunk: Chunk) -> str:
