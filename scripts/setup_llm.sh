@@ -39,7 +39,7 @@ else
   log "building llama-cpp-python==$LLAMA_VERSION from source (several minutes on 2 cores)"
   CMAKE_ARGS="-DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_BMI2=ON" \
     CMAKE_BUILD_PARALLEL_LEVEL="${CMAKE_BUILD_PARALLEL_LEVEL:-2}" \
-    "$PY" -m pip install --no-binary llama-cpp-python "llama-cpp-python==$LLAMA_VERSION"
+    "$PY" -m pip install "llama-cpp-python==$LLAMA_VERSION"
   "$PY" -c "import llama_cpp" || { log "llama_cpp still not importable after the build"; exit 1; }
 fi
 
