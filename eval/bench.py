@@ -40,7 +40,13 @@ NOTES = [
     "renormalized, cosine ~0.98), BM25 tokens and chunk texts with ~5% syllables dropped and ~5% adjacent "
     "syllables swapped (bigrams recomputed); written through indexer.write_entries. Not embedded.",
     "The embedder ceiling is one SentenceTransformer.encode call (best batch size of the sweep) on a "
-    "systematic sample of exactly the texts tracuu embedded; throughputs are compared in real tokens/s.",
+    "systematic sample of exactly the texts tracuu embedded; throughputs are compared in real tokens/s. "
+    "On the same sample, in A-B-B-A order, tracuu's own path (Embedder.embed_passages over groups of 256 "
+    "texts) is timed: its ratio to the ceiling, times the embed stage's share of the build, is the paired "
+    "estimate of build throughput as % of the ceiling (robust to load drifts between phases).",
+    "Batch-size sweep: blocks of consecutive texts in length order (as a sorted encode batches them), "
+    "each configuration run twice interleaved, fastest run kept; sorted vs unsorted on a sample in "
+    "corpus order.",
     "Query encoders: torch fp32 (tracuu today), torch int8 (dynamic quantization) and, when onnxruntime + "
     "onnx are installed, the model exported to ONNX (fp32; int8 by onnxruntime dynamic quantization), with 1 "
     "and 2 threads; their quality is dense retrieval against the fp32 passage vectors (no re-index).",
@@ -59,9 +65,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--queries", type=int, help="number of ALQAC queries (default: all; --quick: 15)")
     p.add_argument("--scale", type=int, help="chunks of the scaled index (default 100000; --quick 2000)")
     p.add_argument("--search-queries", type=int, help="queries per mode at scale (default 150)")
-    p.add_argument("--sweep-n", type=int, help="texts in the batch-size sweep sample (default 64)")
+    p.add_argument("--sweep-n", type=int, help="texts in the batch-size sweep sample (default 192)")
+    p.add_argument("--sweep-reps", type=int, help="repetitions of each sweep configuration (default 2)")
     p.add_argument("--sweep-bs", default=None, help="batch sizes, comma separated (default 8,16,32,64)")
-    p.add_argument("--ceiling-frac", type=float, help="fraction of texts for the ceiling (default 0.25)")
+    p.add_argument("--ceiling-frac", type=float, help="fraction of texts for the ceiling (default 0.125)")
     p.add_argument("--faiss-sizes", default=None, help="sizes for flat vs HNSW (default 20000,50000,100000)")
     p.add_argument("--batch-size", type=int, help="tracuu embed_batch_size for the build (default: settings)")
     p.add_argument("--skip", default="", help=f"phases to skip, comma separated: {','.join(PHASES)}")
@@ -77,9 +84,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "queries": 15 if q else None,
         "scale": 2000 if q else 100_000,
         "search_queries": 10 if q else 150,
-        "sweep_n": 12 if q else 64,
+        "sweep_n": 12 if q else 192,
         "sweep_bs": "8,16" if q else "8,16,32,64",
-        "ceiling_frac": 0.25,
+        "sweep_reps": 1 if q else 2,
+        "ceiling_frac": 0.125,
         "faiss_sizes": "500,2000" if q else "20000,50000,100000",
     }
     for k, v in defaults.items():
@@ -109,6 +117,8 @@ def prepare(args, work: Path) -> tuple[dict, dict]:
         "query_ids": [q["_id"] for q in queries],
         "batch_size": args.batch_size,
         "sweep_n": args.sweep_n,
+        "sweep_reps": args.sweep_reps,
+        "query_passage_n": 16 if args.quick else 64,
         "sweep_bs": [int(x) for x in args.sweep_bs.split(",")],
         "ceiling_frac": args.ceiling_frac,
         "int8_quality": not args.no_int8_quality,

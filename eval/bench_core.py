@@ -36,24 +36,45 @@ def load_data(cfg: dict):
     )
 
 
-def timed_quality(search_fn, data, warmup: int = 3, limit: int | None = None, map_id=None) -> dict:
+def timed_quality(search_fns, data, warmup: int = 3, limit: int | None = None, map_id=None) -> dict:
     """MRR@10/R@10 exactly as retrieval.beir.evaluate computes them (top 50 hits, deduplicated by
-    document, first 10 kept), plus the latency of every search call."""
+    document, first 10 kept), plus the latency of every search call.
+
+    ``search_fns`` maps a name (mode) to a function text -> ranked doc ids (a single function is
+    allowed). The functions are called round-robin for each query, so all of them see the same
+    machine load (this machine is shared)."""
     from retrieval.metrics import mean_metrics, per_query
 
+    single = callable(search_fns)
+    fns = {"_": search_fns} if single else dict(search_fns)
     queries = data.queries[:limit] if limit else data.queries
     for q in queries[:warmup]:
-        search_fn(q["text"])
-    rows, times = [], []
+        for fn in fns.values():
+            fn(q["text"])
+    rows: dict[str, list] = {k: [] for k in fns}
+    times: dict[str, list] = {k: [] for k in fns}
     for q in queries:
-        t0 = time.perf_counter()
-        ids = search_fn(q["text"])
-        times.append(time.perf_counter() - t0)
-        if map_id:
-            ids = [map_id(i) for i in ids]
-        rows.append(per_query(bu.ranked_doc_ids(ids), data.qrels.get(q["_id"], {})))
-    m = mean_metrics(rows)
-    return {"mrr@10": m["mrr@10"], "recall@10": m["recall@10"], "latency": bu.latency_stats(times)}
+        gold = data.qrels.get(q["_id"], {})
+        for name, fn in fns.items():
+            t0 = time.perf_counter()
+            ids = fn(q["text"])
+            times[name].append(time.perf_counter() - t0)
+            if map_id:
+                ids = [map_id(i) for i in ids]
+            rows[name].append(per_query(bu.ranked_doc_ids(ids), gold))
+    out = {}
+    for name in fns:
+        m = mean_metrics(rows[name])
+        out[name] = {
+            "mrr@10": m["mrr@10"],
+            "recall@10": m["recall@10"],
+            "latency": bu.latency_stats(times[name]),
+        }
+    return out["_"] if single else out
+
+
+def tracuu_modes(searcher, modes=("bm25", "dense", "hybrid")) -> dict:
+    return {m: tracuu_search_fn(searcher, m) for m in modes}
 
 
 class Recorder:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import bench_util as bu
 import numpy as np
-from bench_core import load_data, load_vectors, settings_for, timed_quality, tracuu_search_fn
+from bench_core import load_data, load_vectors, settings_for, timed_quality, tracuu_modes
 
 
 def _encode_time(model, texts: list[str], bs: int, order: str) -> float:
@@ -19,6 +19,76 @@ def _encode_time(model, texts: list[str], bs: int, order: str) -> float:
         for i in range(0, len(texts), bs):
             model.encode(texts[i : i + bs], batch_size=bs, normalize_embeddings=True, show_progress_bar=False)
     return time.perf_counter() - t0
+
+
+def _length_blocks(lengths: list[int], n: int) -> list[int]:
+    """Indices of three blocks of ~n/3 consecutive texts in length order (20th/50th/80th percentile)."""
+    order = sorted(range(len(lengths)), key=lambda i: lengths[i])
+    size = max(1, min(n // 3, len(order) // 3))
+    out: list[int] = []
+    for q in (0.2, 0.5, 0.8):
+        start = min(max(0, int(q * len(order)) - size // 2), len(order) - size)
+        out.extend(i for i in order[start : start + size] if i not in out)
+    return out
+
+
+def _round_robin(models: dict, plan: list[tuple], reps: int) -> list[dict]:
+    """Each configuration ``reps`` times, interleaved; the fastest run counts (least disturbed by the
+    other processes on this shared machine)."""
+    best: dict[int, float] = {}
+    for _ in range(reps):
+        for i, (label, bs, order, texts, _) in enumerate(plan):
+            secs = _encode_time(models[label], texts, bs, order)
+            best[i] = min(best.get(i, secs), secs)
+    return [
+        _row(label, bs, order, best[i], lens) | {"reps": reps}
+        for i, (label, bs, order, _, lens) in enumerate(plan)
+    ]
+
+
+def _ceiling(cfg: dict, settings, model, texts: list[str], lengths: list[int], best: int) -> dict:
+    """The ceiling (one SentenceTransformer.encode call, best batch size) and tracuu's own embedding path
+    (Embedder.embed_passages over groups of 256, as indexer.write_entries calls it), on the same
+    systematic sample of the texts tracuu embedded, in an A-B-B-A order over two halves so that a
+    drift of the machine load hits both alike."""
+    from retrieval.embedding import make_embedder
+
+    embedder = make_embedder(settings)
+    idx = bu.systematic_sample(len(texts), max(2, int(round(len(texts) * cfg["ceiling_frac"]))))
+    halves = [idx[0::2], idx[1::2]]
+    secs = {"ceiling": 0.0, "tracuu": 0.0}
+
+    def ceiling(part):
+        return _encode_time(model, [bu.PASSAGE_PREFIX + texts[i] for i in part], best, "sorted")
+
+    def tracuu(part):
+        t0 = time.perf_counter()
+        raw = [texts[i] for i in part]
+        for i in range(0, len(raw), 256):
+            embedder.embed_passages(raw[i : i + 256])
+        return time.perf_counter() - t0
+
+    for name, part in (
+        ("ceiling", halves[0]),
+        ("tracuu", halves[0]),
+        ("tracuu", halves[1]),
+        ("ceiling", halves[1]),
+    ):
+        secs[name] += (ceiling if name == "ceiling" else tracuu)(part)
+    tokens = sum(lengths[i] for i in idx)
+    return {
+        "batch_size": best,
+        "tracuu_batch_size": settings.embed_batch_size,
+        "n_texts": len(idx),
+        "fraction": len(idx) / len(texts),
+        "tokens": tokens,
+        "seconds": secs["ceiling"],
+        "tokens_per_s": tokens / secs["ceiling"],
+        "texts_per_s": len(idx) / secs["ceiling"],
+        "tracuu_path_seconds": secs["tracuu"],
+        "tracuu_path_tokens_per_s": tokens / secs["tracuu"],
+        "tracuu_path_pct_of_ceiling": 100 * secs["ceiling"] / secs["tracuu"],
+    }
 
 
 def _row(label: str, bs: int, order: str, seconds: float, lengths: list[int]) -> dict:
@@ -59,26 +129,30 @@ def run_embed(cfg: dict) -> dict:
         for bs in sorted({settings.embed_batch_size, *cfg["sweep_bs"]})
         for order in ("global", "group", "none")
     }
-    idx = bu.systematic_sample(len(prefixed), cfg["sweep_n"])
-    sample, s_len = [prefixed[i] for i in idx], [lengths[i] for i in idx]
-    model.encode(sample[:8], batch_size=8, show_progress_bar=False)  # warm-up
-    sweep = [
-        _row("fp32", bs, "sorted", _encode_time(model, sample, bs, "sorted"), s_len) for bs in cfg["sweep_bs"]
-    ]
-    best = max(sweep, key=lambda r: r["tokens_per_s"])["batch_size"]
-    for bs in sorted({settings.embed_batch_size, best}):
-        sweep.append(_row("fp32", bs, "unsorted", _encode_time(model, sample, bs, "unsorted"), s_len))
+    model.encode(prefixed[:8], batch_size=8, show_progress_bar=False)  # warm-up
     q8 = torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
-    q8.encode(sample[:8], batch_size=8, show_progress_bar=False)
-    for bs in sorted({settings.embed_batch_size, best}):
-        sweep.append(_row("int8", bs, "sorted", _encode_time(q8, sample, bs, "sorted"), s_len))
-    del q8
+    q8.encode(prefixed[:8], batch_size=8, show_progress_bar=False)
+    models = {"fp32": model, "int8": q8}
+    reps = cfg.get("sweep_reps", 2)
+    # Batch sizes: blocks of consecutive texts in length order (what a full sorted encode batches
+    # together, so padding is as small as on the whole corpus), at the 20th/50th/80th length percentile.
+    blocks = _length_blocks(lengths, cfg["sweep_n"])
+    b_texts, b_len = [prefixed[i] for i in blocks], [lengths[i] for i in blocks]
+    plan = [("fp32", bs, "sorted", b_texts, b_len) for bs in cfg["sweep_bs"]]
+    sweep = [r | {"sample": "length blocks"} for r in _round_robin(models, plan, reps)]
+    best = max(sweep, key=lambda r: r["tokens_per_s"])["batch_size"]
+    int8_bs = sorted({settings.embed_batch_size, best})
+    plan = [("int8", bs, "sorted", b_texts, b_len) for bs in int8_bs]
+    sweep += [r | {"sample": "length blocks"} for r in _round_robin(models, plan, reps)]
+    # Sorted vs unsorted: a systematic sample in corpus order (mixed lengths, as in the corpus).
+    idx = bu.systematic_sample(len(prefixed), len(blocks))
+    m_texts, m_len = [prefixed[i] for i in idx], [lengths[i] for i in idx]
+    bs0 = settings.embed_batch_size
+    plan = [("fp32", bs0, "sorted", m_texts, m_len), ("fp32", bs0, "unsorted", m_texts, m_len)]
+    sweep += [r | {"sample": "corpus order"} for r in _round_robin(models, plan, reps)]
+    del q8, models
     out["sweep"], out["best_batch_size"] = sweep, best
-    # The ceiling: one encode call, best batch size, on (a systematic sample of) the texts tracuu embeds.
-    cidx = bu.systematic_sample(len(prefixed), max(1, int(round(len(prefixed) * cfg["ceiling_frac"]))))
-    c_texts, c_len = [prefixed[i] for i in cidx], [lengths[i] for i in cidx]
-    secs = _encode_time(model, c_texts, best, "sorted")
-    out["ceiling"] = _row("fp32", best, "sorted", secs, c_len) | {"fraction": len(cidx) / len(prefixed)}
+    out["ceiling"] = _ceiling(cfg, settings, model, texts, lengths, best)
     del model
     if cfg.get("int8_quality", True):
         out["int8_quality"] = _int8_quality(cfg, settings, fp32_vecs)
@@ -103,7 +177,7 @@ def _int8_quality(cfg: dict, settings, fp32_vecs: np.ndarray) -> dict:
     vecs8 = np.vstack([e.vectors for e in sorted(entries, key=lambda e: e.doc.source)])
     searcher = Searcher.load(idx8, s8, emb8)
     data = load_data(cfg)
-    quality = {mode: timed_quality(tracuu_search_fn(searcher, mode), data) for mode in ("dense", "hybrid")}
+    quality = timed_quality(tracuu_modes(searcher, ("dense", "hybrid")), data)
     cos = float(np.mean(np.sum(vecs8 * fp32_vecs, axis=1))) if vecs8.shape == fp32_vecs.shape else None
     return {
         "model_load_s": load_s,

@@ -92,15 +92,18 @@ def _dense_quality(qv: np.ndarray, pv: np.ndarray, chunk_docs: list[str], data) 
     return {"mrr@10": m["mrr@10"], "recall@10": m["recall@10"]}
 
 
-def _latency(encode, texts: list[str]) -> dict:
+def _latency_round_robin(fns: dict, texts: list[str]) -> dict:
+    """One query at a time; for each query every encoder in turn, so all see the same machine load."""
     for t in texts[:3]:
-        encode([t])
-    times = []
+        for fn in fns.values():
+            fn([t])
+    times: dict = {k: [] for k in fns}
     for t in texts:
-        t0 = time.perf_counter()
-        encode([t])
-        times.append(time.perf_counter() - t0)
-    return bu.latency_stats(times)
+        for k, fn in fns.items():
+            t0 = time.perf_counter()
+            fn([t])
+            times[k].append(time.perf_counter() - t0)
+    return {f"{name}|{threads}": bu.latency_stats(v) for (name, threads), v in times.items()}
 
 
 def run_query(cfg: dict) -> dict:
@@ -119,7 +122,7 @@ def run_query(cfg: dict) -> dict:
     queries = [bu.QUERY_PREFIX + query_text(q["text"]) for q in data.queries]
     lat_q = queries[: cfg.get("latency_queries", 40)]
     texts, _, ref_q = load_vectors(cfg)
-    sample = [bu.PASSAGE_PREFIX + texts[i] for i in bu.systematic_sample(len(texts), cfg["sweep_n"])]
+    sample = [bu.PASSAGE_PREFIX + texts[i] for i in bu.systematic_sample(len(texts), cfg.get("query_passage_n", 64))]
     model = SentenceTransformer(resolve_model_path(settings), device="cpu")
     model.max_seq_length = min(settings.embed_max_seq_length, model.max_seq_length or 512)
     encoders = {"torch fp32": model}
@@ -137,29 +140,33 @@ def run_query(cfg: dict) -> dict:
     bs = settings.embed_batch_size
     default_threads = torch.get_num_threads()
     out["torch_default_threads"] = default_threads
-    for name, enc in encoders.items():
+
+    def encoder_fn(enc, threads: int):
+        if isinstance(enc, dict):
+            return enc[threads].encode
+
+        def fn(x, e=enc, n=threads):
+            torch.set_num_threads(n)
+            return e.encode(x, batch_size=bs, normalize_embeddings=True, show_progress_bar=False)
+
+        return fn
+
+    fns = {(name, t): encoder_fn(enc, t) for name, enc in encoders.items() for t in (1, 2)}
+    out["latency"] = _latency_round_robin(fns, lat_q)
+    for name in encoders:
+        fn = fns[(name, default_threads if (name, default_threads) in fns else 2)]
         row: dict = {"encoder": name}
-        for threads in (1, 2):
-            if isinstance(enc, dict):
-                fn = enc[threads].encode
-            else:
-                torch.set_num_threads(threads)
-
-                def fn(x, e=enc, b=bs):
-                    return e.encode(x, batch_size=b, normalize_embeddings=True, show_progress_bar=False)
-
-            row[f"latency_t{threads}"] = _latency(fn, lat_q)
-            if threads == 2:
-                t0 = time.perf_counter()
-                qv = np.asarray(fn(queries), dtype=np.float32)
-                row["all_queries_s"] = time.perf_counter() - t0
-                row["cos_vs_torch_fp32"] = float(np.mean(np.sum(qv * ref_q, axis=1)))
-                row["dense_with_fp32_passages"] = _dense_quality(qv, pv, chunk_docs, data)
-                fn(sample[:4])
-                t0 = time.perf_counter()
-                fn(sample)
-                secs = time.perf_counter() - t0
-                row["passages_per_s_sample"] = len(sample) / secs
+        for t in (1, 2):
+            row[f"latency_t{t}"] = out["latency"][f"{name}|{t}"]
+        t0 = time.perf_counter()
+        qv = np.asarray(fn(queries), dtype=np.float32)
+        row["all_queries_s"] = time.perf_counter() - t0
+        row["cos_vs_torch_fp32"] = float(np.mean(np.sum(qv * ref_q, axis=1)))
+        row["dense_with_fp32_passages"] = _dense_quality(qv, pv, chunk_docs, data)
+        fn(sample[:4])
+        t0 = time.perf_counter()
+        fn(sample)
+        row["passages_per_s_sample"] = len(sample) / (time.perf_counter() - t0)
         out["variants"].append(row)
     torch.set_num_threads(default_threads)
     return out

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import bench_util as bu
 import numpy as np
-from bench_core import NUMBER_QUERIES, load_data, load_vectors, settings_for, timed_quality, tracuu_search_fn
+from bench_core import NUMBER_QUERIES, load_data, load_vectors, settings_for, timed_quality, tracuu_modes
 
 REPLICA_SEP = "~r"
 
@@ -216,10 +216,7 @@ def run_search(cfg: dict) -> dict:
     def original(doc_id: str) -> str:
         return doc_id.split(REPLICA_SEP, 1)[0]
 
-    modes = {
-        m: timed_quality(tracuu_search_fn(searcher, m), data, limit=n, map_id=original)
-        for m in ("bm25", "dense", "hybrid")
-    }
+    modes = timed_quality(tracuu_modes(searcher), data, limit=n, map_id=original)
     numbered = []
     for text in NUMBER_QUERIES * 3:
         t = time.perf_counter()

@@ -27,7 +27,7 @@ from bench_core import (  # noqa: E402
     query_text,
     settings_for,
     timed_quality,
-    tracuu_search_fn,
+    tracuu_modes,
 )
 
 # --------------------------------------------------------------------------- tasks
@@ -59,9 +59,7 @@ def task_build(cfg: dict) -> dict:
     np.savez(Path(cfg["workdir"]) / "alqac_vectors.npz", vectors=vecs, queries=qvecs)
     (Path(cfg["workdir"]) / "alqac_texts.json").write_text(json.dumps(rec.texts, ensure_ascii=False), "utf-8")
     searcher = Searcher.load(settings.index_dir, settings, embedder)
-    quality = {}
-    for mode in ("bm25", "dense", "hybrid"):
-        quality[mode] = timed_quality(tracuu_search_fn(searcher, mode), data)
+    quality = timed_quality(tracuu_modes(searcher), data)
     return {
         "import_s": import_s,
         "model_load_s": load_s,

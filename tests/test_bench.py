@@ -62,13 +62,18 @@ def test_fixed_chunks_are_1000_chars():
     assert fixed_chunks("   ") == []
 
 
-def _fake_results(build_s: float, unchanged_s: float, p50: float) -> dict:
+def _fake_results(build_s: float, unchanged_s: float, p50: float, path_pct: float) -> dict:
     lat = {"n": 5, "p50_ms": p50, "p95_ms": p50 * 2, "mean_ms": p50}
     quality = {m: {"mrr@10": 0.8, "recall@10": 0.9, "latency": lat} for m in ("bm25", "dense", "hybrid")}
     timings = {"parse": 1.0, "chunk": 0.1, "segment": 2.0, "embed": build_s - 4.0, "write": 0.5}
     build = {"build_s": build_s, "model_load_s": 1, "n_chunks": 100, "timings": timings, "quality": quality}
     build |= {"peak_rss_mb": 900, "peak_rss_after_search_mb": 950}
-    ceiling = {"batch_size": 16, "fraction": 0.25, "tokens_per_s": 1000.0}
+    ceiling = {
+        "batch_size": 16,
+        "fraction": 0.125,
+        "tokens_per_s": 1000.0,
+        "tracuu_path_pct_of_ceiling": path_pct,
+    }
     search = {"n_chunks": 100_000, "modes": quality, "hybrid_number_queries": lat, "peak_rss_mb": 1500}
     search |= {"rss_loaded_mb": 1400, "breakdown": {}, "breakdown_numbers": {}}
     return {
@@ -83,11 +88,13 @@ def _fake_results(build_s: float, unchanged_s: float, p50: float) -> dict:
 
 
 def test_summary_targets_pass_and_fail():
-    good = summarize(_fake_results(build_s=22.0, unchanged_s=1.0, p50=30.0))
-    assert good["ceiling"]["build_pct_of_ceiling"] == pytest.approx(100 * (20_000 / 22.0) / 1000)
+    good = summarize(_fake_results(build_s=22.0, unchanged_s=1.0, p50=30.0, path_pct=99.0))
+    c = good["ceiling"]
+    assert c["build_pct_of_ceiling_raw"] == pytest.approx(100 * (20_000 / 22.0) / 1000)
+    assert c["build_pct_of_ceiling"] == pytest.approx(99.0 * 18.0 / 22.0)  # paired ratio x embed share
     assert good["tracuu_build"]["stage_share"]["segment"] == pytest.approx(2.0 / 22.0)
     assert all(t["ok"] for t in good["targets"]), good["targets"]
-    bad = summarize(_fake_results(build_s=40.0, unchanged_s=9.0, p50=80.0))
+    bad = summarize(_fake_results(build_s=40.0, unchanged_s=9.0, p50=80.0, path_pct=70.0))
     failed = {t["target"] for t in bad["targets"] if not t["ok"]}
     assert any("80%" in t for t in failed) and any("5 s" in t for t in failed)
     assert any("hybrid p50" in t for t in failed)

@@ -1,0 +1,118 @@
+"""Answer quality on the project's question set: accuracy, citation precision, refusals, seconds/answer.
+
+    .venv/bin/python eval/answer_eval.py [--backend extractive|llamacpp|openai] [--limit N]
+
+Also calibrates the refusal threshold on the no-answer questions (confidence of every question is
+computed with refusals disabled, then `calibrate_refusal` picks the threshold). Writes
+eval/results/answers_<backend>.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import time
+import unicodedata
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "eval"))
+
+from run_eval import load_questions  # noqa: E402
+
+
+def norm(text: str) -> str:
+    return " ".join(unicodedata.normalize("NFC", text).lower().split())
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--backend", default="extractive")
+    ap.add_argument(
+        "--limit", type=int, default=0, help="only the first N answerable + all no-answer questions"
+    )
+    args = ap.parse_args()
+
+    from retrieval.answer import Answerer, calibrate_refusal, make_backend
+    from retrieval.answer.confidence import DEFAULT_REFUSAL_THRESHOLD
+    from retrieval.embedding import make_embedder
+    from retrieval.indexer import build_index
+    from retrieval.search import Searcher
+    from retrieval.settings import Settings
+
+    settings = Settings.from_env()
+    questions = load_questions()
+    if args.limit:
+        answerable = [q for q in questions if q["gold"]][: args.limit]
+        questions = answerable + [q for q in questions if not q["gold"]]
+    with tempfile.TemporaryDirectory(prefix="tracuu-ans-") as tmp:
+        idx = Path(tmp) / "index"
+        embedder = make_embedder(settings)
+        build_index(ROOT / "corpus", idx, settings, embedder=embedder)
+        searcher = Searcher.load(idx, settings, embedder)
+        backend = make_backend(args.backend, settings)
+        answerer = Answerer(searcher, backend, refusal_threshold=-1.0)  # answer everything, then calibrate
+        rows = []
+        for q in questions:
+            t0 = time.perf_counter()
+            ans = answerer.answer(q["question"])
+            dt = time.perf_counter() - t0
+            text = norm(ans.answer)
+            rows.append(
+                {
+                    "id": q["id"],
+                    "category": q["category"],
+                    "answerable": bool(q["gold"]),
+                    "confidence": ans.confidence or 0.0,
+                    "backend_used": ans.backend,
+                    "keywords_found": all(norm(k) in text for k in q["answer_keywords"])
+                    if q["gold"]
+                    else None,
+                    "citations": len(ans.citations),
+                    "verified": sum(c.verified for c in ans.citations),
+                    "cited_gold_doc": any(c.doc_id in {g["doc"] for g in q["gold"]} for c in ans.citations),
+                    "seconds": dt,
+                    "answer": ans.answer,
+                }
+            )
+    cal = calibrate_refusal([(r["confidence"], r["answerable"]) for r in rows])
+    for r in rows:
+        r["refused"] = r["confidence"] < DEFAULT_REFUSAL_THRESHOLD
+    ans_rows = [r for r in rows if r["answerable"]]
+    correct = [r for r in ans_rows if not r["refused"] and r["keywords_found"] and r["cited_gold_doc"]]
+    cites = sum(r["citations"] for r in rows if not r["refused"])
+    verified = sum(r["verified"] for r in rows if not r["refused"])
+    summary = {
+        "backend": args.backend,
+        "n_answerable": len(ans_rows),
+        "n_no_answer": len(rows) - len(ans_rows),
+        "answer_accuracy": len(correct) / max(1, len(ans_rows)),
+        "answer_accuracy_if_never_refused": sum(bool(r["keywords_found"]) for r in ans_rows)
+        / max(1, len(ans_rows)),
+        "citation_precision": verified / max(1, cites),
+        "refusal_threshold": DEFAULT_REFUSAL_THRESHOLD,
+        "answered_share_of_answerable": sum(not r["refused"] for r in ans_rows) / max(1, len(ans_rows)),
+        "refused_share_of_no_answer": sum(r["refused"] for r in rows if not r["answerable"])
+        / max(1, len(rows) - len(ans_rows)),
+        "balanced_calibration_threshold": cal.threshold,
+        "balanced_calibration_answer_recall": cal.answer_recall,
+        "balanced_calibration_refusal_recall": cal.refusal_recall,
+        "seconds_per_answer": sum(r["seconds"] for r in rows) / max(1, len(rows)),
+        "fallbacks_to_extractive": sum(r["backend_used"] != args.backend for r in rows),
+    }
+    out = ROOT / "eval" / "results" / f"answers_{args.backend}.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(
+        json.dumps({"summary": summary, "per_question": rows}, ensure_ascii=False, indent=1), encoding="utf-8"
+    )
+    print("| metric | value |\n|---|---|")
+    for k, v in summary.items():
+        print(f"| {k} | {v:.3f} |" if isinstance(v, float) else f"| {k} | {v} |")
+    print(f"wrote {out.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()
