@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -102,7 +102,41 @@ def _entry_from_parsed(doc: ParsedDocument, settings: Settings, timings: dict, s
     t2 = time.perf_counter()
     timings["chunk"] = timings.get("chunk", 0.0) + t1 - t0
     timings["segment"] = timings.get("segment", 0.0) + t2 - t1
-    return DocEntry(StoredDocument.from_parsed(doc), chunks, tokens)
+    body = "".join(c.text for c in chunks)
+    key = hashlib.sha256("".join(body.lower().split()).encode()).hexdigest()
+    return DocEntry(replace(StoredDocument.from_parsed(doc), content_key=key), chunks, tokens)
+
+
+def _dedupe(entries: dict[str, DocEntry]) -> list[str]:
+    """Index a document once when several files hold the same content (the same plan as PDF and DOCX,
+    or two copies): the first source (sorted) keeps the chunks, the others are listed as its copies.
+    Returns sources marked as copies whose indexed twin is gone (they must be parsed again)."""
+    orphans = []
+    primary: dict[str, str] = {}
+    for source in sorted(entries):
+        e = entries[source]
+        if e.doc.duplicate_of is not None:
+            continue
+        if e.doc.content_key and e.doc.content_key in primary:
+            first = primary[e.doc.content_key]
+            dim = e.vectors.shape[1] if e.vectors is not None else 0
+            entries[source] = DocEntry(
+                replace(e.doc, duplicate_of=first, copies=()), [], [], np.zeros((0, dim), np.float32)
+            )
+        elif e.doc.content_key:
+            primary[e.doc.content_key] = source
+    for source, e in entries.items():
+        twin = e.doc.duplicate_of
+        if twin is not None and (twin not in entries or entries[twin].doc.content_key != e.doc.content_key):
+            orphans.append(source)
+    copies: dict[str, list[str]] = {}
+    for source, e in entries.items():
+        if e.doc.duplicate_of is not None and source not in orphans:
+            copies.setdefault(e.doc.duplicate_of, []).append(source)
+    for source, e in entries.items():
+        if e.doc.duplicate_of is None:
+            e.doc = replace(e.doc, copies=tuple(sorted(copies.get(source, []))))
+    return orphans
 
 
 def _load_previous(index_dir: Path, settings: Settings) -> dict[str, DocEntry]:
@@ -134,7 +168,7 @@ def _load_previous(index_dir: Path, settings: Settings) -> dict[str, DocEntry]:
             doc,
             [chunks[i] for i in idx],
             [tokens[i] for i in idx],
-            np.asarray(vectors[idx], dtype=np.float32).reshape(len(idx), -1),
+            np.asarray(vectors[idx], dtype=np.float32).reshape(len(idx), vectors.shape[1]),
         )
     return entries
 
@@ -212,6 +246,11 @@ def build_index(
             entries[source] = _entry_from_parsed(parsed, settings, timings, seg)
             (report.updated if old is not None else report.added).append(source)
         seg.close()
+        for source in _dedupe(entries):  # a copy whose indexed twin changed or vanished: parse it again
+            parsed = parse_document(load_document(corpus_dir / source, corpus_dir), doc_id_for(source))
+            entries[source] = _entry_from_parsed(parsed, settings, timings, seg)
+            report.updated.append(source)
+        _dedupe(entries)
         timings["parse"] = time.perf_counter() - t0 - timings.get("chunk", 0) - timings.get("segment", 0)
         report.removed = sorted(set(previous) - set(entries))
         changed = report.added or report.updated or report.removed
@@ -238,7 +277,8 @@ def write_entries(
     """Embed what is missing, build BM25/FAISS/accent model and commit a new generation."""
     report = report or IndexReport()
     timings = timings if timings is not None else {}
-    entries = sorted(entries, key=lambda e: e.doc.source)
+    all_entries = sorted(entries, key=lambda e: e.doc.source)
+    entries = [e for e in all_entries if e.doc.duplicate_of is None]
     t0 = time.perf_counter()
     todo = [e for e in entries if e.vectors is None or len(e.vectors) != len(e.chunks)]
     texts = [index_text(e.doc.title, c) for e in todo for c in e.chunks]
@@ -260,7 +300,7 @@ def write_entries(
     tokens = [t for e in entries for t in e.tokens]
     vectors = np.vstack([e.vectors for e in entries]) if entries else np.zeros((0, embedder.dim), np.float32)
     partial = store.new_generation(index_dir)
-    store.write_jsonl(partial / "documents.jsonl", (e.doc.to_json() for e in entries))
+    store.write_jsonl(partial / "documents.jsonl", (e.doc.to_json() for e in all_entries))
     store.write_jsonl(partial / "chunks.jsonl", (c.to_json() for c in chunks))
     store.write_jsonl(partial / "tokens.jsonl", ({"t": t} for t in tokens))
     store.save_vectors(partial / "vectors.npy", vectors)
@@ -288,8 +328,13 @@ def write_entries(
         "dense_index": dense.kind,
         "counts": {"documents": len(entries), "chunks": len(chunks)},
         "sources": {
-            e.doc.source: {"sha256": e.doc.sha256, "doc_id": e.doc.doc_id, "chunks": len(e.chunks)}
-            for e in entries
+            e.doc.source: {
+                "sha256": e.doc.sha256,
+                "doc_id": e.doc.doc_id,
+                "chunks": len(e.chunks),
+                **({"duplicate_of": e.doc.duplicate_of} if e.doc.duplicate_of else {}),
+            }
+            for e in all_entries
         },
         "failures": [f.__dict__ for f in report.failures],
     }

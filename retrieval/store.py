@@ -94,6 +94,8 @@ class StoredDocument:
     ocr_pages: tuple[int, ...] = ()
     footnotes: tuple[Footnote, ...] = ()
     copies: tuple[str, ...] = ()  # other sources with the same content (indexed once)
+    content_key: str = ""  # hash of the normalized body text: equal keys = the same document
+    duplicate_of: str | None = None  # source of the copy that is indexed, when this one is not
 
     @classmethod
     def from_json(cls, d: dict) -> StoredDocument:
@@ -109,6 +111,8 @@ class StoredDocument:
             ocr_pages=tuple(d.get("ocr_pages") or ()),
             footnotes=tuple(Footnote(*f) for f in d.get("footnotes") or ()),
             copies=tuple(d.get("copies") or ()),
+            content_key=d.get("content_key", ""),
+            duplicate_of=d.get("duplicate_of"),
         )
 
     def to_json(self) -> dict:
@@ -124,6 +128,8 @@ class StoredDocument:
             "ocr_pages": list(self.ocr_pages),
             "footnotes": [[f.marker, f.text, f.start, f.end] for f in self.footnotes],
             "copies": list(self.copies),
+            "content_key": self.content_key,
+            "duplicate_of": self.duplicate_of,
         }
 
     @classmethod

@@ -131,3 +131,21 @@ def test_concurrent_index_runs_are_locked(corpus_copy, fake_settings, fake_embed
         pytest.raises(IndexLockedError, match="tiến trình khác"),
     ):
         _index(corpus_copy, fake_settings, fake_embedder)
+
+
+def test_duplicate_documents_indexed_once(corpus_copy, fake_settings, fake_embedder):
+    plan = next(corpus_copy.glob("000_*.txt"))
+    (corpus_copy / "ban sao của kế hoạch.txt").write_text(plan.read_text(encoding="utf-8"), encoding="utf-8")
+    report = _index(corpus_copy, fake_settings, fake_embedder)
+    assert not report.failures
+    sources, chunk_ids, _ = _state(fake_settings.index_dir)
+    assert sources["ban sao của kế hoạch.txt"]["duplicate_of"] == "000_7f24dc1676206cad.txt"
+    assert not [c for c in chunk_ids if c.startswith("ban sao")]  # indexed once
+    s = Searcher.load(fake_settings.index_dir, fake_settings, fake_embedder)
+    assert s.document("000_7f24dc1676206cad").copies == ("ban sao của kế hoạch.txt",)
+    assert not _index(corpus_copy, fake_settings, fake_embedder).written  # copies count as unchanged
+    plan.unlink()  # the indexed twin goes away: the copy is indexed in its place
+    report = _index(corpus_copy, fake_settings, fake_embedder)
+    sources, chunk_ids, _ = _state(fake_settings.index_dir)
+    assert "duplicate_of" not in sources["ban sao của kế hoạch.txt"]
+    assert any(c.startswith("ban sao") for c in chunk_ids)
