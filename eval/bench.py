@@ -50,6 +50,9 @@ NOTES = [
     "Query encoders: torch fp32 (tracuu today), torch int8 (dynamic quantization) and, when onnxruntime + "
     "onnx are installed, the model exported to ONNX (fp32; int8 by onnxruntime dynamic quantization), with 1 "
     "and 2 threads; their quality is dense retrieval against the fp32 passage vectors (no re-index).",
+    "search_tuned: the same search process with OMP_WAIT_POLICY=PASSIVE and FAISS limited to one thread "
+    "(torch's and FAISS's OpenMP pools otherwise spin against each other on 2 cores); a proposal, not the "
+    "current default.",
     "The machine is shared: the load average at the start/end of every phase is recorded.",
 ]
 
@@ -77,6 +80,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--workdir", type=Path, help="keep intermediate files here (default: temp, removed)")
     p.add_argument("--out", type=Path, default=DEFAULT_OUT)
     p.add_argument("--timeout", type=float, default=3600, help="seconds per worker")
+    p.add_argument("--report", type=Path, help="only print the tables of an existing bench.json")
     args = p.parse_args(argv)
     q = args.quick
     defaults = {
@@ -144,20 +148,19 @@ def prepare(args, work: Path) -> tuple[dict, dict]:
 def run_phases(args, cfg: dict, work: Path, console) -> tuple[dict, dict]:
     results: dict = {}
     phase_meta: dict = {}
-    plan = [
-        ("build", "build", cfg),
-        ("reindex_unchanged", "reindex_unchanged", cfg),
-        ("reindex", "reindex", cfg),
-        ("embed", "embed", cfg),
-        ("query", "query", cfg),
-        ("baseline", "baseline", cfg),
-        ("scale", "scale", cfg),
-        ("search", "search", cfg),
-        (
-            "scale_reindex",
-            "reindex_unchanged",
-            dict(cfg, corpus_dir=cfg["scale_corpus_dir"], index_dir=cfg["scale_index_dir"]),
-        ),
+    scaled = dict(cfg, corpus_dir=cfg["scale_corpus_dir"], index_dir=cfg["scale_index_dir"])
+    tuned_env = {"OMP_WAIT_POLICY": "PASSIVE"}
+    plan = [  # the two builds first, back to back, so that they see similar machine load
+        ("build", "build", cfg, None),
+        ("baseline", "baseline", cfg, None),
+        ("reindex_unchanged", "reindex_unchanged", cfg, None),
+        ("reindex", "reindex", cfg, None),
+        ("embed", "embed", cfg, None),
+        ("query", "query", cfg, None),
+        ("scale", "scale", cfg, None),
+        ("search", "search", cfg, None),
+        ("search_tuned", "search", dict(cfg, faiss_threads=1), tuned_env),
+        ("scale_reindex", "reindex_unchanged", scaled, None),
     ]
     needs = {
         "reindex_unchanged": "build",
@@ -166,9 +169,9 @@ def run_phases(args, cfg: dict, work: Path, console) -> tuple[dict, dict]:
         "query": "build",
         "scale": "build",
     }
-    needs |= {"search": "scale", "scale_reindex": "scale"}
-    for name, task, task_cfg in plan:
-        group = "reindex" if name == "reindex_unchanged" else name
+    needs |= {"search": "scale", "search_tuned": "scale", "scale_reindex": "scale"}
+    for name, task, task_cfg, env in plan:
+        group = {"reindex_unchanged": "reindex", "search_tuned": "search"}.get(name, name)
         if group in args.skip or (name in needs and needs[name] not in results):
             continue
         if name == "scale_reindex" and not cfg["scale_reindex"]:
@@ -177,7 +180,7 @@ def run_phases(args, cfg: dict, work: Path, console) -> tuple[dict, dict]:
         meta = {"load_start": bu.load_avg()}
         t0 = time.perf_counter()
         try:
-            results[name] = bu.run_worker(task, task_cfg, work, timeout=args.timeout)
+            results[name] = bu.run_worker(task, task_cfg, work, args.timeout, name=name, env_extra=env)
         except Exception as exc:  # noqa: BLE001 - one failed phase must not lose the others
             meta["error"] = f"{type(exc).__name__}: {exc}"
             console.print(f"[red]  {name} failed[/]: {exc}")
@@ -193,9 +196,15 @@ def main(argv: list[str] | None = None) -> int:
     from rich.console import Console
 
     args = parse_args(argv)
-    console = Console()
+    console = Console() if sys.stdout.isatty() else Console(width=150)
+    if args.report:
+        out = json.loads(args.report.read_text(encoding="utf-8"))
+        out["summary"] = summarize(out)
+        print_report(out, console)
+        return 0
     started = time.strftime("%Y-%m-%dT%H:%M:%S%z")
     load_start = bu.load_avg()
+    code_start = bu.code_state()
     t0 = time.perf_counter()
     work = args.workdir or Path(tempfile.mkdtemp(prefix="tracuu-bench-"))
     work.mkdir(parents=True, exist_ok=True)
@@ -212,6 +221,10 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         if args.workdir is None:
             shutil.rmtree(work, ignore_errors=True)
+    code_end = bu.code_state()
+    code_changed = code_end["retrieval_sha256"] != code_start["retrieval_sha256"]
+    if code_changed:
+        console.print("[red]retrieval/ changed during the run: phases may not be comparable; run again.[/]")
     out = {
         "meta": {
             "started_at": started,
@@ -225,6 +238,9 @@ def main(argv: list[str] | None = None) -> int:
                 for k, v in vars(args).items()
             },  # fmt: skip
             "corpus": corpus_info,
+            "code_start": code_start,
+            "code_end": code_end,
+            "code_changed_during_run": code_changed,
             "phases": phase_meta,
             "notes": NOTES,
         },

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import bench_util as bu
 import numpy as np
-from bench_core import load_data, load_vectors, settings_for, timed_quality, tracuu_modes
+from bench_core import load_data, load_entries, load_vectors, settings_for, timed_quality, tracuu_modes
 
 
 def _encode_time(model, texts: list[str], bs: int, order: str) -> float:
@@ -162,19 +162,19 @@ def run_embed(cfg: dict) -> dict:
 def _int8_quality(cfg: dict, settings, fp32_vecs: np.ndarray) -> dict:
     """Re-embed the whole ALQAC index with the int8 model (tokens/chunks reused) and evaluate it."""
     from retrieval.embedding import make_embedder
-    from retrieval.indexer import _load_previous, write_entries
+    from retrieval.indexer import write_entries
     from retrieval.search import Searcher
 
     s8 = settings.with_(embed_quantize="int8")
     t0 = time.perf_counter()
     emb8 = make_embedder(s8)
     load_s = time.perf_counter() - t0
-    entries = list(_load_previous(settings.index_dir, settings).values())
+    entries = load_entries(settings.index_dir)
     for e in entries:
         e.vectors = None
     idx8 = Path(cfg["workdir"]) / "index-int8"
     report = write_entries(entries, idx8, s8, emb8)
-    vecs8 = np.vstack([e.vectors for e in sorted(entries, key=lambda e: e.doc.source)])
+    vecs8 = np.vstack([e.vectors for e in entries])
     searcher = Searcher.load(idx8, s8, emb8)
     data = load_data(cfg)
     quality = timed_quality(tracuu_modes(searcher, ("dense", "hybrid")), data)

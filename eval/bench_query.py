@@ -122,7 +122,9 @@ def run_query(cfg: dict) -> dict:
     queries = [bu.QUERY_PREFIX + query_text(q["text"]) for q in data.queries]
     lat_q = queries[: cfg.get("latency_queries", 40)]
     texts, _, ref_q = load_vectors(cfg)
-    sample = [bu.PASSAGE_PREFIX + texts[i] for i in bu.systematic_sample(len(texts), cfg.get("query_passage_n", 64))]
+    sample = [
+        bu.PASSAGE_PREFIX + texts[i] for i in bu.systematic_sample(len(texts), cfg.get("query_passage_n", 64))
+    ]
     model = SentenceTransformer(resolve_model_path(settings), device="cpu")
     model.max_seq_length = min(settings.embed_max_seq_length, model.max_seq_length or 512)
     encoders = {"torch fp32": model}

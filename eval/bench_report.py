@@ -97,6 +97,7 @@ def summarize(out: dict) -> dict:
         "tracuu_write_scaled_index": _get(r, "scale", "peak_rss_write_mb"),
         "tracuu_search_process_scaled": _get(r, "search", "peak_rss_mb"),
         "tracuu_search_scaled_after_load": _get(r, "search", "rss_loaded_mb"),
+        "tracuu_search_scaled_model_only": _get(r, "search", "rss_model_mb"),
         "baseline_build": _get(bl, "peak_rss_mb"),
         "baseline_search_scaled": _get(bl, "scale", "peak_rss_mb"),
     }
@@ -108,9 +109,10 @@ def summarize(out: dict) -> dict:
     if r.get("scale"):
         s["faiss"] = r["scale"]["faiss"]
         s["scaled_index"] = {k: r["scale"][k] for k in ("n_chunks", "n_documents", "write_s", "index_bytes")}
-    if r.get("search"):
-        s["breakdown"] = r["search"]["breakdown"]
-        s["breakdown_number_queries"] = r["search"]["breakdown_numbers"]
+    for key in ("search", "search_tuned"):
+        if r.get(key):
+            s[f"breakdown_{key}"] = r[key]["breakdown"]
+            s[f"breakdown_{key}_number_queries"] = r[key]["breakdown_numbers"]
     if r.get("query"):
         s["query_encoders"] = _query_encoders(r)
     s["targets"] = _targets(s)
@@ -121,7 +123,7 @@ def _query_encoders(r: dict) -> list[dict]:
     """Query encoder options, with the hybrid p50 at scale they would give: the measured hybrid p50
     minus the measured query-embedding p50, plus the option's query-embedding p50 (a projection)."""
     rows = [dict(v) for v in r["query"]["variants"]]
-    srch = r.get("search")
+    srch = r.get("search_tuned") or r.get("search")
     if srch:
         rest = srch["modes"]["hybrid"]["latency"]["p50_ms"] - srch["breakdown"]["embed_query"]["p50_ms"]
         for v in rows:
@@ -135,12 +137,14 @@ def _latency_rows(r: dict) -> list[dict]:
     if b:
         for mode, q in b["quality"].items():
             rows.append({"system": "tracuu", "n_chunks": b["n_chunks"], "mode": mode, **q["latency"]})
-    if srch:
-        for mode, q in srch["modes"].items():
-            rows.append({"system": "tracuu", "n_chunks": srch["n_chunks"], "mode": mode, **q["latency"]})
+    for label, res in (("tracuu", srch), ("tracuu tuned*", r.get("search_tuned"))):
+        if not res:
+            continue
+        for mode, q in res["modes"].items():
+            rows.append({"system": label, "n_chunks": res["n_chunks"], "mode": mode, **q["latency"]})
         rows.append(
-            {"system": "tracuu", "n_chunks": srch["n_chunks"], "mode": "hybrid (number queries)"}
-            | srch["hybrid_number_queries"]
+            {"system": label, "n_chunks": res["n_chunks"], "mode": "hybrid (number queries)"}
+            | res["hybrid_number_queries"]
         )
     if bl:
         rows.append(
@@ -170,11 +174,12 @@ def _quality(r: dict) -> dict:
 
 
 def _int8(b: dict | None, emb: dict, quality: dict) -> dict:
-    rows = {(x["model"], x["batch_size"], x["order"]): x for x in emb["sweep"]}
+    rows = {(x.get("sample"), x["model"], x["batch_size"], x["order"]): x for x in emb["sweep"]}
     out: dict = {"speedup_sample": {}}
-    for (model, bs, order), x in rows.items():
-        if model == "int8" and ("fp32", bs, order) in rows:
-            out["speedup_sample"][f"bs{bs}"] = x["tokens_per_s"] / rows[("fp32", bs, order)]["tokens_per_s"]
+    for (sample, model, bs, order), x in rows.items():
+        ref = rows.get((sample, "fp32", bs, order))
+        if model == "int8" and ref:
+            out["speedup_sample"][f"bs{bs}"] = x["tokens_per_s"] / ref["tokens_per_s"]
     iq = emb.get("int8_quality")
     if iq and b:
         out["full_embed_s"] = iq["embed_s"]
@@ -320,22 +325,18 @@ def print_report(out: dict, console) -> None:
     if "sweep" in s:
         rows = [
             [
+                x.get("sample", ""),
                 x["model"],
                 x["batch_size"],
                 x["order"],
                 x["texts_per_s"],
                 x["tokens_per_s"],
-                100 * x["padding_overhead"],
             ]
+            + [100 * x["padding_overhead"]]
             for x in s["sweep"]
         ]
-        console.print(
-            _table(
-                "Embedder sweep (sample)",
-                ["model", "batch", "order", "texts/s", "tokens/s", "padding %"],
-                rows,
-            )
-        )
+        cols = ["sample", "model", "batch", "order", "texts/s", "tokens/s", "padding %"]
+        console.print(_table("Embedder sweep (fastest of repeated, interleaved runs)", cols, rows))
         pad = [[k, 100 * v] for k, v in s["padding"].items()]
         console.print(_table("Padding overhead on all texts (exact)", ["batching", "%"], pad))
         i8 = s["int8"]
@@ -370,27 +371,40 @@ def print_report(out: dict, console) -> None:
         console.print(_table("Query encoder, one query (ms); *projected hybrid p50 at scale", cols, rows))
     if "faiss" in s:
         rows = [
-            [x["n"], x["ef_search"], x["flat"]["p50_ms"], x["hnsw"]["p50_ms"], x["hnsw_build_s"]]
+            [
+                x["n"],
+                x["ef_search"],
+                x["flat"]["p50_ms"],
+                _get(x, "flat_1thread", "p50_ms"),
+                x["hnsw"]["p50_ms"],
+            ]
+            + [x["hnsw_build_s"]]
             + [x["recall@10"], x.get("recall@100")]
             for x in s["faiss"]
         ]
         console.print(
             _table(
                 "FAISS flat vs HNSW (one query, top 100)",
-                ["vectors", "efSearch", "flat p50 ms", "HNSW p50 ms", "HNSW build s", "R@10", "R@100"],
+                [
+                    "vectors",
+                    "efSearch",
+                    "flat p50 ms",
+                    "flat 1 thr",
+                    "HNSW p50 ms",
+                    "HNSW build s",
+                    "R@10",
+                    "R@100",
+                ],
                 rows,
             )
         )
-    if "breakdown" in s:
-        names = list(s["breakdown"])
-        rows = [
-            [n, s["breakdown"][n]["p50_ms"], _get(s, "breakdown_number_queries", n, "p50_ms")] for n in names
-        ]
-        console.print(
-            _table(
-                "Hybrid query breakdown at scale, p50 ms", ["step", "ALQAC queries", "number queries"], rows
-            )
-        )
+    if "breakdown_search" in s:
+        keys = ["breakdown_search", "breakdown_search_number_queries", "breakdown_search_tuned"]
+        keys = [k for k in keys if k in s]
+        names = list(s["breakdown_search"])
+        rows = [[n] + [_get(s, k, n, "p50_ms") for k in keys] for n in names]
+        cols = ["step", "ALQAC queries", "number queries", "ALQAC queries, tuned*"][: len(keys) + 1]
+        console.print(_table("Hybrid search breakdown at scale, p50 ms (*tuned runtime)", cols, rows))
     t = [[x["target"], x["value"], x["limit"], "PASS" if x["ok"] else "FAIL"] for x in s["targets"]]
     console.print(_table("Targets", ["target", "value", "limit", ""], t))
     ph = [

@@ -18,7 +18,15 @@ from pathlib import Path
 
 import bench_util as bu
 import numpy as np
-from bench_core import NUMBER_QUERIES, load_data, load_vectors, settings_for, timed_quality, tracuu_modes
+from bench_core import (
+    NUMBER_QUERIES,
+    load_data,
+    load_entries,
+    load_vectors,
+    settings_for,
+    timed_quality,
+    tracuu_modes,
+)
 
 REPLICA_SEP = "~r"
 
@@ -43,6 +51,8 @@ def replicate(base, target: int, rng: np.random.Generator, corpus_dir: Path | No
 
     out = list(base)
     count = sum(len(e.chunks) for e in base)
+    if count == 0:
+        raise ValueError("nothing to replicate: the base index has no chunks")
     rep = 0
     while count < target:
         rep += 1
@@ -77,6 +87,8 @@ def replicate(base, target: int, rng: np.random.Generator, corpus_dir: Path | No
 
 def _faiss_compare(vectors: np.ndarray, queries: np.ndarray, sizes: list[int], depth: int) -> list[dict]:
     """Latency of one-query searches (as Searcher does them) and HNSW recall against exact search."""
+    import faiss
+
     from retrieval.vectors import HNSW_EF_SEARCH, VectorIndex
 
     rows = []
@@ -86,12 +98,18 @@ def _faiss_compare(vectors: np.ndarray, queries: np.ndarray, sizes: list[int], d
         t0 = time.perf_counter()
         hnsw = VectorIndex.build(sub, hnsw_threshold=0)
         build_s = time.perf_counter() - t0
-        exact, times = [], {"flat": [], "hnsw": []}
-        for q in queries:
+        exact, times = [], {"flat": [], "flat_1thread": [], "hnsw": []}
+        default_threads = faiss.omp_get_max_threads()
+        for q in queries:  # flat with FAISS's default OpenMP threads and with one thread, interleaved
             t = time.perf_counter()
             ids, _ = flat.search(q, depth)
             times["flat"].append(time.perf_counter() - t)
             exact.append(ids)
+            faiss.omp_set_num_threads(1)
+            t = time.perf_counter()
+            flat.search(q, depth)
+            times["flat_1thread"].append(time.perf_counter() - t)
+            faiss.omp_set_num_threads(default_threads)
         for ef in sorted({64, HNSW_EF_SEARCH, 256}) if n == max(sizes) else [HNSW_EF_SEARCH]:
             hnsw.index.hnsw.efSearch = ef
             got, times["hnsw"] = [], []
@@ -107,6 +125,8 @@ def _faiss_compare(vectors: np.ndarray, queries: np.ndarray, sizes: list[int], d
                     "n": n,
                     "ef_search": ef,
                     "flat": bu.latency_stats(times["flat"]),
+                    "flat_1thread": bu.latency_stats(times["flat_1thread"]),
+                    "omp_threads": default_threads,
                     "hnsw": bu.latency_stats(times["hnsw"]),
                     "hnsw_build_s": build_s,
                     "recall@10": float(r10),
@@ -118,11 +138,11 @@ def _faiss_compare(vectors: np.ndarray, queries: np.ndarray, sizes: list[int], d
 
 def run_scale(cfg: dict) -> dict:
     from retrieval.embedding import expected_checksum
-    from retrieval.indexer import _load_previous, write_entries
+    from retrieval.indexer import write_entries
 
     bu.quiet_libraries()
     settings = settings_for(cfg)
-    base = sorted(_load_previous(settings.index_dir, settings).values(), key=lambda e: e.doc.source)
+    base = load_entries(settings.index_dir)
     rng = np.random.default_rng(cfg.get("seed", 0))
     corpus = Path(cfg["scale_corpus_dir"]) if cfg.get("scale_reindex") else None
     if corpus is not None:
@@ -157,43 +177,57 @@ def run_scale(cfg: dict) -> dict:
     }
 
 
-def _breakdown(searcher, texts: list[str], depth: int) -> dict:
-    """Where one hybrid query's time goes (same steps as Searcher._rankings + fusion)."""
-    from retrieval.fusion import rrf, top
-    from retrieval.normalize import normalize_query
-    from retrieval.query import clean_query
-    from retrieval.segment import has_diacritics, segment
-    from retrieval.sparse import rank
+def _breakdown(searcher, texts: list[str], mode: str = "hybrid") -> dict:
+    """Where the time of real Searcher.search calls goes: the components are timed by wrapping them on
+    this searcher (so the breakdown follows the search code as it is); "other" is the rest (query
+    cleanup, ranking, score fusion, number boost, hits)."""
+    import retrieval.search as search_module
 
-    parts: dict[str, list[float]] = defaultdict(list)
-    for text in texts:
-        t0 = time.perf_counter()
-        q = normalize_query(clean_query(text))
-        acc = has_diacritics(q)
-        q_acc = q if acc else searcher.accents.restore(q)
-        t1 = time.perf_counter()
-        seg = segment(q_acc)
-        t2 = time.perf_counter()
-        r = {"bm25": rank(searcher.bm25_acc.scores(seg.accented), depth).tolist()}
-        if not acc:
-            r["bm25_plain"] = rank(searcher.bm25_plain.scores(segment(q).plain), depth).tolist()
-        t3 = time.perf_counter()
-        qv = searcher.embedder.embed_queries([q_acc])[0]
-        t4 = time.perf_counter()
-        r["dense"] = searcher.dense.search(qv, depth)[0].tolist()
-        t5 = time.perf_counter()
-        top(searcher._boost_numbers(text, rrf(r, k=searcher.settings.rrf_k), None), 10)
-        t6 = time.perf_counter()
-        for name, a, b in (
-            ("query_prep", t0, t1),
-            ("segment", t1, t2),
-            ("bm25", t2, t3),
-            ("embed_query", t3, t4),
-            ("faiss", t4, t5),
-            ("fusion+boost", t5, t6),
-        ):
-            parts[name].append(b - a)
-    return {k: bu.latency_stats(v) for k, v in parts.items()}
+    parts: dict[str, float] = defaultdict(float)
+    restore = []
+
+    def wrap(obj, attr: str, name: str) -> None:
+        orig = getattr(obj, attr, None)
+        if orig is None:
+            return
+
+        def timed(*a, **kw):
+            t0 = time.perf_counter()
+            try:
+                return orig(*a, **kw)
+            finally:
+                parts[name] += time.perf_counter() - t0
+
+        restore.append((obj, attr, orig, attr in getattr(obj, "__dict__", {})))
+        setattr(obj, attr, timed)
+
+    wrap(searcher.embedder, "embed_queries", "embed_query")
+    wrap(searcher.dense, "search", "faiss")
+    for name in ("bm25_acc", "bm25_plain"):
+        if hasattr(searcher, name):
+            wrap(getattr(searcher, name), "scores", "bm25_scores")
+    wrap(search_module, "segment", "segment")
+    wrap(searcher, "_boost_numbers", "number_boost")
+    rows: dict[str, list[float]] = defaultdict(list)
+    try:
+        for text in texts[:3]:
+            searcher.search(text, k=50, mode=mode)
+        for text in texts:
+            parts.clear()
+            t0 = time.perf_counter()
+            searcher.search(text, k=50, mode=mode)
+            total = time.perf_counter() - t0
+            for name in ("segment", "bm25_scores", "embed_query", "faiss", "number_boost"):
+                rows[name].append(parts.get(name, 0.0))
+            rows["other"].append(total - sum(parts.values()))
+            rows["total"].append(total)
+    finally:
+        for obj, attr, orig, own in reversed(restore):
+            if own:  # module functions and instance attributes: put the original back
+                setattr(obj, attr, orig)
+            else:
+                delattr(obj, attr)
+    return {k: bu.latency_stats(v) for k, v in rows.items()}
 
 
 def run_search(cfg: dict) -> dict:
@@ -201,6 +235,10 @@ def run_search(cfg: dict) -> dict:
     from retrieval.search import Searcher
 
     bu.quiet_libraries()
+    if cfg.get("faiss_threads"):
+        import faiss
+
+        faiss.omp_set_num_threads(int(cfg["faiss_threads"]))
     settings = settings_for(cfg).with_(index_dir=Path(cfg["scale_index_dir"]))
     t0 = time.perf_counter()
     embedder = make_embedder(settings)
@@ -232,7 +270,7 @@ def run_search(cfg: dict) -> dict:
         "rss_loaded_mb": rss_loaded,
         "modes": modes,
         "hybrid_number_queries": bu.latency_stats(numbered),
-        "breakdown": _breakdown(searcher, texts, max(settings.candidates, 50)),
-        "breakdown_numbers": _breakdown(searcher, NUMBER_QUERIES * 3, max(settings.candidates, 50)),
+        "breakdown": _breakdown(searcher, texts),
+        "breakdown_numbers": _breakdown(searcher, NUMBER_QUERIES * 3),
         "peak_rss_mb": bu.peak_rss_mb(),
     }

@@ -71,6 +71,32 @@ def package_versions() -> dict:
     return out
 
 
+def code_state() -> dict:
+    """Git HEAD and a fingerprint of retrieval/*.py: the code is edited by others in parallel, and a
+    change during a run (e.g. a new chunker version) makes its phases incomparable."""
+    import hashlib
+
+    h = hashlib.sha256()
+    for path in sorted((ROOT / "retrieval").rglob("*.py")):
+        if "answer" in path.relative_to(ROOT).parts:  # the answer layer is not benchmarked here
+            continue
+        h.update(path.relative_to(ROOT).as_posix().encode() + b"\0" + path.read_bytes())
+    try:
+        head = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True, timeout=10
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--", "retrieval"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=10,
+        ).stdout.count("\n")
+    except (OSError, subprocess.SubprocessError):
+        head, dirty = None, None
+    return {"git_head": head, "retrieval_files_modified": dirty, "retrieval_sha256": h.hexdigest()[:16]}
+
+
 def peak_rss_mb() -> float:
     """Peak resident set size of this process so far (Linux reports ru_maxrss in KiB)."""
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -82,13 +108,16 @@ def current_rss_mb() -> float:
     return psutil.Process().memory_info().rss / 2**20
 
 
-def run_worker(task: str, cfg: dict, workdir: Path, timeout: float | None = None) -> dict:
+def run_worker(
+    task: str, cfg: dict, workdir: Path, timeout: float | None = None, name: str | None = None, env_extra=None
+) -> dict:
     """Run ``bench_worker.py TASK`` in a fresh process; returns its JSON result plus the process wall."""
-    cfg_path = workdir / f"cfg-{task}.json"
-    out_path = workdir / f"out-{task}.json"
+    cfg_path = workdir / f"cfg-{name or task}.json"
+    out_path = workdir / f"out-{name or task}.json"
     cfg_path.write_text(json.dumps(cfg, ensure_ascii=False), encoding="utf-8")
     out_path.unlink(missing_ok=True)
     env = dict(os.environ, HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", TOKENIZERS_PARALLELISM="false")
+    env.update(env_extra or {})
     t0 = time.perf_counter()
     proc = subprocess.run(
         [sys.executable, str(HERE / "bench_worker.py"), task, str(cfg_path), str(out_path)],

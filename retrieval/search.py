@@ -192,6 +192,7 @@ class Searcher:
                     metadata=doc.metadata,
                     title=doc.title,
                     scores=scores,
+                    footnote_texts=tuple(doc.text[s:e] for s, e in c.footnote_spans),
                 )
             )
         return hits

@@ -168,3 +168,5 @@ class SearchHit:
     metadata: DocMetadata
     title: str
     scores: dict = field(default_factory=dict)  # per-retriever diagnostics: {"bm25": r, "dense": r}
+    # RawDocument.text[s:e] for each (s, e) of chunk.footnote_spans: the cited footnotes as shown
+    footnote_texts: tuple[str, ...] = ()

@@ -271,3 +271,54 @@ def test_real_index_refuses_an_unrelated_question(searcher):
     answer = Answerer(searcher).answer(SPORTS_Q)
     assert answer.refused and answer.answer.startswith(REFUSAL) and not answer.citations
     assert "Các văn bản gần nhất" in answer.answer
+
+
+@pytest.mark.slow
+def test_real_index_answers_from_a_cited_footnote_quoted_exactly(searcher):
+    question = (
+        "Hội nghị trực tuyến quán triệt Chuyên đề năm 2020 ở Kiên Giang có bao nhiêu điểm cầu cấp huyện?"
+    )
+    hits = searcher.search(question, k=8)
+    passages = passages_from_hits(hits, limit=5)
+    noted = [p for p in passages if p.notes]
+    assert noted, "a retrieved chunk cites the footnote"
+    for p in noted:
+        text = searcher.document_text(p.doc_id)
+        assert all(text[s:e] == t for (s, e), t in p.notes)
+        assert all(p.quote(span) == text[span[0] : span[1]] for span in p.note_sentences)
+    assert "15 điểm cầu cấp huyện" in extract(question, passages)
+    answer = Answerer(searcher).answer(question)
+    assert "15 điểm cầu cấp huyện" in answer.answer
+    assert answer.citations and all(c.verified for c in answer.citations)
+    for c in answer.citations:
+        assert searcher.document_text(c.doc_id)[c.start : c.end] == c.quote
+    assert any("15 điểm cầu cấp huyện" in c.quote for c in answer.citations)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("question", "name", "role"),
+    [
+        (
+            "Ai ký kế hoạch của Mặt trận Tổ quốc tỉnh Kiên Giang về tham gia chuẩn bị "
+            "Đại hội Đảng bộ các cấp?",
+            "Phạm Thanh Hùng",
+            "PHÓ CHỦ TỊCH",
+        ),
+        (
+            "Ai ký Kế hoạch của Ban Thường vụ Tỉnh ủy Tuyên Quang thực hiện Thông báo kết luận 160 "
+            "của Bộ Chính trị?",
+            "Nguyễn Hồng Thắng",
+            "PHÓ BÍ THƯ THƯỜNG TRỰC",
+        ),
+    ],
+)
+def test_real_index_answers_who_signed_with_the_name_quoted_exactly(searcher, question, name, role):
+    assert profile(question).wants_signer
+    answer = Answerer(searcher).answer(question)
+    assert not answer.refused
+    assert name in answer.answer and role in answer.answer
+    assert answer.citations and all(c.verified for c in answer.citations)
+    for c in answer.citations:
+        assert searcher.document_text(c.doc_id)[c.start : c.end] == c.quote
+    assert name in [c.quote for c in answer.citations]

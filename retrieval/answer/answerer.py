@@ -13,14 +13,16 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator, Sequence
+from dataclasses import replace
 from typing import Any
 
 from retrieval.answer.backends import AnswerBackend, make_backend
 from retrieval.answer.citations import CheckedAnswer, check_answer
 from retrieval.answer.confidence import DEFAULT_REFUSAL_THRESHOLD, confidence
-from retrieval.answer.extractive import ExtractiveBackend, extract
+from retrieval.answer.extractive import ExtractiveBackend, extract, profile
 from retrieval.answer.passages import Passage, passages_from_hits
 from retrieval.answer.result import REFUSAL, Answer, NearDocument
+from retrieval.chunking import SIGNATURE_PATH
 from retrieval.types import SearchHit
 
 NOTE_DROPPED = "Đã lược bỏ {n} câu không kiểm chứng được trong văn bản nguồn."
@@ -81,6 +83,31 @@ class AnswerStream:
         return self._answer
 
 
+def with_signature(searcher: Any, hits: list[SearchHit], top: int = 5) -> list[SearchHit]:
+    """For "who signed" questions: the top document's signature chunk as the second hit when the top
+    ``top`` hits lack it (searchers without ``chunks``/``documents`` are left as they are)."""
+    if any(h.chunk.heading_path == SIGNATURE_PATH for h in hits[:top]):
+        return hits
+    doc_id = hits[0].chunk.doc_id
+    chunks, documents = getattr(searcher, "chunks", None), getattr(searcher, "documents", None)
+    if not chunks or not documents or doc_id not in documents:
+        return hits
+    sig = next((c for c in chunks if c.doc_id == doc_id and c.heading_path == SIGNATURE_PATH), None)
+    if sig is None:
+        return hits
+    doc = documents[doc_id]
+    extra = SearchHit(
+        rank=2,
+        score=hits[0].score,
+        chunk=sig,
+        display_text=doc.text[sig.start : sig.end],
+        metadata=doc.metadata,
+        title=doc.title,
+    )
+    rest = [h for h in hits[1:] if h.chunk.chunk_id != sig.chunk_id]
+    return [hits[0], extra, *(replace(h, rank=i) for i, h in enumerate(rest, start=3))]
+
+
 class Answerer:
     def __init__(
         self,
@@ -112,6 +139,8 @@ class Answerer:
     def stream(self, question: str, filters: Any = None) -> AnswerStream:
         t0 = time.perf_counter()
         hits = list(self.searcher.search(question, k=self.k, mode=self.mode, filters=filters))
+        if hits and profile(question).wants_signer:
+            hits = with_signature(self.searcher, hits)
         passages = passages_from_hits(hits)
         conf = confidence(question, hits, passages[:5]) if hits else 0.0
         nearest = nearest_documents(hits)

@@ -90,18 +90,22 @@ def lexical_support(claim: str, window: str) -> tuple[float, float]:
 
 
 def windows(p: Passage) -> list[Span]:
-    """Each sentence, and runs of up to WINDOW_MAX_SENTENCES adjacent sentences (only whitespace or
-    bullets between them) spanning at most WINDOW_MAX_CHARS; a pair of adjacent sentences always."""
-    sents = list(p.sentences) or [(p.start, p.end)]
-    out = list(sents)
-    for i in range(len(sents)):
-        for j in range(i + 1, min(len(sents), i + WINDOW_MAX_SENTENCES)):
-            if not _adjacent(p, sents[j - 1], sents[j]):
-                break
-            span = (sents[i][0], sents[j][1])
-            if j > i + 1 and span[1] - span[0] > WINDOW_MAX_CHARS:
-                break
-            out.append(span)
+    """Each sentence (of the body and of the cited footnotes), and runs of up to WINDOW_MAX_SENTENCES
+    adjacent sentences (only whitespace or bullets between them) spanning at most WINDOW_MAX_CHARS;
+    a pair of adjacent sentences always."""
+    out: list[Span] = []
+    groups = [list(p.sentences) or [(p.start, p.end)]]
+    groups += [[sp for sp in p.note_sentences if s <= sp[0] < e] for (s, e), _ in p.notes]
+    for sents in groups:  # body and each cited footnote: windows never straddle two of them
+        out.extend(sents)
+        for i in range(len(sents)):
+            for j in range(i + 1, min(len(sents), i + WINDOW_MAX_SENTENCES)):
+                if not _adjacent(p, sents[j - 1], sents[j]):
+                    break
+                span = (sents[i][0], sents[j][1])
+                if j > i + 1 and span[1] - span[0] > WINDOW_MAX_CHARS:
+                    break
+                out.append(span)
     return out
 
 
@@ -128,7 +132,7 @@ def _verbatim(claim: str, p: Passage) -> Span | None:
     nc = norm(claim)
     if len(nc) < 10:
         return None
-    for start, end in p.spans:
+    for start, end in (*p.spans, *(span for span, _ in p.notes)):
         piece = p.quote((start, end))
         nt = normalize(piece)
         i = nt.find(nc)

@@ -32,6 +32,9 @@ _WANTS_DATE = re.compile(
     r"nam nao|thang nao|ngay bao nhieu|ngay may|moc thoi gian|thoi gian)\b"
 )
 _WANTS_NUMBER = re.compile(r"\b(?:bao nhieu|so luong|ty le|ti le|phan tram|muc)\b")
+_WANTS_SIGNER = re.compile(r"\b(?:ai ky|nguoi ky|ky ten|ky boi|do ai ky|ai la nguoi ky|ky thay mat)\b")
+SIGNER_BONUS = 0.5  # the signer's name line, when the question asks who signed
+NOTE_CONTEXT = 0.5  # share of the citing passage's coverage a footnote sentence inherits
 _WANTS_CODE = re.compile(r"\b(?:so hieu|ky hieu|ki hieu|so van ban|van ban so|ke hoach so|so may|so nao)\b")
 _HEADING = re.compile(r"^(?:\d+(?:\.\d+)*|[IVXLC]+|[a-zđ])\s*[.)\-–]\s", re.IGNORECASE)
 _CODE = re.compile(r"\d+[a-zA-Z]*(?:\s*[-/–]\s*[A-ZĐa-zđ][\wĐđ]*)+")
@@ -52,6 +55,7 @@ class QuestionProfile:
     wants_date: bool
     wants_number: bool
     wants_code: bool
+    wants_signer: bool = False
 
 
 @dataclass(frozen=True)
@@ -104,28 +108,56 @@ def profile(question: str) -> QuestionProfile:
         wants_date=bool(_WANTS_DATE.search(folded)),
         wants_number=bool(_WANTS_NUMBER.search(folded)) or how_many,
         wants_code=bool(_WANTS_CODE.search(folded)),
+        wants_signer=bool(_WANTS_SIGNER.search(folded)),
     )
 
 
+def _doc_tokens(p: Passage) -> frozenset[str]:
+    """What the whole document is about (title, trích yếu, số/ký hiệu): the signer signed all of it."""
+    md = p.metadata
+    return tokens("\n".join(x for x in (p.title, md.trich_yeu, md.so_ky_hieu) if x))
+
+
 def score_sentences(question: str, passages: Sequence[Passage]) -> list[ScoredSentence]:
-    """Every sentence of the first MAX_PASSAGES passages, best first."""
+    """Every sentence of the first MAX_PASSAGES passages, and of the footnotes they cite, best first.
+
+    A footnote sentence also gets NOTE_CONTEXT of the coverage of the passage that cites it (the
+    footnote only details it); when the question asks who signed, the signature lines count the
+    document's title as theirs and the signer's name line gets SIGNER_BONUS."""
     prof = profile(question)
-    cands: list[tuple[Passage, Span, frozenset[str]]] = []
+    cands: list[tuple[Passage, Span, frozenset[str], str]] = []  # kind: body / note / name / role
     for p in passages[:MAX_PASSAGES]:
         own = doc_code_tokens(p)
+        sig = p.signature_lines
+        if sig and prof.wants_signer:
+            own = own | _doc_tokens(p)
         for span in p.sentences:
-            cands.append((p, span, tokens(p.quote(span)) | own))
+            kind = "body" if not sig else "name" if span == sig[-1] else "role"
+            cands.append((p, span, tokens(p.quote(span)) | own, kind))
+        for span in p.note_sentences:
+            cands.append((p, span, tokens(p.quote(span)) | own, "note"))
     if not cands or not prof.tokens:
         return []
-    df = Counter(t for _, _, toks in cands for t in toks if t in prof.tokens)
+    df = Counter(t for _, _, toks, _ in cands for t in toks if t in prof.tokens)
     n = len(cands)
     weight = {t: math.log(1.0 + n / (1.0 + df[t])) for t in prof.tokens}
     total = sum(weight.values())
+    body: dict[int, frozenset[str]] = {}
+    for p, _, toks, kind in cands:
+        if kind == "body":
+            body[p.n] = body.get(p.n, frozenset()) | toks
     out = []
-    for p, span, toks in cands:
+    for p, span, toks, kind in cands:
         text = p.quote(span)
         coverage = sum(w for t, w in weight.items() if t in toks) / total
-        score = coverage + RANK_PRIOR / p.n + _type_bonus(prof, text) + _shape_penalty(text, toks)
+        score = coverage + RANK_PRIOR / p.n + _type_bonus(prof, text)
+        if kind == "note":
+            context = sum(w for t, w in weight.items() if t in body.get(p.n, ()) and t not in toks) / total
+            score += NOTE_CONTEXT * context + _shape_penalty(text, toks)
+        elif kind != "body" and prof.wants_signer:
+            score += SIGNER_BONUS if kind == "name" else 0.0
+        else:
+            score += _shape_penalty(text, toks)
         out.append(ScoredSentence(p.n, span, coverage, score))
     out.sort(key=lambda s: (-s.score, s.passage, s.span))
     return out
@@ -184,11 +216,21 @@ def extract(question: str, passages: Sequence[Passage], limit: int = MAX_SENTENC
     by_n = {p.n: p for p in passages}
     prof = profile(question)
     specific = prof.wants_date or prof.wants_number or prof.wants_code
-    chosen = select(score_sentences(question, passages), passages, limit, specific)
+    chosen = select(score_sentences(question, passages), passages, limit, specific or prof.wants_signer)
     lines = [f"{by_n[s.passage].quote(s.span)} [{s.passage}]" for s in chosen]
+    if prof.wants_signer and chosen:
+        lines += _signer_role(by_n[chosen[0].passage], chosen[0].span)
     if len(lines) == 1:
         return lines[0]
     return "\n".join(f"- {line}" for line in lines)
+
+
+def _signer_role(p: Passage, name: Span) -> list[str]:
+    """The role line just above the signer's name ("PHÓ CHỦ TỊCH"), quoted, when ``name`` is it."""
+    lines = p.signature_lines
+    if len(lines) < 2 or name != lines[-1]:
+        return []
+    return [f"{p.quote(lines[-2])} [{p.n}]"]
 
 
 class ExtractiveBackend:

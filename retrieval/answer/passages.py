@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 
+from retrieval.chunking import SIGNATURE_PATH
 from retrieval.types import DocMetadata, SearchHit, Span
 
 # A period after one of these does not end a sentence ("TP. Hồ Chí Minh", "I. MỤC ĐÍCH").
@@ -15,6 +16,7 @@ _NOT_SENTENCE_END = re.compile(r"^(?:[ivxlcdm]+|\d+(?:\.\d+)*|[a-zđ])$", re.IGN
 _BOUNDARY = re.compile(r"[.!?…]+[\"”’)]?\s+")
 _BULLET = re.compile(r"^(?:[-–—•+*·]|\u2022)\s+")
 _LONG_SENTENCE = 400  # longer sentences are also offered as their ";"-separated clauses
+_SIGNED_MARK = re.compile(r"^\(?\s*(?:đã ký|đã kí|ký|kí)(?:\s+và đóng dấu)?\s*\)?$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -35,6 +37,8 @@ class Passage:
     rank: int = 0
     score: float = 0.0
     scores: dict = field(default_factory=dict)
+    # (document span, exact document text) of each footnote the chunk cites
+    notes: tuple[tuple[Span, str], ...] = ()
 
     @classmethod
     def from_hit(cls, n: int, hit: SearchHit) -> Passage:
@@ -54,6 +58,7 @@ class Passage:
             rank=hit.rank,
             score=float(hit.score),
             scores=dict(hit.scores),
+            notes=_notes(hit),
         )
 
     @property
@@ -61,12 +66,45 @@ class Passage:
         return self.start + len(self.display_text)
 
     def quote(self, span: Span) -> str:
-        """Document text of a document span inside this passage."""
+        """Document text of a document span inside this passage (its body or a cited footnote)."""
+        if not (self.start <= span[0] <= span[1] <= self.end):
+            for (s, e), text in self.notes:
+                if s <= span[0] <= span[1] <= e:
+                    return text[span[0] - s : span[1] - s]
         return self.display_text[span[0] - self.start : span[1] - self.start]
+
+    @property
+    def is_signature(self) -> bool:
+        return self.heading_path == SIGNATURE_PATH
+
+    @cached_property
+    def note_sentences(self) -> tuple[Span, ...]:
+        """Document spans of the sentences of the footnotes this passage cites."""
+        return tuple(sp for (s, _), text in self.notes for sp in split_sentences(text, base=s))
+
+    @cached_property
+    def signature_lines(self) -> tuple[Span, ...]:
+        """For the signature passage: its lines ("TM. BAN THƯỜNG TRỰC", "PHÓ CHỦ TỊCH", the name),
+        spaces and markdown "*" trimmed, "(Đã ký)" left out; the signer's name is the last one."""
+        if not self.is_signature:
+            return ()
+        out: list[Span] = []
+        pos = self.start
+        for line in self.display_text.split("\n"):
+            s, e = pos, pos + len(line)
+            pos = e + 1
+            lead = len(line) - len(line.lstrip(" \t\u00a0*"))
+            piece = line.strip(" \t\u00a0*")
+            if piece and not _SIGNED_MARK.match(piece):
+                out.append((s + lead, s + lead + len(piece)))
+        return tuple(out)
 
     @cached_property
     def sentences(self) -> tuple[Span, ...]:
-        """Document spans of the sentences of the body pieces, bullets and outer spaces trimmed."""
+        """Document spans of the sentences of the body pieces, bullets and outer spaces trimmed
+        (the lines of a signature passage)."""
+        if self.is_signature and self.signature_lines:
+            return self.signature_lines
         out: list[Span] = []
         for s, e in self.spans:
             s, e = max(s, self.start), min(e, self.end)
@@ -79,7 +117,17 @@ class Passage:
         """Everything a claim citing this passage may rest on: body, cleaned text, title, metadata."""
         md = self.metadata
         extra = [self.title, md.so_ky_hieu or "", md.trich_yeu or "", iso_to_vn(md.ngay_ban_hanh)]
-        return "\n".join([self.display_text, self.text, *extra, *self.heading_path])
+        notes = [text for _, text in self.notes]
+        return "\n".join([self.display_text, self.text, *notes, *extra, *self.heading_path])
+
+
+def _notes(hit: SearchHit) -> tuple[tuple[Span, str], ...]:
+    """The chunk's cited footnotes with their exact document text (from the hit; the chunk's cleaned
+    footnote text only where the hit carries none and it has the span's length)."""
+    c = hit.chunk
+    spans = tuple(tuple(s) for s in c.footnote_spans)
+    texts = hit.footnote_texts if len(hit.footnote_texts) == len(spans) else c.footnotes
+    return tuple(((s, e), t) for (s, e), t in zip(spans, texts, strict=False) if e > s and len(t) == e - s)
 
 
 def iso_to_vn(iso: str | None) -> str:
