@@ -23,7 +23,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import bench_util as bu  # noqa: E402
-from bench_report import print_report, summarize  # noqa: E402
+from bench_report import summarize  # noqa: E402
+from bench_tables import print_report  # noqa: E402
 
 DEFAULT_OUT = bu.HERE / "results" / "bench.json"
 PHASES = ("build", "reindex", "embed", "query", "baseline", "scale", "search", "scale_reindex")

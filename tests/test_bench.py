@@ -114,16 +114,8 @@ def test_benchmark_smoke_run_on_tiny_slice(tmp_path):
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     data = json.loads(out.read_text(encoding="utf-8"))
     phases = data["meta"]["phases"]
-    expected = {
-        "build",
-        "reindex_unchanged",
-        "reindex",
-        "embed",
-        "baseline",
-        "scale",
-        "search",
-        "scale_reindex",
-    }
+    expected = {"build", "baseline", "reindex_unchanged", "reindex", "embed", "query", "scale", "search"}
+    expected |= {"search_tuned", "scale_reindex"}
     assert set(phases) == expected and not [p for p in phases.values() if "error" in p]
     r, s = data["results"], data["summary"]
     assert r["build"]["n_chunks"] >= 16 and r["build"]["timings"]["embed"] > 0
@@ -135,4 +127,6 @@ def test_benchmark_smoke_run_on_tiny_slice(tmp_path):
     modes = {(x["system"], x["mode"]) for x in s["latency"]}
     assert {("tracuu", "hybrid"), ("tracuu", "bm25"), ("baseline", "dense")} <= modes
     assert 0 < s["rss_mb"]["tracuu_search_process_scaled"] < 8192
+    assert s["breakdown_search"]["embed_query"]["p50_ms"] > 0 and s["breakdown_search"]["total"]["n"] == 3
+    assert {v["encoder"] for v in s["query_encoders"]} >= {"torch fp32", "torch int8"}
     assert data["meta"]["machine"]["logical_cores"] >= 1 and len(data["meta"]["load_avg_start"]) == 3
