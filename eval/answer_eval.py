@@ -75,12 +75,13 @@ def main() -> None:
                     "verified": sum(c.verified for c in ans.citations),
                     "cited_gold_doc": any(c.doc_id in {g["doc"] for g in q["gold"]} for c in ans.citations),
                     "seconds": dt,
+                    "refused_by_check": ans.refused,  # scope / answer-type checks (threshold is off here)
                     "answer": ans.answer,
                 }
             )
     cal = calibrate_refusal([(r["confidence"], r["answerable"]) for r in rows])
     for r in rows:
-        r["refused"] = r["confidence"] < DEFAULT_REFUSAL_THRESHOLD
+        r["refused"] = r["confidence"] < DEFAULT_REFUSAL_THRESHOLD or r["refused_by_check"]
     ans_rows = [r for r in rows if r["answerable"]]
     correct = [r for r in ans_rows if not r["refused"] and r["keywords_found"] and r["cited_gold_doc"]]
     cites = sum(r["citations"] for r in rows if not r["refused"])
@@ -97,6 +98,8 @@ def main() -> None:
         "answered_share_of_answerable": sum(not r["refused"] for r in ans_rows) / max(1, len(ans_rows)),
         "refused_share_of_no_answer": sum(r["refused"] for r in rows if not r["answerable"])
         / max(1, len(rows) - len(ans_rows)),
+        "refused_by_checks_answerable": sum(r["refused_by_check"] for r in ans_rows),
+        "refused_by_checks_no_answer": sum(r["refused_by_check"] for r in rows if not r["answerable"]),
         "balanced_calibration_threshold": cal.threshold,
         "balanced_calibration_answer_recall": cal.answer_recall,
         "balanced_calibration_refusal_recall": cal.refusal_recall,

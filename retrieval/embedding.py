@@ -76,6 +76,8 @@ def expected_checksum(settings: Settings) -> str:
 class SentenceTransformerEmbedder:
     """Any sentence-transformers model; prefixes, segmentation and int8 are per-model settings."""
 
+    runtime = "torch"
+
     def __init__(self, settings: Settings) -> None:
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -138,6 +140,39 @@ class SentenceTransformerEmbedder:
         return self._encode(self._prepare(texts, self.settings.effective_query_prefix))
 
 
+def gpu_present() -> bool:
+    """A CUDA GPU this torch build can use; torch is imported only when a driver is there."""
+    if not Path("/proc/driver/nvidia/version").exists():
+        return False
+    import torch
+
+    return bool(torch.cuda.is_available())
+
+
+def pick_runtime(settings: Settings) -> tuple[str, str]:
+    """("onnx" | "torch", why): the runtime make_embedder will use for these settings."""
+    from retrieval import embedding_onnx
+
+    if settings.embed_runtime == "torch":
+        return "torch", "TRACUU_EMBED_RUNTIME=torch"
+    if settings.embed_runtime == "auto":
+        if settings.embed_quantize != "none":
+            return "torch", "int8 dùng torch"
+        if settings.device == "cuda" or (settings.device == "auto" and gpu_present()):
+            return "torch", "có GPU"
+    reason = embedding_onnx.supports(resolve_model_path(settings))
+    if reason is None:
+        return "onnx", "onnxruntime trên CPU"
+    if settings.embed_runtime == "onnx":
+        raise EmbedderError(f"Không chạy được mô hình '{settings.embed_model}' bằng ONNX: {reason}")
+    return "torch", reason
+
+
 def make_embedder(settings: Settings) -> Embedder:
     """The one place that picks the embedder implementation."""
+    runtime, _ = pick_runtime(settings)
+    if runtime == "onnx":
+        from retrieval.embedding_onnx import OnnxEmbedder
+
+        return OnnxEmbedder(settings, resolve_model_path(settings), expected_checksum(settings))
     return SentenceTransformerEmbedder(settings)

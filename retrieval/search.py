@@ -6,6 +6,8 @@ settings: a model or version mismatch is a clear error asking the user to re-ind
 
 from __future__ import annotations
 
+import re
+from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,6 +27,7 @@ from retrieval.types import SearchHit
 from retrieval.vectors import VectorIndex
 
 DENSE_SAMPLE = 4096  # chunks whose cosines estimate the dense score distribution (all, below this)
+_DIGIT_RUN = re.compile(r"\d+")
 
 
 @dataclass(frozen=True)
@@ -54,12 +57,15 @@ class Searcher:
         self.dense = VectorIndex.load(gen / "dense.faiss")
         self.vectors = store.load_vectors(gen / "vectors.npy", mmap=True)
         rng = np.random.default_rng(0)  # fixed sample: dense score statistics for z-score fusion
-        self._dense_sample = (
-            np.sort(rng.choice(n, size=min(n, DENSE_SAMPLE), replace=False)) if n else np.zeros(0, int)
-        )
+        sample = np.sort(rng.choice(n, size=min(n, DENSE_SAMPLE), replace=False)) if n else np.zeros(0, int)
+        self._sample_vectors = np.ascontiguousarray(self.vectors[sample], dtype=np.float32)
         self.accents = AccentModel.load(gen / "accents.json")
         self._embedder = embedder
-        self._chunk_doc = [c.doc_id for c in self.chunks]
+        rows: dict[str, list[int]] = defaultdict(list)
+        for i, c in enumerate(self.chunks):
+            rows[c.doc_id].append(i)
+        self._doc_rows = {d: np.array(r, dtype=np.int64) for d, r in rows.items()}
+        self._numbers: dict[str, np.ndarray] | None = None  # digit run -> rows mentioning it (lazy)
 
     @classmethod
     def load(cls, index_dir: Path, settings: Settings, embedder: Embedder | None = None) -> Searcher:
@@ -119,7 +125,8 @@ class Searcher:
             if filters.doc_ids and doc.doc_id not in filters.doc_ids:
                 continue
             ok_docs.add(doc.doc_id)
-        return np.array([i for i, d in enumerate(self._chunk_doc) if d in ok_docs], dtype=np.int64)
+        parts = [self._doc_rows[d] for d in ok_docs if d in self._doc_rows]
+        return np.sort(np.concatenate(parts)) if parts else np.zeros(0, dtype=np.int64)
 
     # ------------------------------------------------------------------ retrieval
     def _signals(self, query: str, mode: str, allowed: np.ndarray | None) -> tuple[dict, dict]:
@@ -148,7 +155,7 @@ class Searcher:
             cos = np.zeros(len(self.chunks), dtype=np.float32)
             if cands:
                 cos[cands] = self.vectors[cands] @ qv
-            sample = self.vectors[self._dense_sample] @ qv
+            sample = self._sample_vectors @ qv
             z["dense"] = (cos - sample.mean()) / max(float(sample.std()), 1e-6)
             raw["dense"] = cos
         return ranked, {"z": z, "raw": raw}
@@ -205,20 +212,35 @@ class Searcher:
         if not refs:
             return fused
         fused = dict(fused)
-        allowed_set = None if allowed is None else set(allowed.tolist())
-        own = {
+        own = [
             d.doc_id for d in self.documents.values() if any(r.matches(d.metadata.so_ky_hieu) for r in refs)
-        }
+        ]
+        own_rows = {int(i) for d in own for i in self._doc_rows.get(d, ())}
+        mention = 0.5 / (self.settings.rrf_k + 1)
         patterns = [r.pattern() for r in refs]
-        for row, c in enumerate(self.chunks):
-            if allowed_set is not None and row not in allowed_set:
-                continue
-            base = fused.get(row, 0.0)
-            if c.doc_id in own:
-                fused[row] = base + 1.0
-            elif any(p.search(c.text) for p in patterns):
-                fused[row] = base + 0.5 / (self.settings.rrf_k + 1)
+        numbers = self._number_rows()
+        cands = {int(i) for r in refs for i in numbers.get(r.number.lstrip("0") or "0", ())} - own_rows
+        if allowed is not None:
+            allowed_set = set(allowed.tolist())
+            own_rows &= allowed_set
+            cands &= allowed_set
+        for row in own_rows:
+            fused[row] = fused.get(row, 0.0) + 1.0
+        for row in cands:
+            if any(p.search(self.chunks[row].text) for p in patterns):
+                fused[row] = fused.get(row, 0.0) + mention
         return fused
+
+    def _number_rows(self) -> dict[str, np.ndarray]:
+        """Rows whose text contains each digit run (leading zeros dropped): the number boost then
+        runs its patterns over those rows only, not over every chunk."""
+        if self._numbers is None:
+            post: dict[str, list[int]] = defaultdict(list)
+            for row, c in enumerate(self.chunks):
+                for run in set(_DIGIT_RUN.findall(c.text)):
+                    post[run.lstrip("0") or "0"].append(row)
+            self._numbers = {k: np.array(v, dtype=np.int64) for k, v in post.items()}
+        return self._numbers
 
     def document(self, doc_id: str) -> store.StoredDocument:
         return self.documents[doc_id]

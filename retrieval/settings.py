@@ -35,6 +35,8 @@ class Settings:
     embed_max_seq_length: int = 512
     embed_quantize: str = "none"  # "none" | "int8" (torch dynamic quantization)
     device: str = "auto"  # "auto" | "cpu" | "cuda"
+    # "auto": onnxruntime on CPU when the model allows it (same vectors, faster), torch otherwise
+    embed_runtime: str = "auto"  # "auto" | "onnx" | "torch"
     # Retrieval: hybrid fuses standardized scores ("zscore") or reciprocal ranks ("rrf")
     fusion: str = "zscore"
     rrf_k: int = 60
@@ -59,6 +61,12 @@ class Settings:
             raise SettingsError("TRACUU_EMBED_QUANTIZE phải là 'none' hoặc 'int8'")
         if self.device not in ("auto", "cpu", "cuda"):
             raise SettingsError("TRACUU_DEVICE phải là 'auto', 'cpu' hoặc 'cuda'")
+        if self.embed_runtime not in ("auto", "onnx", "torch"):
+            raise SettingsError("TRACUU_EMBED_RUNTIME phải là 'auto', 'onnx' hoặc 'torch'")
+        if self.embed_runtime == "onnx" and (self.embed_quantize != "none" or self.device == "cuda"):
+            raise SettingsError(
+                "TRACUU_EMBED_RUNTIME=onnx chỉ chạy trên CPU, không kèm TRACUU_EMBED_QUANTIZE"
+            )
         if self.fusion not in ("zscore", "rrf"):
             raise SettingsError("TRACUU_FUSION phải là 'zscore' hoặc 'rrf'")
         if self.rrf_k < 1:

@@ -22,6 +22,7 @@ from retrieval.answer.confidence import DEFAULT_REFUSAL_THRESHOLD, confidence
 from retrieval.answer.extractive import ExtractiveBackend, extract, profile
 from retrieval.answer.passages import Passage, passages_from_hits
 from retrieval.answer.result import REFUSAL, Answer, NearDocument
+from retrieval.answer.scope import out_of_scope, wrong_answer_type
 from retrieval.chunking import SIGNATURE_PATH
 from retrieval.types import SearchHit
 
@@ -46,10 +47,11 @@ def nearest_documents(hits: Sequence[SearchHit], limit: int = 3) -> tuple[NearDo
     return tuple(out)
 
 
-def refusal_text(nearest: Sequence[NearDocument]) -> str:
+def refusal_text(nearest: Sequence[NearDocument], reason: str | None = None) -> str:
+    head = [REFUSAL, reason] if reason else [REFUSAL]
     if not nearest:
-        return REFUSAL
-    lines = [REFUSAL, "", NEAREST_HEADER, *(f"- {d.title} ({d.source})" for d in nearest)]
+        return " ".join(head)
+    lines = [" ".join(head), "", NEAREST_HEADER, *(f"- {d.title} ({d.source})" for d in nearest)]
     return "\n".join(lines)
 
 
@@ -144,8 +146,9 @@ class Answerer:
         passages = passages_from_hits(hits)
         conf = confidence(question, hits, passages[:5]) if hits else 0.0
         nearest = nearest_documents(hits)
-        if not hits or conf < self.refusal_threshold:
-            ans = self._refusal(question, nearest, conf, t0)
+        reason = out_of_scope(question, hits, getattr(self.searcher, "document_text", None))
+        if not hits or conf < self.refusal_threshold or reason:
+            ans = self._refusal(question, nearest, conf, t0, reason=reason)
             return AnswerStream(iter([ans.answer]), lambda _raw: ans)
         given = passages[: self.backend.max_passages]
         pieces, error = self._guarded(self.backend.stream(question, given))
@@ -168,10 +171,18 @@ class Answerer:
 
         return run(), error
 
-    def _refusal(self, question: str, nearest, conf: float, t0: float, backend: str | None = None) -> Answer:
+    def _refusal(
+        self,
+        question: str,
+        nearest,
+        conf: float,
+        t0: float,
+        backend: str | None = None,
+        reason: str | None = None,
+    ) -> Answer:
         return Answer(
             question=question,
-            answer=refusal_text(nearest),
+            answer=refusal_text(nearest, reason),
             refused=True,
             citations=(),
             backend=backend or self.backend.name,
@@ -211,6 +222,9 @@ class Answerer:
                 notes.append(NOTE_DROPPED.format(n=len(checked.dropped)))
             if checked.repaired:
                 notes.append(NOTE_REPAIRED.format(n=checked.repaired))
+        reason = wrong_answer_type(question, checked.text, [p.metadata.so_ky_hieu or "" for p in passages])
+        if reason:
+            return self._refusal(question, nearest, conf, t0, backend, reason=reason)
         return Answer(
             question=question,
             answer=with_notes(checked.text, notes),

@@ -1,0 +1,176 @@
+"""Scope and answer-type checks: refuse instead of answering a near miss.
+
+Retrieval confidence cannot tell "the 2020 plan of Khánh Hòa" from "the 2022 plan of Hà Nội": both
+questions find the same on-topic passages. Two cheap, explainable checks close most of that gap:
+
+- scope: a province/city or a year named in the question must occur in one of the top documents
+  (its text or its metadata); otherwise the documents are about something else;
+- answer type: a question for an amount of money ("kinh phí bao nhiêu") must get an answer that states
+  one; a question for a date, a date; a question for a số/ký hiệu, a document number.
+
+Each returns the reason (Vietnamese, shown to the user) or None.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+
+from retrieval.answer.facts import find_dates
+from retrieval.answer.normalize import fold
+from retrieval.types import SearchHit
+
+# Provinces and centrally governed cities (the 63 before the 2025 merger; the 34 after are among them).
+PROVINCES = (
+    "An Giang",
+    "Bà Rịa - Vũng Tàu",
+    "Bạc Liêu",
+    "Bắc Giang",
+    "Bắc Kạn",
+    "Bắc Ninh",
+    "Bến Tre",
+    "Bình Dương",
+    "Bình Định",
+    "Bình Phước",
+    "Bình Thuận",
+    "Cà Mau",
+    "Cao Bằng",
+    "Cần Thơ",
+    "Đà Nẵng",
+    "Đắk Lắk",
+    "Đắk Nông",
+    "Điện Biên",
+    "Đồng Nai",
+    "Đồng Tháp",
+    "Gia Lai",
+    "Hà Giang",
+    "Hà Nam",
+    "Hà Nội",
+    "Hà Tĩnh",
+    "Hải Dương",
+    "Hải Phòng",
+    "Hậu Giang",
+    "Hòa Bình",
+    "Hồ Chí Minh",
+    "Hưng Yên",
+    "Khánh Hòa",
+    "Kiên Giang",
+    "Kon Tum",
+    "Lai Châu",
+    "Lạng Sơn",
+    "Lào Cai",
+    "Lâm Đồng",
+    "Long An",
+    "Nam Định",
+    "Nghệ An",
+    "Ninh Bình",
+    "Ninh Thuận",
+    "Phú Thọ",
+    "Phú Yên",
+    "Quảng Bình",
+    "Quảng Nam",
+    "Quảng Ngãi",
+    "Quảng Ninh",
+    "Quảng Trị",
+    "Sóc Trăng",
+    "Sơn La",
+    "Tây Ninh",
+    "Thái Bình",
+    "Thái Nguyên",
+    "Thanh Hóa",
+    "Thừa Thiên Huế",
+    "Huế",
+    "Tiền Giang",
+    "Trà Vinh",
+    "Tuyên Quang",
+    "Vĩnh Long",
+    "Vĩnh Phúc",
+    "Yên Bái",
+)
+# "Hồ Chí Minh" is a place only after "thành phố"/"TP"; alone it is usually the person (Tư tưởng Hồ Chí Minh).
+_NEEDS_PREFIX = {"Hồ Chí Minh"}
+_PLACE_PREFIX = r"(?:tinh|thanh pho|tp\.?)\s+"
+_YEAR = re.compile(r"(?<![\d/.-])(19[4-9]\d|20\d\d)(?![\d/])")
+_MONEY_Q = re.compile(
+    r"\b(?:kinh phi|ngan sach|tong gia tri|gia tri giai thuong|so tien|bao nhieu tien|chi phi|muc chi)\b"
+)
+_MONEY_A = re.compile(
+    r"\d[\d.,]*\s*(?:dong|d\b|trieu|ty|nghin|ngan|vnd)|\b(?:trieu|ty) dong\b", re.IGNORECASE
+)
+_CODE_Q = re.compile(r"\b(?:so hieu|so ky hieu|ky hieu|so van ban)\b")
+_OWN_Q = re.compile(
+    r"\b(?:co|mang)\s+(?:so\s+)?(?:so hieu|so ky hieu|ky hieu)\s+(?:la\s+)?(?:gi|nao|bao nhieu)\b"
+)
+_CODE_A = re.compile(r"\d+[a-zA-Z]*(?:\s*[-/–]\s*[A-ZĐa-zđ][\wĐđ]*)+")
+_DATE_Q = re.compile(r"\b(?:ngay nao|ngay may|ngay bao nhieu|han chot|truoc ngay|thoi han)\b")
+
+
+def _place_patterns() -> list[tuple[str, re.Pattern]]:
+    out = []
+    for name in PROVINCES:
+        body = re.escape(fold(name)).replace(r"\ \-\ ", r"\s*-\s*").replace(r"\ ", r"\s+")
+        prefix = _PLACE_PREFIX if name in _NEEDS_PREFIX else ""
+        out.append((name, re.compile(rf"\b{prefix}{body}\b")))
+    return out
+
+
+_PLACES = _place_patterns()
+
+
+def named_places(text: str) -> list[str]:
+    folded = fold(text).lower()
+    return [name for name, pat in _PLACES if pat.search(folded)]
+
+
+def named_years(text: str) -> list[str]:
+    return sorted(set(_YEAR.findall(text)))
+
+
+def out_of_scope(
+    question: str, hits: Sequence[SearchHit], doc_text: Callable[[str], str] | None = None, top: int = 3
+) -> str | None:
+    """Why the top ``top`` documents cannot answer ``question`` (a place or year it names occurs in
+    none of them), or None."""
+    places, years = named_places(question), named_years(question)
+    if not (places or years) or not hits:
+        return None
+    docs: list[str] = []
+    for h in sorted(hits, key=lambda h: h.rank):
+        if h.chunk.doc_id in docs:
+            continue
+        docs.append(h.chunk.doc_id)
+        if len(docs) >= top:
+            break
+    by_doc: dict[str, list[str]] = {}
+    for h in hits:
+        md = h.metadata
+        fields = (h.title, md.co_quan_ban_hanh, md.dia_danh, md.ngay_ban_hanh, md.trich_yeu)
+        meta = " ".join(x for x in fields if x)
+        by_doc.setdefault(h.chunk.doc_id, [meta])
+        by_doc[h.chunk.doc_id].append(h.display_text)
+    for doc_id in docs:
+        text = doc_text(doc_id) if doc_text else ""
+        body = text + "\n" + "\n".join(by_doc.get(doc_id, []))
+        if all(p in named_places(body) for p in places) and all(y in body for y in years):
+            return None
+    wanted = ", ".join([*places, *(f"năm {y}" for y in years)])
+    return f"Các văn bản tìm được không nói về {wanted}."
+
+
+def wrong_answer_type(question: str, answer_text: str, own_codes: Sequence[str] = ()) -> str | None:
+    """Why ``answer_text`` cannot answer ``question`` (an amount, a date or a số/ký hiệu asked, none
+    given), or None. ``own_codes``: the số/ký hiệu of the documents given to the backend; a question
+    for a document's number must be answered with one of them, not with a number the text cites."""
+    q = fold(question).lower()
+    a = fold(answer_text).lower()
+    if _CODE_Q.search(q) and _OWN_Q.search(q):
+        squeeze = re.sub(r"\s+", "", answer_text).upper()
+        if not any(re.sub(r"\s+", "", c).upper() in squeeze for c in own_codes if c):
+            return "Văn bản không nêu số/ký hiệu được hỏi."
+    if _MONEY_Q.search(q) and re.search(r"\bbao nhieu\b", q) and not _MONEY_A.search(a):
+        return "Văn bản không nêu số tiền được hỏi."
+    if _CODE_Q.search(q) and not _CODE_A.search(answer_text):
+        return "Văn bản không nêu số/ký hiệu được hỏi."
+    if _DATE_Q.search(q) and not find_dates(a)[0]:
+        return "Văn bản không nêu ngày được hỏi."
+    return None

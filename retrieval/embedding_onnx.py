@@ -1,0 +1,185 @@
+"""ONNX Runtime embedder: the same sentence-transformers model, run by onnxruntime on CPU.
+
+The model's transformer is exported once to ONNX (cached under ``<cache>/onnx/<checksum>/``, written
+atomically); tokenization, pooling and normalization follow the model folder's own sentence-transformers
+configuration. The vectors equal the torch ones (cosine ≥ 0.9999, tested), so the manifest checksum is
+the weights' checksum either way: an index built with one runtime is searched with the other.
+
+On 2 cores it embeds passages ~1.4x and single queries ~2.5x faster than torch, and a search process
+never loads torch's copy of the weights (see eval/bench). Only mean / CLS pooling with optional
+normalization is supported; any other pipeline uses the torch runtime (``supports`` says why).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+from retrieval.settings import Settings
+
+ONNX_EXPORT_VERSION = "st-onnx-v1"  # bump when the export changes: cached files are then redone
+_POOLINGS = {"pooling_mode_mean_tokens": "mean", "pooling_mode_cls_token": "cls"}
+
+
+def read_pipeline(folder: Path) -> tuple[str, bool, int | None, bool]:
+    """(pooling, normalize, max_seq_length, lower_case) of a sentence-transformers folder;
+    ValueError when the folder's pipeline is not Transformer → Pooling(mean|cls) [→ Normalize]."""
+    modules_file = folder / "modules.json"
+    if not modules_file.is_file():
+        raise ValueError(f"'{folder}' không phải thư mục mô hình sentence-transformers (thiếu modules.json)")
+    modules = json.loads(modules_file.read_text(encoding="utf-8"))
+    kinds = [m["type"].rsplit(".", 1)[-1] for m in modules]
+    if kinds not in (["Transformer", "Pooling"], ["Transformer", "Pooling", "Normalize"]):
+        raise ValueError(f"chuỗi mô-đun {kinds} chưa được hỗ trợ trên ONNX")
+    pool_cfg = json.loads((folder / modules[1]["path"] / "config.json").read_text(encoding="utf-8"))
+    modes = [name for key, name in _POOLINGS.items() if pool_cfg.get(key)]
+    others = [k for k, v in pool_cfg.items() if k.startswith("pooling_mode_") and v and k not in _POOLINGS]
+    if len(modes) != 1 or others:
+        raise ValueError("chỉ hỗ trợ pooling mean hoặc CLS trên ONNX")
+    st_cfg_file = folder / "sentence_bert_config.json"
+    st_cfg = json.loads(st_cfg_file.read_text(encoding="utf-8")) if st_cfg_file.is_file() else {}
+    return modes[0], kinds[-1] == "Normalize", st_cfg.get("max_seq_length"), bool(st_cfg.get("do_lower_case"))
+
+
+def supports(model_path: str) -> str | None:
+    """None when the ONNX runtime can run this model; otherwise the reason it cannot."""
+    try:
+        import onnxruntime  # noqa: F401
+    except ImportError:
+        return "onnxruntime chưa được cài"
+    folder = Path(model_path)
+    if not folder.is_dir():
+        return f"'{model_path}' không phải thư mục cục bộ"
+    try:
+        read_pipeline(folder)
+    except (ValueError, OSError, KeyError) as exc:
+        return str(exc)
+    return None
+
+
+def export_onnx(model_path: Path, target: Path) -> Path:
+    """Export the transformer of a sentence-transformers folder to ``target`` (atomic)."""
+    import torch
+    from sentence_transformers import SentenceTransformer
+
+    model = SentenceTransformer(str(model_path), device="cpu")
+    hf = model[0].auto_model.eval()
+
+    class _Encoder(torch.nn.Module):
+        def __init__(self, inner) -> None:
+            super().__init__()
+            self.inner = inner
+
+        def forward(self, input_ids, attention_mask):
+            return self.inner(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
+
+    enc = model.tokenizer(["query: xin chào", "passage: một hai ba bốn"], padding=True, return_tensors="pt")
+    axes = {0: "batch", 1: "seq"}
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=".export-", dir=target.parent))
+    try:
+        with torch.no_grad(), warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # tracer warnings about data-dependent shapes: expected
+            torch.onnx.export(
+                _Encoder(hf),
+                (enc["input_ids"], enc["attention_mask"]),
+                str(tmp / "model.onnx"),
+                input_names=["input_ids", "attention_mask"],
+                output_names=["last_hidden_state"],
+                dynamic_axes={"input_ids": axes, "attention_mask": axes, "last_hidden_state": axes},
+                opset_version=17,
+                dynamo=False,
+            )
+        os.replace(tmp / "model.onnx", target)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return target
+
+
+def ensure_onnx(model_path: Path, cache_dir: Path, checksum: str) -> Path:
+    """The cached ONNX file of these weights, exported first if missing (one process at a time)."""
+    from filelock import FileLock
+
+    folder = cache_dir / "onnx" / f"{checksum[:24]}-{ONNX_EXPORT_VERSION}"
+    target = folder / "model.onnx"
+    if target.is_file():
+        return target
+    folder.mkdir(parents=True, exist_ok=True)
+    with FileLock(str(folder / ".lock")):
+        if not target.is_file():
+            export_onnx(model_path, target)
+    return target
+
+
+class OnnxEmbedder:
+    """Embedder protocol on onnxruntime (CPU); same vectors and checksum as the torch embedder."""
+
+    runtime = "onnx"
+
+    def __init__(
+        self, settings: Settings, model_path: str, checksum: str, threads: int | None = None
+    ) -> None:
+        import onnxruntime as ort
+        from transformers import AutoTokenizer
+
+        folder = Path(model_path)
+        self.settings = settings
+        self.name = settings.embed_model
+        self.checksum = checksum
+        self.pooling, self.normalize, model_max, self.lower_case = read_pipeline(folder)
+        self.max_length = min(settings.embed_max_seq_length, model_max or 512)
+        self.tokenizer = AutoTokenizer.from_pretrained(str(folder))
+        path = ensure_onnx(folder, settings.cache_dir, checksum)
+        opts = ort.SessionOptions()
+        opts.intra_op_num_threads = threads or 0  # 0: onnxruntime's default, one per physical core
+        opts.inter_op_num_threads = 1
+        opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        self.session = ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
+        self.dim = int(json.loads((folder / "config.json").read_text(encoding="utf-8"))["hidden_size"])
+
+    def _prepare(self, texts: list[str], prefix: str) -> list[str]:
+        if self.settings.embed_segmented:
+            from retrieval.segment import words
+
+            texts = [" ".join(words(t)) for t in texts]
+        texts = [prefix + t for t in texts]
+        return [t.lower() for t in texts] if self.lower_case else texts
+
+    def _encode(self, texts: list[str]) -> np.ndarray:
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        # Longest first, so each batch pads little; rows go back to their original places.
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]), reverse=True)
+        bs = self.settings.embed_batch_size
+        for start in range(0, len(order), bs):
+            rows = order[start : start + bs]
+            enc = self.tokenizer(
+                [texts[i] for i in rows],
+                padding=True,
+                truncation=True,
+                max_length=self.max_length,
+                return_tensors="np",
+            )
+            ids = enc["input_ids"].astype(np.int64)
+            mask = enc["attention_mask"].astype(np.int64)
+            hidden = self.session.run(None, {"input_ids": ids, "attention_mask": mask})[0]
+            if self.pooling == "cls":
+                vecs = hidden[:, 0]
+            else:
+                m = mask[..., None].astype(np.float32)
+                vecs = (hidden * m).sum(axis=1) / np.clip(m.sum(axis=1), 1e-9, None)
+            if self.normalize:
+                vecs = vecs / np.clip(np.linalg.norm(vecs, axis=1, keepdims=True), 1e-12, None)
+            out[np.asarray(rows)] = vecs
+        return out
+
+    def embed_passages(self, texts: list[str]) -> np.ndarray:
+        return self._encode(self._prepare(texts, self.settings.effective_passage_prefix))
+
+    def embed_queries(self, texts: list[str]) -> np.ndarray:
+        return self._encode(self._prepare(texts, self.settings.effective_query_prefix))

@@ -1,0 +1,69 @@
+"""Near-miss questions: a place or year the documents do not cover, an amount / date / số hiệu the
+text does not state. Pure checks first, then the real index of the sample plans."""
+
+from __future__ import annotations
+
+import pytest
+
+from retrieval.answer import Answerer
+from retrieval.answer.result import REFUSAL
+from retrieval.answer.scope import named_places, named_years, wrong_answer_type
+
+
+def test_places_and_years_named_in_a_question():
+    assert named_places("Kế hoạch của Thành ủy Hà Nội về học tập tư tưởng Hồ Chí Minh") == ["Hà Nội"]
+    assert named_places("ke hoach cua tinh uy kien giang") == ["Kiên Giang"]
+    both = ["Bà Rịa - Vũng Tàu", "Hồ Chí Minh"]
+    assert named_places("UBND TP. Hồ Chí Minh và tỉnh Bà Rịa - Vũng Tàu") == both
+    assert named_places("Tư tưởng Hồ Chí Minh, Khánh Hoà") == ["Khánh Hòa"]
+    assert named_years("năm 2022, hạn 30/11/2020, nhiệm kỳ 2020 - 2025") == ["2020", "2022", "2025"]
+    assert named_years("Kế hoạch 427-KH/TU") == []
+
+
+@pytest.mark.parametrize(
+    ("question", "answer", "refused"),
+    [
+        ("Tổng kinh phí thực hiện là bao nhiêu?", "Kinh phí do ngân sách tỉnh bảo đảm [1].", True),
+        ("Tổng kinh phí thực hiện là bao nhiêu?", "Tổng kinh phí 150 triệu đồng [1].", False),
+        ("Báo cáo năm gửi trước ngày nào?", "Gửi về Ban Thường trực [1].", True),
+        ("Báo cáo năm gửi trước ngày nào?", "Gửi trước ngày 30/11/2020 [1].", False),
+        ("Bao nhiêu phần trăm cán bộ được học tập?", "100% cán bộ [1].", False),
+    ],
+)
+def test_answer_type_checks(question, answer, refused):
+    assert (wrong_answer_type(question, answer) is not None) == refused
+
+
+def test_a_document_number_question_needs_the_documents_own_number():
+    q = "Kế hoạch chuyên đề năm 2020 của Tỉnh ủy có số hiệu là gì?"
+    cited_other = "Thực hiện Nghị quyết số 35-NQ/TW, ngày 25/3/2019 [1]."
+    assert "số/ký hiệu" in wrong_answer_type(q, cited_other, ["427-KH/TU", ""])
+    assert wrong_answer_type(q, "Số 37/KH-MTTQ-BTT [1].", ["37/KH-MTTQ-BTT"]) is None
+    assert wrong_answer_type(q, "Số 37 / KH-MTTQ-BTT [1].", ["37/KH-MTTQ-BTT"]) is None
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("question", "reason"),
+    [
+        (
+            "Kế hoạch năm 2022 của Thành ủy Hà Nội về học tập và làm theo tư tưởng Hồ Chí Minh "
+            "có những nội dung gì?",
+            "Hà Nội",
+        ),
+        ("Tổng kinh phí thực hiện Kế hoạch 427-KH/TU của Tỉnh ủy Tuyên Quang là bao nhiêu?", "số tiền"),
+    ],
+)
+def test_real_index_refuses_near_misses_and_says_why(searcher, question, reason):
+    answer = Answerer(searcher).answer(question)
+    assert answer.refused and answer.answer.startswith(REFUSAL) and not answer.citations
+    assert reason in answer.answer.split("\n")[0] and "Các văn bản gần nhất" in answer.answer
+
+
+@pytest.mark.slow
+def test_real_index_still_answers_when_place_and_year_match(searcher):
+    answer = Answerer(searcher).answer(
+        "Bao nhiêu phần trăm cán bộ, công chức Mặt trận các cấp ở Khánh Hòa "
+        "phải được học tập chuyên đề năm 2020?"
+    )
+    assert not answer.refused and "100%" in answer.answer and answer.citations[0].verified

@@ -1,0 +1,92 @@
+"""ONNX Runtime embedder: same vectors as the torch sentence-transformers model on the sample plans,
+interchangeable on one index, and picked from settings with clear fallbacks."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from retrieval.embedding import (
+    EmbedderError,
+    SentenceTransformerEmbedder,
+    make_embedder,
+    pick_runtime,
+    resolve_model_path,
+)
+from retrieval.embedding_onnx import OnnxEmbedder, read_pipeline, supports
+from retrieval.search import Searcher
+from retrieval.settings import Settings, SettingsError
+
+CORPUS = Path(__file__).resolve().parents[1] / "corpus"
+
+
+def _sample_paragraphs(n: int = 120) -> list[str]:
+    paras = []
+    for path in sorted(CORPUS.glob("*")):
+        if path.suffix.lower() in (".txt", ".md") and not path.name.lower().startswith("readme"):
+            text = path.read_text(encoding="utf-8")
+            paras += [p.strip() for p in re.split(r"\n\s*\n", text) if p.strip()]
+    idx = np.linspace(0, len(paras) - 1, num=min(n, len(paras))).round().astype(int)
+    return [paras[i] for i in sorted(set(idx))]
+
+
+@pytest.fixture(scope="module")
+def torch_embedder(real_settings):
+    return SentenceTransformerEmbedder(real_settings.with_(embed_runtime="torch"))
+
+
+@pytest.mark.slow
+def test_onnx_vectors_equal_torch_vectors(real_embedder, torch_embedder):
+    assert isinstance(real_embedder, OnnxEmbedder), "the default runtime on CPU is ONNX"
+    texts = _sample_paragraphs() + ["", "a", "bao cao nam gui truoc ngay nao", "x " * 2000]
+    for fn in ("embed_passages", "embed_queries"):
+        a, b = getattr(real_embedder, fn)(texts), getattr(torch_embedder, fn)(texts)
+        assert a.shape == b.shape == (len(texts), 384) and a.dtype == np.float32
+        cos = (a * b).sum(axis=1)
+        assert cos.min() >= 0.9999, (fn, float(cos.min()), texts[int(cos.argmin())][:80])
+    assert real_embedder.checksum == torch_embedder.checksum
+
+
+@pytest.mark.slow
+def test_index_built_with_onnx_is_searched_with_torch(sample_index, real_settings, searcher, torch_embedder):
+    other = Searcher.load(sample_index, real_settings, torch_embedder)
+    for q in ("Báo cáo năm phải gửi trước ngày nào?", "tuyen truyen hoc tap va lam theo", "427-KH/TU"):
+        a = [h.chunk.chunk_id for h in searcher.search(q, k=5)]
+        b = [h.chunk.chunk_id for h in other.search(q, k=5)]
+        assert a == b, q
+
+
+def test_runtime_choice_from_settings(real_settings):
+    assert pick_runtime(real_settings)[0] == "onnx"
+    assert pick_runtime(real_settings.with_(embed_runtime="torch"))[0] == "torch"
+    assert pick_runtime(real_settings.with_(embed_quantize="int8"))[0] == "torch"
+    assert pick_runtime(real_settings.with_(device="cuda"))[0] == "torch"
+    hub_name = real_settings.with_(embed_model="some-org/not-a-local-folder")
+    runtime, why = pick_runtime(hub_name)
+    assert runtime == "torch" and "không phải thư mục cục bộ" in why
+    with pytest.raises(EmbedderError, match="ONNX"):
+        make_embedder(hub_name.with_(embed_runtime="onnx"))
+    with pytest.raises(SettingsError, match="TRACUU_EMBED_RUNTIME"):
+        Settings(embed_runtime="tensorrt")
+    with pytest.raises(SettingsError, match="CPU"):
+        Settings(embed_runtime="onnx", embed_quantize="int8")
+
+
+def test_unsupported_pooling_falls_back_to_torch(real_settings, tmp_path):
+    src = Path(resolve_model_path(real_settings))
+    assert read_pipeline(src)[:2] == ("mean", True)
+    folder = tmp_path / "maxpool"
+    shutil.copytree(src, folder, ignore=shutil.ignore_patterns("*.safetensors"))
+    cfg_file = folder / "1_Pooling" / "config.json"
+    cfg = json.loads(cfg_file.read_text(encoding="utf-8"))
+    cfg.update(pooling_mode_mean_tokens=False, pooling_mode_max_tokens=True)
+    cfg_file.write_text(json.dumps(cfg), encoding="utf-8")
+    assert "pooling" in supports(str(folder))
+    assert pick_runtime(real_settings.with_(embed_model=str(folder)))[0] == "torch"
+    (folder / "modules.json").unlink()
+    assert "modules.json" in supports(str(folder))
