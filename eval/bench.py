@@ -146,6 +146,17 @@ def prepare(args, work: Path) -> tuple[dict, dict]:
     return cfg, corpus_info
 
 
+def _prepare_runtime(cfg: dict) -> None:
+    from bench_core import settings_for
+
+    from retrieval.embedding import expected_checksum, pick_runtime, resolve_model_path
+    from retrieval.embedding_onnx import ensure_onnx
+
+    settings = settings_for(cfg)
+    if pick_runtime(settings)[0] == "onnx":
+        ensure_onnx(Path(resolve_model_path(settings)), settings.cache_dir, expected_checksum(settings))
+
+
 def run_phases(args, cfg: dict, work: Path, console) -> tuple[dict, dict]:
     results: dict = {}
     phase_meta: dict = {}
@@ -214,6 +225,7 @@ def main(argv: list[str] | None = None) -> int:
 
         ensure_default_model()  # convert once here, not inside the timed workers
         cfg, corpus_info = prepare(args, work)
+        _prepare_runtime(cfg)  # ONNX export too (`make setup` does it for users)
         console.print(
             f"ALQAC slice: {corpus_info['n_docs']} articles, {corpus_info['n_queries']} queries, "
             f"{corpus_info['words']:,} words; scaled index {cfg['scale_n']:,} chunks; work dir {work}"

@@ -57,6 +57,8 @@ def summarize(out: dict) -> dict:
         embed_tok = emb["tokens"] / b["timings"]["embed"] if b["timings"].get("embed") else None
         paired = ceil["tracuu_path_pct_of_ceiling"]
         s["ceiling"] = {
+            "runtime": ceil.get("runtime", "torch"),
+            "torch_encode_tokens_per_s": ceil.get("torch_encode_tokens_per_s", ceil["tokens_per_s"]),
             "batch_size": ceil["batch_size"],
             "fraction_of_texts": ceil["fraction"],
             "tokens_per_s": ceil["tokens_per_s"],

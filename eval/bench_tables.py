@@ -58,9 +58,11 @@ def print_report(out: dict, console) -> None:
         c = s["ceiling"]
         console.print(
             _table(
-                "Embedder ceiling (SentenceTransformer.encode, same texts)",
+                f"Embedder ceiling (raw {c.get('runtime', 'torch')} throughput on the same texts)",
                 ["", "value"],
                 [
+                    ["tracuu runtime", c.get("runtime", "torch")],
+                    ["SentenceTransformer.encode (torch) tokens/s", c.get("torch_encode_tokens_per_s")],
                     ["best batch size", c["batch_size"]],
                     ["sample of texts (%)", 100 * c["fraction_of_texts"]],
                     ["ceiling tokens/s", c["tokens_per_s"]],
