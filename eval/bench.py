@@ -40,15 +40,17 @@ NOTES = [
     "~100k chunks: copies of the ALQAC index entries, vectors + small isotropic noise (norm 0.2, "
     "renormalized, cosine ~0.98), BM25 tokens and chunk texts with ~5% syllables dropped and ~5% adjacent "
     "syllables swapped (bigrams recomputed); written through indexer.write_entries. Not embedded.",
-    "The embedder ceiling is one SentenceTransformer.encode call (best batch size of the sweep) on a "
-    "systematic sample of exactly the texts tracuu embedded; throughputs are compared in real tokens/s. "
+    "The embedder ceiling is the raw throughput of the runtime tracuu uses (ONNX by default on CPU: "
+    "tokenizer + session.run on length-sorted batches; torch: one SentenceTransformer.encode call), at "
+    "the best batch size of the sweep, on a systematic sample of exactly the texts tracuu embedded; "
+    "SentenceTransformer.encode is timed beside it; throughputs are compared in real tokens/s. "
     "On the same sample, in A-B-B-A order, tracuu's own path (Embedder.embed_passages over groups of 256 "
     "texts) is timed: its ratio to the ceiling, times the embed stage's share of the build, is the paired "
     "estimate of build throughput as % of the ceiling (robust to load drifts between phases).",
     "Batch-size sweep: blocks of consecutive texts in length order (as a sorted encode batches them), "
     "each configuration run twice interleaved, fastest run kept; sorted vs unsorted on a sample in "
     "corpus order.",
-    "Query encoders: torch fp32 (tracuu today), torch int8 (dynamic quantization) and, when onnxruntime + "
+    "Query encoders: torch fp32, torch int8 (dynamic quantization) and, when onnxruntime + "
     "onnx are installed, the model exported to ONNX (fp32; int8 by onnxruntime dynamic quantization), with 1 "
     "and 2 threads; their quality is dense retrieval against the fp32 passage vectors (no re-index).",
     "search_tuned: the same search process with OMP_WAIT_POLICY=PASSIVE and FAISS limited to one thread "

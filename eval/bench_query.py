@@ -19,64 +19,26 @@ import numpy as np
 from bench_core import load_data, load_vectors, query_text, settings_for
 
 
-def _export_onnx(model, folder: Path) -> tuple[Path, Path]:
-    import torch
+def _onnx_encoders(settings) -> tuple[dict, dict]:
+    """tracuu's ONNX embedder (fp32), and the same with onnxruntime's dynamic int8 quantization of its
+    graph (token-embedding table still fp32), each with 1 and 2 threads; encode() takes prefixed texts."""
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
-    folder.mkdir(parents=True, exist_ok=True)
-    fp32, int8 = folder / "model.onnx", folder / "model_int8.onnx"
-    hf = model[0].auto_model.eval()
+    from retrieval.embedding import expected_checksum, resolve_model_path
+    from retrieval.embedding_onnx import OnnxEmbedder, ensure_onnx
 
-    class _Encoder(torch.nn.Module):
-        def __init__(self, inner) -> None:
-            super().__init__()
-            self.inner = inner
-
-        def forward(self, input_ids, attention_mask):
-            return self.inner(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
-
-    enc = model.tokenizer(["query: xin chào", "passage: một hai ba"], padding=True, return_tensors="pt")
-    axes = {0: "batch", 1: "seq"}
-    torch.onnx.export(
-        _Encoder(hf),
-        (enc["input_ids"], enc["attention_mask"]),
-        str(fp32),
-        input_names=["input_ids", "attention_mask"],
-        output_names=["last_hidden_state"],
-        dynamic_axes={"input_ids": axes, "attention_mask": axes, "last_hidden_state": axes},
-        opset_version=17,
-        dynamo=False,
-    )
-    logging.getLogger().setLevel(logging.ERROR)  # onnxruntime's "consider pre-processing" warning
-    quantize_dynamic(str(fp32), str(int8), weight_type=QuantType.QInt8)
-    return fp32, int8
-
-
-class _OrtEncoder:
-    def __init__(self, path: Path, tokenizer, threads: int) -> None:
-        import onnxruntime as ort
-
-        opts = ort.SessionOptions()
-        opts.intra_op_num_threads = threads
-        opts.inter_op_num_threads = 1
-        self.session = ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
-        self.tokenizer = tokenizer
-
-    def encode(self, texts: list[str], batch_size: int = 16) -> np.ndarray:
-        out = []
-        order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
-        for i in range(0, len(texts), batch_size):
-            batch = [texts[j] for j in order[i : i + batch_size]]
-            enc = self.tokenizer(batch, padding=True, truncation=True, max_length=512, return_tensors="np")
-            ids, mask = enc["input_ids"].astype(np.int64), enc["attention_mask"].astype(np.int64)
-            h = self.session.run(None, {"input_ids": ids, "attention_mask": mask})[0]
-            m = mask[..., None].astype(np.float32)
-            v = (h * m).sum(1) / m.sum(1)
-            out.append(v / np.linalg.norm(v, axis=1, keepdims=True))
-        vecs = np.vstack(out).astype(np.float32)
-        res = np.empty_like(vecs)
-        res[np.asarray(order)] = vecs
-        return res
+    path, checksum = resolve_model_path(settings), expected_checksum(settings)
+    fp32 = ensure_onnx(Path(path), settings.cache_dir, checksum)
+    int8 = fp32.parent / "model_int8.onnx"
+    if not int8.is_file():
+        logging.getLogger().setLevel(logging.ERROR)  # onnxruntime's "consider pre-processing" warning
+        quantize_dynamic(str(fp32), str(int8), weight_type=QuantType.QInt8)
+    sizes = {"fp32_mb": fp32.stat().st_size / 2**20, "int8_mb": int8.stat().st_size / 2**20}
+    encoders = {
+        name: {n: OnnxEmbedder(settings, path, checksum, threads=n, onnx_path=p) for n in (1, 2)}
+        for name, p in (("onnx fp32", fp32), ("onnx int8", int8))
+    }
+    return encoders, sizes
 
 
 def _dense_quality(qv: np.ndarray, pv: np.ndarray, chunk_docs: list[str], data) -> dict:
@@ -133,10 +95,8 @@ def run_query(cfg: dict) -> dict:
     )
     out: dict = {"variants": [], "onnx": None}
     try:
-        fp32, int8 = _export_onnx(model, Path(cfg["workdir"]) / "onnx")
-        out["onnx"] = {"fp32_mb": fp32.stat().st_size / 2**20, "int8_mb": int8.stat().st_size / 2**20}
-        for name, path in (("onnx fp32", fp32), ("onnx int8", int8)):
-            encoders[name] = {n: _OrtEncoder(path, model.tokenizer, n) for n in (1, 2)}
+        onnx, out["onnx"] = _onnx_encoders(settings)
+        encoders |= onnx
     except ImportError as exc:
         out["onnx_skipped"] = f"{exc}"
     bs = settings.embed_batch_size

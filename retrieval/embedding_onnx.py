@@ -25,7 +25,7 @@ import numpy as np
 
 from retrieval.settings import Settings
 
-ONNX_EXPORT_VERSION = "st-onnx-v1"  # bump when the export changes: cached files are then redone
+ONNX_EXPORT_VERSION = "st-onnx-v2"  # bump when the export changes: cached files are then redone
 _POOLINGS = {"pooling_mode_mean_tokens": "mean", "pooling_mode_cls_token": "cls"}
 
 
@@ -68,22 +68,29 @@ def supports(model_path: str) -> str | None:
 
 
 def export_onnx(model_path: Path, target: Path) -> Path:
-    """Export the transformer of a sentence-transformers folder to ``target`` (atomic)."""
+    """Export the transformer of a sentence-transformers folder to ``target`` (atomic), without its
+    token-embedding table: that goes to ``embeddings.npy`` beside it and is looked up by the caller
+    from a memory map, so only the rows of tokens actually seen occupy memory (the table is 384 of the
+    470 MB of e5-small). ``model.onnx`` is written last: its presence means the export is complete."""
+    import numpy as np
     import torch
     from sentence_transformers import SentenceTransformer
 
     model = SentenceTransformer(str(model_path), device="cpu")
     hf = model[0].auto_model.eval()
+    table = hf.get_input_embeddings().weight.detach().cpu().numpy().astype(np.float32)
 
     class _Encoder(torch.nn.Module):
         def __init__(self, inner) -> None:
             super().__init__()
             self.inner = inner
 
-        def forward(self, input_ids, attention_mask):
-            return self.inner(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
+        def forward(self, inputs_embeds, attention_mask):
+            out = self.inner(inputs_embeds=inputs_embeds, attention_mask=attention_mask)
+            return out.last_hidden_state
 
     enc = model.tokenizer(["query: xin chào", "passage: một hai ba bốn"], padding=True, return_tensors="pt")
+    embeds = torch.from_numpy(table[enc["input_ids"].numpy()])
     axes = {0: "batch", 1: "seq"}
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=".export-", dir=target.parent))
@@ -92,14 +99,16 @@ def export_onnx(model_path: Path, target: Path) -> Path:
             warnings.simplefilter("ignore")  # tracer warnings about data-dependent shapes: expected
             torch.onnx.export(
                 _Encoder(hf),
-                (enc["input_ids"], enc["attention_mask"]),
+                (embeds, enc["attention_mask"]),
                 str(tmp / "model.onnx"),
-                input_names=["input_ids", "attention_mask"],
+                input_names=["inputs_embeds", "attention_mask"],
                 output_names=["last_hidden_state"],
-                dynamic_axes={"input_ids": axes, "attention_mask": axes, "last_hidden_state": axes},
+                dynamic_axes={"inputs_embeds": axes, "attention_mask": axes, "last_hidden_state": axes},
                 opset_version=17,
                 dynamo=False,
             )
+        np.save(tmp / "embeddings.npy", table)
+        os.replace(tmp / "embeddings.npy", target.parent / "embeddings.npy")
         os.replace(tmp / "model.onnx", target)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -123,6 +132,9 @@ def ensure_onnx(model_path: Path, cache_dir: Path, checksum: str) -> Path:
             if proc.returncode != 0 or not target.is_file():
                 tail = (proc.stderr or proc.stdout).strip().splitlines()[-3:]
                 raise RuntimeError(f"Xuất mô hình sang ONNX thất bại ({model_path}): {' | '.join(tail)}")
+            for stale in folder.parent.glob(f"{checksum[:24]}-*"):  # earlier export versions
+                if stale != folder:
+                    shutil.rmtree(stale, ignore_errors=True)
     return target
 
 
@@ -168,7 +180,12 @@ class OnnxEmbedder:
     runtime = "onnx"
 
     def __init__(
-        self, settings: Settings, model_path: str, checksum: str, threads: int | None = None
+        self,
+        settings: Settings,
+        model_path: str,
+        checksum: str,
+        threads: int | None = None,
+        onnx_path: Path | None = None,  # another export of the same model (the benchmark's int8 one)
     ) -> None:
         import onnxruntime as ort
 
@@ -179,7 +196,10 @@ class OnnxEmbedder:
         self.pooling, self.normalize, model_max, self.lower_case = read_pipeline(folder)
         self.max_length = min(settings.embed_max_seq_length, model_max or 512)
         self.tokenizer = load_tokenizer(folder, self.max_length)
-        path = ensure_onnx(folder, settings.cache_dir, checksum)
+        exported = ensure_onnx(folder, settings.cache_dir, checksum)
+        path = onnx_path or exported
+        # Token-embedding rows are read from a memory map: only the tokens seen become resident.
+        self.table = np.load(exported.parent / "embeddings.npy", mmap_mode="r")
         opts = ort.SessionOptions()
         opts.intra_op_num_threads = threads or 0  # 0: onnxruntime's default, one per physical core
         opts.inter_op_num_threads = 1
@@ -195,6 +215,10 @@ class OnnxEmbedder:
         texts = [prefix + t for t in texts]
         return [t.lower() for t in texts] if self.lower_case else texts
 
+    def encode(self, texts: list[str]) -> np.ndarray:
+        """Vectors of texts taken as they are (prefixes already added)."""
+        return self._encode(list(texts))
+
     def _encode(self, texts: list[str]) -> np.ndarray:
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         # Longest first, so each batch pads little; rows go back to their original places.
@@ -203,7 +227,8 @@ class OnnxEmbedder:
         for start in range(0, len(order), bs):
             rows = order[start : start + bs]
             ids, mask = self.tokenizer([texts[i] for i in rows])
-            hidden = self.session.run(None, {"input_ids": ids, "attention_mask": mask})[0]
+            embeds = np.ascontiguousarray(self.table[ids], dtype=np.float32)
+            hidden = self.session.run(None, {"inputs_embeds": embeds, "attention_mask": mask})[0]
             if self.pooling == "cls":
                 vecs = hidden[:, 0]
             else:

@@ -90,3 +90,25 @@ def test_unsupported_pooling_falls_back_to_torch(real_settings, tmp_path):
     assert pick_runtime(real_settings.with_(embed_model=str(folder)))[0] == "torch"
     (folder / "modules.json").unlink()
     assert "modules.json" in supports(str(folder))
+
+
+@pytest.mark.slow
+def test_search_process_embeds_queries_without_torch(real_settings):
+    """The ONNX path never imports torch or transformers, and reads token embeddings from a memory map."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, numpy as np\n"
+        "from pathlib import Path\n"
+        "from retrieval.settings import Settings\n"
+        "from retrieval.embedding import make_embedder\n"
+        f"e = make_embedder(Settings(cache_dir=Path({str(real_settings.cache_dir)!r})))\n"
+        "v = e.embed_queries(['báo cáo năm gửi trước ngày nào'])\n"
+        "assert v.shape == (1, 384) and abs(float(np.linalg.norm(v)) - 1) < 1e-4\n"
+        "assert isinstance(e.table, np.memmap), type(e.table)\n"
+        "print(sorted(m for m in ('torch', 'transformers', 'sentence_transformers') if m in sys.modules))\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert proc.stdout.strip() == "[]"
