@@ -46,16 +46,49 @@ def _round_robin(models: dict, plan: list[tuple], reps: int) -> list[dict]:
     ]
 
 
-def _ort_raw_time(embedder, texts: list[str], bs: int) -> float:
-    """The ONNX Runtime floor: tokenizer, token-embedding lookup and session.run on length-sorted
-    batches, nothing else (no pooling, no reordering)."""
-    order = sorted(texts, key=len, reverse=True)
+def _ort_raw_time(embedder, texts: list[str], max_batch: int, max_tokens: int) -> float:
+    """The ONNX Runtime floor: tokenizer, token-embedding lookup and session.run on batches cut by
+    retrieval.embedding_onnx.token_batches, nothing else (no pooling, no reordering)."""
+    from retrieval.embedding_onnx import token_batches
+
     t0 = time.perf_counter()
-    for i in range(0, len(order), bs):
-        ids, mask = embedder.tokenizer(order[i : i + bs])
-        embeds = np.ascontiguousarray(embedder.table[ids], dtype=np.float32)
+    ids = embedder.tokenizer.ids(texts)
+    for rows in token_batches([len(x) for x in ids], max_batch, max_tokens):
+        tok, mask = embedder.tokenizer.pad([ids[i] for i in rows])
+        embeds = np.ascontiguousarray(embedder.table[tok], dtype=np.float32)
         embedder.session.run(None, {"inputs_embeds": embeds, "attention_mask": mask})
     return time.perf_counter() - t0
+
+
+def _onnx_sweep(settings, texts: list[str], lengths: list[int], n: int) -> list[dict]:
+    """ONNX batching: a fixed 16 texts per batch vs token budgets (texts × longest ≤ budget), raw
+    session runs on a systematic sample in corpus order; one warm-up, then each configuration once,
+    then again in reverse order (the faster run kept)."""
+    from retrieval.embedding import make_embedder
+
+    embedder = make_embedder(settings)
+    if getattr(embedder, "runtime", "") != "onnx":
+        return []
+    idx = bu.systematic_sample(len(texts), n)
+    sample = [bu.PASSAGE_PREFIX + texts[i] for i in idx]
+    tokens = sum(lengths[i] for i in idx)
+    configs = [(16, 10**9), (64, 512), (64, 1024), (64, 2048), (64, 4096)]
+    _ort_raw_time(embedder, sample[:4], 4, 1024)
+    best: dict = {}
+    for cfg in configs + configs[::-1]:
+        secs = _ort_raw_time(embedder, sample, *cfg)
+        best[cfg] = min(best.get(cfg, secs), secs)
+    return [
+        {
+            "max_batch": b,
+            "max_tokens": None if t == 10**9 else t,
+            "n_texts": len(sample),
+            "seconds": best[(b, t)],
+            "texts_per_s": len(sample) / best[(b, t)],
+            "tokens_per_s": tokens / best[(b, t)],
+        }
+        for b, t in configs
+    ]
 
 
 def _ceiling(cfg: dict, settings, model, texts: list[str], lengths: list[int], best: int) -> dict:
@@ -77,7 +110,8 @@ def _ceiling(cfg: dict, settings, model, texts: list[str], lengths: list[int], b
 
     def ceiling(part):
         if runtime == "onnx":
-            return _ort_raw_time(embedder, [bu.PASSAGE_PREFIX + texts[i] for i in part], best)
+            prefixed = [bu.PASSAGE_PREFIX + texts[i] for i in part]
+            return _ort_raw_time(embedder, prefixed, settings.embed_batch_size, settings.embed_batch_tokens)
         return torch_encode(part)
 
     def tracuu(part):
@@ -177,6 +211,7 @@ def run_embed(cfg: dict) -> dict:
     del q8, models
     out["sweep"], out["best_batch_size"] = sweep, best
     out["ceiling"] = _ceiling(cfg, settings, model, texts, lengths, best)
+    out["onnx_sweep"] = _onnx_sweep(settings, texts, lengths, cfg["sweep_n"])
     del model
     if cfg.get("int8_quality", True):
         out["int8_quality"] = _int8_quality(cfg, settings, fp32_vecs)

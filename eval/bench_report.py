@@ -104,6 +104,7 @@ def summarize(out: dict) -> dict:
     s["quality"] = _quality(r)
     if emb:
         s["sweep"] = emb["sweep"]
+        s["onnx_sweep"] = emb.get("onnx_sweep", [])
         s["padding"] = emb["padding"]
         s["int8"] = _int8(b, emb, s["quality"])
     if r.get("scale"):

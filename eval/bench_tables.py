@@ -120,6 +120,13 @@ def print_report(out: dict, console) -> None:
         ]
         cols = ["sample", "model", "batch", "order", "texts/s", "tokens/s", "padding %"]
         console.print(_table("Embedder sweep (fastest of repeated, interleaved runs)", cols, rows))
+        if s.get("onnx_sweep"):
+            rows = [
+                [x["max_batch"], x["max_tokens"] or "—", x["texts_per_s"], x["tokens_per_s"]]
+                for x in s["onnx_sweep"]
+            ]
+            cols = ["max texts", "max padded tokens", "texts/s", "tokens/s"]
+            console.print(_table("ONNX batching (raw session runs, corpus-order sample)", cols, rows))
         pad = [[k, 100 * v] for k, v in s["padding"].items()]
         console.print(_table("Padding overhead on all texts (exact)", ["batching", "%"], pad))
         i8 = s["int8"]

@@ -143,15 +143,40 @@ class FastTokenizer:
     transformers fast tokenizer (tested through the vectors), without importing transformers and
     torch (~500 MB less in a search process)."""
 
-    def __init__(self, tokenizer, max_length: int) -> None:
+    def __init__(self, tokenizer, max_length: int, pad_id: int) -> None:
         self.tokenizer = tokenizer
         self.max_length = max_length
+        self.pad_id = pad_id
+
+    def ids(self, texts: list[str]) -> list[list[int]]:
+        """Token ids of each text (special tokens added, truncated to max_length, not padded)."""
+        return [e.ids for e in self.tokenizer.encode_batch(texts)]
+
+    def pad(self, batch: list[list[int]]) -> tuple[np.ndarray, np.ndarray]:
+        width = max(len(x) for x in batch)
+        ids = np.full((len(batch), width), self.pad_id, dtype=np.int64)
+        mask = np.zeros((len(batch), width), dtype=np.int64)
+        for row, x in enumerate(batch):
+            ids[row, : len(x)] = x
+            mask[row, : len(x)] = 1
+        return ids, mask
 
     def __call__(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
-        encs = self.tokenizer.encode_batch(texts)
-        ids = np.array([e.ids for e in encs], dtype=np.int64)
-        mask = np.array([e.attention_mask for e in encs], dtype=np.int64)
-        return ids, mask
+        return self.pad(self.ids(texts))
+
+
+def token_batches(lengths: list[int], max_batch: int, max_tokens: int) -> list[list[int]]:
+    """Indices longest first, cut into batches of at most ``max_batch`` texts whose padded size
+    (texts × longest) stays within ``max_tokens`` (a single longer text is a batch of its own)."""
+    order = sorted(range(len(lengths)), key=lambda i: lengths[i], reverse=True)
+    batches: list[list[int]] = []
+    for i in order:
+        cur = batches[-1] if batches else None
+        if cur and len(cur) < max_batch and (len(cur) + 1) * lengths[cur[0]] <= max_tokens:
+            cur.append(i)
+        else:
+            batches.append([i])
+    return batches
 
 
 def load_tokenizer(folder: Path, max_length: int) -> FastTokenizer:
@@ -170,8 +195,8 @@ def load_tokenizer(folder: Path, max_length: int) -> FastTokenizer:
     if pad_id is None:
         raise ValueError(f"không tìm thấy token đệm '{pad}' trong {folder / 'tokenizer.json'}")
     tok.enable_truncation(max_length=max_length)
-    tok.enable_padding(pad_id=pad_id, pad_token=pad)
-    return FastTokenizer(tok, max_length)
+    tok.no_padding()
+    return FastTokenizer(tok, max_length, pad_id)
 
 
 class OnnxEmbedder:
@@ -221,12 +246,14 @@ class OnnxEmbedder:
 
     def _encode(self, texts: list[str]) -> np.ndarray:
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
-        # Longest first, so each batch pads little; rows go back to their original places.
-        order = sorted(range(len(texts)), key=lambda i: len(texts[i]), reverse=True)
-        bs = self.settings.embed_batch_size
-        for start in range(0, len(order), bs):
-            rows = order[start : start + bs]
-            ids, mask = self.tokenizer([texts[i] for i in rows])
+        if not texts:
+            return out
+        # Longest first, so each batch pads little; batches bounded in texts and in padded tokens
+        # (attention memory grows with batch × length²); rows go back to their original places.
+        token_ids = self.tokenizer.ids(texts)
+        s = self.settings
+        for rows in token_batches([len(x) for x in token_ids], s.embed_batch_size, s.embed_batch_tokens):
+            ids, mask = self.tokenizer.pad([token_ids[i] for i in rows])
             embeds = np.ascontiguousarray(self.table[ids], dtype=np.float32)
             hidden = self.session.run(None, {"inputs_embeds": embeds, "attention_mask": mask})[0]
             if self.pooling == "cls":

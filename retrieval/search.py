@@ -27,7 +27,10 @@ from retrieval.types import SearchHit
 from retrieval.vectors import VectorIndex
 
 DENSE_SAMPLE = 4096  # chunks whose cosines estimate the dense score distribution (all, below this)
-_DIGIT_RUN = re.compile(r"\d+")
+# Number mentions, indexed at load: "427-KH/TU", "05 - CT/TW" -> "427-KH", "5-CT"; "số 12" -> "12".
+_CODE_MENTION = re.compile(r"\b(\d+)\s*[-/]\s*([A-Za-zĐđ]+)")
+_LEADING_NUMBER = re.compile(r"\s*(\d+)")
+_SO_MENTION = re.compile(r"\bsố\s+(\d+)\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -55,17 +58,23 @@ class Searcher:
         self.bm25_acc = SparseIndex.load(gen / "bm25_acc", n)
         self.bm25_plain = SparseIndex.load(gen / "bm25_plain", n)
         self.dense = VectorIndex.load(gen / "dense.faiss")
-        self.vectors = store.load_vectors(gen / "vectors.npy", mmap=True)
+        vectors = store.load_vectors(gen / "vectors.npy", mmap=True)  # only the sample is read
         rng = np.random.default_rng(0)  # fixed sample: dense score statistics for z-score fusion
         sample = np.sort(rng.choice(n, size=min(n, DENSE_SAMPLE), replace=False)) if n else np.zeros(0, int)
-        self._sample_vectors = np.ascontiguousarray(self.vectors[sample], dtype=np.float32)
+        self._sample_vectors = np.ascontiguousarray(vectors[sample], dtype=np.float32)
+        del vectors
         self.accents = AccentModel.load(gen / "accents.json")
         self._embedder = embedder
         rows: dict[str, list[int]] = defaultdict(list)
         for i, c in enumerate(self.chunks):
             rows[c.doc_id].append(i)
         self._doc_rows = {d: np.array(r, dtype=np.int64) for d, r in rows.items()}
-        self._numbers: dict[str, np.ndarray] | None = None  # digit run -> rows mentioning it (lazy)
+        self._mentions = _number_mentions(self.chunks)
+        self._doc_numbers: dict[str, list[tuple[str, str]]] = defaultdict(list)  # number -> (doc, số/ký hiệu)
+        for doc in self.documents.values():
+            m = _LEADING_NUMBER.match(doc.metadata.so_ky_hieu or "")
+            if m:
+                self._doc_numbers[m.group(1).lstrip("0") or "0"].append((doc.doc_id, doc.metadata.so_ky_hieu))
 
     @classmethod
     def load(cls, index_dir: Path, settings: Settings, embedder: Embedder | None = None) -> Searcher:
@@ -154,7 +163,8 @@ class Searcher:
             cands = sorted({i for r in ranked.values() for i in r})
             cos = np.zeros(len(self.chunks), dtype=np.float32)
             if cands:
-                cos[cands] = self.vectors[cands] @ qv
+                # from FAISS's own copy: reading vectors.npy too would keep both copies resident
+                cos[cands] = self.dense.vectors(np.asarray(cands, dtype=np.int64)) @ qv
             sample = self._sample_vectors @ qv
             z["dense"] = (cos - sample.mean()) / max(float(sample.std()), 1e-6)
             raw["dense"] = cos
@@ -213,13 +223,16 @@ class Searcher:
             return fused
         fused = dict(fused)
         own = [
-            d.doc_id for d in self.documents.values() if any(r.matches(d.metadata.so_ky_hieu) for r in refs)
+            doc_id
+            for r in refs
+            for doc_id, so_ky_hieu in self._doc_numbers.get(r.number.lstrip("0") or "0", ())
+            if r.matches(so_ky_hieu)
         ]
         own_rows = {int(i) for d in own for i in self._doc_rows.get(d, ())}
         mention = 0.5 / (self.settings.rrf_k + 1)
         patterns = [r.pattern() for r in refs]
-        numbers = self._number_rows()
-        cands = {int(i) for r in refs for i in numbers.get(r.number.lstrip("0") or "0", ())} - own_rows
+        cands = {int(i) for r in refs for i in self._mentions.get(_mention_key(r.number, r.initials), ())}
+        cands -= own_rows
         if allowed is not None:
             allowed_set = set(allowed.tolist())
             own_rows &= allowed_set
@@ -231,19 +244,25 @@ class Searcher:
                 fused[row] = fused.get(row, 0.0) + mention
         return fused
 
-    def _number_rows(self) -> dict[str, np.ndarray]:
-        """Rows whose text contains each digit run (leading zeros dropped): the number boost then
-        runs its patterns over those rows only, not over every chunk."""
-        if self._numbers is None:
-            post: dict[str, list[int]] = defaultdict(list)
-            for row, c in enumerate(self.chunks):
-                for run in set(_DIGIT_RUN.findall(c.text)):
-                    post[run.lstrip("0") or "0"].append(row)
-            self._numbers = {k: np.array(v, dtype=np.int64) for k, v in post.items()}
-        return self._numbers
-
     def document(self, doc_id: str) -> store.StoredDocument:
         return self.documents[doc_id]
 
     def document_text(self, doc_id: str) -> str:
         return self.documents[doc_id].text
+
+
+def _mention_key(number: str, initials: str | None) -> str:
+    num = number.lstrip("0") or "0"
+    return f"{num}-{initials.upper()}" if initials else num
+
+
+def _number_mentions(chunks) -> dict[str, np.ndarray]:
+    """Rows mentioning each document number ("427-KH") or "số N": the number boost checks its exact
+    patterns on those rows only (a superset of the matches), never on every chunk."""
+    post: dict[str, set[int]] = defaultdict(set)
+    for row, c in enumerate(chunks):
+        for m in _CODE_MENTION.finditer(c.text):
+            post[_mention_key(m.group(1), m.group(2))].add(row)
+        for m in _SO_MENTION.finditer(c.text):
+            post[_mention_key(m.group(1), None)].add(row)
+    return {k: np.fromiter(sorted(v), dtype=np.int64, count=len(v)) for k, v in post.items()}

@@ -73,8 +73,14 @@ class VectorIndex:
         keep = ids[0] >= 0
         return ids[0][keep].astype(np.int64), scores[0][keep]
 
+    def vectors(self, ids: np.ndarray) -> np.ndarray:
+        """The stored vectors of these ids (flat and HNSW indexes both keep them)."""
+        if len(ids) == 0:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        return self.index.reconstruct_batch(np.ascontiguousarray(ids, dtype=np.int64))
+
     def _exact_subset(self, q: np.ndarray, k: int, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        scores = self.index.reconstruct_batch(rows) @ q
+        scores = self.vectors(rows) @ q
         k = min(k, len(rows))
         best = np.argpartition(-scores, k - 1)[:k]
         best = best[np.argsort(-scores[best], kind="stable")]
