@@ -219,5 +219,17 @@ def _targets(s: dict) -> list[dict]:
     )
     d = _get(s, "int8", "dense_mrr_delta_points")
     if d is not None:
-        add("int8 dense MRR@10 drop < 0.5 point", -d, 0.5)
+        from retrieval.settings import Settings
+
+        # A decision rule, not a target: int8 becomes the default only if it costs < 0.5 MRR point.
+        adopt, default = -d < 0.5, Settings().embed_quantize == "int8"
+        rows.append(
+            {
+                "target": "int8 default iff dense MRR@10 drop < 0.5 point (drop, points)",
+                "value": -d,
+                "limit": 0.5,
+                "ok": adopt == default,
+                "decision": "int8 adopted" if default else "int8 not adopted (fp32 stays default)",
+            }
+        )
     return rows

@@ -195,7 +195,10 @@ def print_report(out: dict, console) -> None:
         rows = [[n] + [_get(s, k, n, "p50_ms") for k in keys] for n in names]
         cols = ["step", "ALQAC queries", "number queries", "ALQAC queries, tuned*"][: len(keys) + 1]
         console.print(_table("Hybrid search breakdown at scale, p50 ms (*tuned runtime)", cols, rows))
-    t = [[x["target"], x["value"], x["limit"], "PASS" if x["ok"] else "FAIL"] for x in s["targets"]]
+    t = [
+        [x["target"], x["value"], x["limit"], x.get("decision") or ("PASS" if x["ok"] else "FAIL")]
+        for x in s["targets"]
+    ]
     console.print(_table("Targets", ["target", "value", "limit", ""], t))
     ph = [
         [k, v["wall_s"], str(v["load_start"][0]), str(v["load_end"][0]), v.get("error", "")]
