@@ -196,6 +196,14 @@ def test_unverifiable_llm_answer_falls_back_to_extractive():
     assert answer.citations and all(c.verified for c in answer.citations)
 
 
+def test_llm_answer_that_only_restates_the_question_falls_back_to_extractive():
+    question = "Báo cáo năm phải gửi trước ngày nào?"
+    raw = "Báo cáo năm phải gửi trước ngày [1]."  # true to the passage, and says nothing
+    answer = Answerer(FakeSearcher(REPORT_HITS), ScriptedBackend(raw)).answer(question)
+    assert answer.backend == "extractive" and "30/11/2020" in answer.answer
+    assert answer.citations and all(c.verified for c in answer.citations)
+
+
 def test_llm_refusal_is_a_refusal():
     answer = Answerer(FakeSearcher(REPORT_HITS), ScriptedBackend(REFUSAL)).answer("Báo cáo năm gửi khi nào?")
     assert answer.refused and answer.answer.startswith(REFUSAL) and not answer.citations

@@ -7,7 +7,7 @@ import pytest
 
 from retrieval.answer import Answerer
 from retrieval.answer.result import REFUSAL
-from retrieval.answer.scope import named_places, named_years, wrong_answer_type
+from retrieval.answer.scope import named_places, named_years, restates_question, wrong_answer_type
 
 
 def test_places_and_years_named_in_a_question():
@@ -40,6 +40,15 @@ def test_a_document_number_question_needs_the_documents_own_number():
     assert "số/ký hiệu" in wrong_answer_type(q, cited_other, ["427-KH/TU", ""])
     assert wrong_answer_type(q, "Số 37/KH-MTTQ-BTT [1].", ["37/KH-MTTQ-BTT"]) is None
     assert wrong_answer_type(q, "Số 37 / KH-MTTQ-BTT [1].", ["37/KH-MTTQ-BTT"]) is None
+
+
+def test_an_answer_that_restates_the_question_is_recognized():
+    q = "Cán bộ Mặt trận đăng ký làm theo chuyên đề năm 2020 theo mẫu hướng dẫn của cơ quan nào?"
+    echo = "Cán bộ Mặt trận đăng ký làm theo chuyên đề năm 2020 theo mẫu của cơ quan [1]."
+    assert restates_question(q, echo)
+    assert not restates_question(q, "Theo mẫu hướng dẫn của Sở Nội vụ tỉnh [1].")
+    assert not restates_question("Bao nhiêu phần trăm cán bộ được học tập?", "100% cán bộ được học tập [1].")
+    assert not restates_question("Ai ký?", "[1][2]")
 
 
 @pytest.mark.slow

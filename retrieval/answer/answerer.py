@@ -22,7 +22,7 @@ from retrieval.answer.confidence import DEFAULT_REFUSAL_THRESHOLD, confidence
 from retrieval.answer.extractive import ExtractiveBackend, extract, profile
 from retrieval.answer.passages import Passage, passages_from_hits
 from retrieval.answer.result import REFUSAL, Answer, NearDocument
-from retrieval.answer.scope import out_of_scope, wrong_answer_type
+from retrieval.answer.scope import out_of_scope, restates_question, wrong_answer_type
 from retrieval.chunking import SIGNATURE_PATH
 from retrieval.types import SearchHit
 
@@ -210,6 +210,8 @@ class Answerer:
             if checked.refused and not checked.citations:
                 return self._refusal(question, nearest, conf, t0)
         dropped = checked.dropped if checked else ()
+        if checked is not None and checked.citations and restates_question(question, checked.text):
+            checked = None  # verifiable but empty: the extractive answer says more
         if checked is None or not checked.citations:
             if backend != "extractive":
                 notes.append(NOTE_BACKEND_ERROR.format(error=error[0]) if error else NOTE_FALLBACK)

@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 
-from retrieval.answer.facts import find_dates
+from retrieval.answer.facts import content_syllables, find_dates
 from retrieval.answer.normalize import fold
 from retrieval.types import SearchHit
 
@@ -155,6 +155,16 @@ def out_of_scope(
             return None
     wanted = ", ".join([*places, *(f"năm {y}" for y in years)])
     return f"Các văn bản tìm được không nói về {wanted}."
+
+
+def restates_question(question: str, answer_text: str) -> bool:
+    """True when the answer says nothing the question did not already say: every content syllable of
+    the answer (citation markers and notes aside) occurs in the question. Small models often answer
+    "Cán bộ ... theo mẫu hướng dẫn của cơ quan [1]." — verifiable against the passage, yet empty."""
+    body = re.sub(r"\[\d+\]", " ", answer_text.split("\n\n(Lưu ý")[0])
+    said = set(content_syllables(body)) | set(re.findall(r"\d+", body))
+    asked = set(content_syllables(question)) | set(re.findall(r"\d+", question))
+    return bool(said) and said <= asked
 
 
 def wrong_answer_type(question: str, answer_text: str, own_codes: Sequence[str] = ()) -> str | None:
