@@ -73,8 +73,34 @@ def expected_checksum(settings: Settings) -> str:
     return model_checksum(resolve_model_path(settings), settings.cache_dir) + suffix
 
 
-class SentenceTransformerEmbedder:
-    """Any sentence-transformers model; prefixes, segmentation and int8 are per-model settings."""
+class PrefixedEncoder:
+    """What every runtime does before encoding: word segmentation (a per-model setting), the
+    query/passage prefix, lower-casing when the model wants it; subclasses implement ``_encode``."""
+
+    settings: Settings
+    lower_case: bool = False
+
+    def _prepare(self, texts: list[str], prefix: str) -> list[str]:
+        if self.settings.embed_segmented:
+            from retrieval.segment import words
+
+            texts = [" ".join(words(t)) for t in texts]
+        texts = [prefix + t for t in texts]
+        return [t.lower() for t in texts] if self.lower_case else texts
+
+    def _encode(self, texts: list[str]) -> np.ndarray:
+        raise NotImplementedError
+
+    def embed_passages(self, texts: list[str]) -> np.ndarray:
+        return self._encode(self._prepare(texts, self.settings.effective_passage_prefix))
+
+    def embed_queries(self, texts: list[str]) -> np.ndarray:
+        return self._encode(self._prepare(texts, self.settings.effective_query_prefix))
+
+
+class SentenceTransformerEmbedder(PrefixedEncoder):
+    """Any sentence-transformers model; prefixes, segmentation and int8 are per-model settings
+    (sentence-transformers lower-cases itself when the model asks)."""
 
     runtime = "torch"
 
@@ -110,13 +136,6 @@ class SentenceTransformerEmbedder:
         )
         self.dim = int(dim_of())
 
-    def _prepare(self, texts: list[str], prefix: str) -> list[str]:
-        if self.settings.embed_segmented:
-            from retrieval.segment import words
-
-            texts = [" ".join(words(t)) for t in texts]
-        return [prefix + t for t in texts]
-
     def _encode(self, texts: list[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
@@ -132,12 +151,6 @@ class SentenceTransformerEmbedder:
         out = np.empty_like(vecs)
         out[np.asarray(order)] = vecs
         return out
-
-    def embed_passages(self, texts: list[str]) -> np.ndarray:
-        return self._encode(self._prepare(texts, self.settings.effective_passage_prefix))
-
-    def embed_queries(self, texts: list[str]) -> np.ndarray:
-        return self._encode(self._prepare(texts, self.settings.effective_query_prefix))
 
 
 def gpu_present() -> bool:

@@ -23,6 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
+from retrieval.embedding import PrefixedEncoder
 from retrieval.settings import Settings
 
 ONNX_EXPORT_VERSION = "st-onnx-v2"  # bump when the export changes: cached files are then redone
@@ -199,7 +200,7 @@ def load_tokenizer(folder: Path, max_length: int) -> FastTokenizer:
     return FastTokenizer(tok, max_length, pad_id)
 
 
-class OnnxEmbedder:
+class OnnxEmbedder(PrefixedEncoder):
     """Embedder protocol on onnxruntime (CPU); same vectors and checksum as the torch embedder."""
 
     runtime = "onnx"
@@ -232,14 +233,6 @@ class OnnxEmbedder:
         self.session = ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
         self.dim = int(json.loads((folder / "config.json").read_text(encoding="utf-8"))["hidden_size"])
 
-    def _prepare(self, texts: list[str], prefix: str) -> list[str]:
-        if self.settings.embed_segmented:
-            from retrieval.segment import words
-
-            texts = [" ".join(words(t)) for t in texts]
-        texts = [prefix + t for t in texts]
-        return [t.lower() for t in texts] if self.lower_case else texts
-
     def encode(self, texts: list[str]) -> np.ndarray:
         """Vectors of texts taken as they are (prefixes already added)."""
         return self._encode(list(texts))
@@ -265,12 +258,6 @@ class OnnxEmbedder:
                 vecs = vecs / np.clip(np.linalg.norm(vecs, axis=1, keepdims=True), 1e-12, None)
             out[np.asarray(rows)] = vecs
         return out
-
-    def embed_passages(self, texts: list[str]) -> np.ndarray:
-        return self._encode(self._prepare(texts, self.settings.effective_passage_prefix))
-
-    def embed_queries(self, texts: list[str]) -> np.ndarray:
-        return self._encode(self._prepare(texts, self.settings.effective_query_prefix))
 
 
 if __name__ == "__main__":  # used by ensure_onnx: python -m retrieval.embedding_onnx MODEL_DIR TARGET
