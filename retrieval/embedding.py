@@ -181,6 +181,18 @@ def pick_runtime(settings: Settings) -> tuple[str, str]:
     return "torch", reason
 
 
+def prepare_runtime(settings: Settings) -> tuple[str, str, Path | None]:
+    """(runtime, why, ONNX file or None): pick the runtime and create its files now (the ONNX export),
+    so that no later step (a search, a timed benchmark phase) pays for them."""
+    runtime, why = pick_runtime(settings)
+    if runtime != "onnx":
+        return runtime, why, None
+    from retrieval.embedding_onnx import ensure_onnx
+
+    model = Path(resolve_model_path(settings))
+    return runtime, why, ensure_onnx(model, settings.cache_dir, expected_checksum(settings))
+
+
 def make_embedder(settings: Settings) -> Embedder:
     """The one place that picks the embedder implementation."""
     runtime, _ = pick_runtime(settings)

@@ -154,21 +154,26 @@ def _load_previous(index_dir: Path, settings: Settings) -> dict[str, DocEntry]:
         or manifest.get("model", {}).get("checksum") != expected_checksum(settings)
     ):
         return {}
+    return {e.doc.source: e for e in read_entries(gen)}
+
+
+def read_entries(gen: Path) -> list[DocEntry]:
+    """Every document of a stored generation with its chunks, BM25 tokens and vectors."""
     docs = store.load_documents(gen)
     chunks = store.load_chunks(gen)
     tokens = [r["t"] for r in store.read_jsonl(gen / "tokens.jsonl")]
     vectors = store.load_vectors(gen / "vectors.npy")
-    rows: dict[str, list[int]] = {}
-    for i, c in enumerate(chunks):
-        rows.setdefault(c.doc_id, []).append(i)
-    entries: dict[str, DocEntry] = {}
+    rows = store.rows_by_doc(chunks)
+    entries = []
     for doc in docs.values():
         idx = rows.get(doc.doc_id, [])
-        entries[doc.source] = DocEntry(
-            doc,
-            [chunks[i] for i in idx],
-            [tokens[i] for i in idx],
-            np.asarray(vectors[idx], dtype=np.float32).reshape(len(idx), vectors.shape[1]),
+        entries.append(
+            DocEntry(
+                doc,
+                [chunks[i] for i in idx],
+                [tokens[i] for i in idx],
+                np.asarray(vectors[idx], dtype=np.float32).reshape(len(idx), vectors.shape[1]),
+            )
         )
     return entries
 

@@ -65,16 +65,15 @@ class Searcher:
         del vectors
         self.accents = AccentModel.load(gen / "accents.json")
         self._embedder = embedder
-        rows: dict[str, list[int]] = defaultdict(list)
-        for i, c in enumerate(self.chunks):
-            rows[c.doc_id].append(i)
-        self._doc_rows = {d: np.array(r, dtype=np.int64) for d, r in rows.items()}
+        self._doc_rows = {d: np.array(r, dtype=np.int64) for d, r in store.rows_by_doc(self.chunks).items()}
         self._mentions = _number_mentions(self.chunks)
         self._doc_numbers: dict[str, list[tuple[str, str]]] = defaultdict(list)  # number -> (doc, số/ký hiệu)
         for doc in self.documents.values():
             m = _LEADING_NUMBER.match(doc.metadata.so_ky_hieu or "")
             if m:
-                self._doc_numbers[m.group(1).lstrip("0") or "0"].append((doc.doc_id, doc.metadata.so_ky_hieu))
+                self._doc_numbers[_mention_key(m.group(1), None)].append(
+                    (doc.doc_id, doc.metadata.so_ky_hieu)
+                )
 
     @classmethod
     def load(cls, index_dir: Path, settings: Settings, embedder: Embedder | None = None) -> Searcher:
@@ -225,7 +224,7 @@ class Searcher:
         own = [
             doc_id
             for r in refs
-            for doc_id, so_ky_hieu in self._doc_numbers.get(r.number.lstrip("0") or "0", ())
+            for doc_id, so_ky_hieu in self._doc_numbers.get(_mention_key(r.number, None), ())
             if r.matches(so_ky_hieu)
         ]
         own_rows = {int(i) for d in own for i in self._doc_rows.get(d, ())}

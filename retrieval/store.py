@@ -226,6 +226,14 @@ def save_vectors(path: Path, vectors: np.ndarray) -> None:
     np.save(path, np.ascontiguousarray(vectors, dtype=np.float32), allow_pickle=False)
 
 
+def rows_by_doc(chunks) -> dict[str, list[int]]:
+    """Row numbers of each document's chunks, in index order."""
+    rows: dict[str, list[int]] = {}
+    for i, c in enumerate(chunks):
+        rows.setdefault(c.doc_id, []).append(i)
+    return rows
+
+
 def load_vectors(path: Path, mmap: bool = False) -> np.ndarray:
     return np.load(path, allow_pickle=False, mmap_mode="r" if mmap else None)
 

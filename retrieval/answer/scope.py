@@ -115,11 +115,19 @@ def _place_patterns() -> list[tuple[str, re.Pattern]]:
 
 
 _PLACES = _place_patterns()
+_PLACE_PATTERN = dict(_PLACES)
 
 
 def named_places(text: str) -> list[str]:
     folded = fold(text).lower()
     return [name for name, pat in _PLACES if pat.search(folded)]
+
+
+def _mentions_all(text: str, places: Sequence[str], years: Sequence[str]) -> bool:
+    if not all(y in text for y in years):
+        return False
+    folded = fold(text).lower() if places else ""
+    return all(_PLACE_PATTERN[p].search(folded) for p in places)
 
 
 def named_years(text: str) -> list[str]:
@@ -147,11 +155,11 @@ def out_of_scope(
         fields = (h.title, md.co_quan_ban_hanh, md.dia_danh, md.ngay_ban_hanh, md.trich_yeu)
         meta = " ".join(x for x in fields if x)
         by_doc.setdefault(h.chunk.doc_id, [meta])
-        by_doc[h.chunk.doc_id].append(h.display_text)
+        if doc_text is None:  # otherwise the passage is already part of its document's text
+            by_doc[h.chunk.doc_id].append(h.display_text)
     for doc_id in docs:
         text = doc_text(doc_id) if doc_text else ""
-        body = text + "\n" + "\n".join(by_doc.get(doc_id, []))
-        if all(p in named_places(body) for p in places) and all(y in body for y in years):
+        if _mentions_all(text + "\n" + "\n".join(by_doc.get(doc_id, [])), places, years):
             return None
     wanted = ", ".join([*places, *(f"năm {y}" for y in years)])
     return f"Các văn bản tìm được không nói về {wanted}."
