@@ -26,6 +26,8 @@ METADATA_KEYS = (
     "trich_yeu",
     "nguoi_ky",
 )
+# The catalogue's keys (``tracuu docs``): the seven above plus province, signer's position, references.
+CATALOGUE_KEYS = (*METADATA_KEYS, "tinh", "chuc_vu_ky", "references")
 
 
 @dataclass(frozen=True)
@@ -35,7 +37,7 @@ class RawDocument:
     source: str  # path relative to the corpus dir, POSIX separators
     text: str  # display text, Unicode NFC: what the user is shown
     sha256: str  # of the file's bytes
-    format: str  # "txt" | "md" | "pdf" | "docx" | "html" | "image"
+    format: str  # "txt" | "md" | "pdf" | "docx" | "doc" | "rtf" | "odt" | "xls" | "xlsx" | "html" | "image"
     page_starts: tuple[int, ...] = ()  # char offset where page i+1 starts; () if unknown
     ocr_pages: tuple[int, ...] = ()  # 1-based page numbers whose text came from OCR
     warnings: tuple[str, ...] = ()  # non-fatal problems worth showing the user
@@ -66,20 +68,32 @@ class DocMetadata:
     nguoi_ky: str | None = None  # signer's name
     chuc_vu_nguoi_ky: str | None = None  # e.g. "PHÓ BÍ THƯ THƯỜNG TRỰC"
     noi_nhan: tuple[str, ...] = ()  # recipients ("Nơi nhận"), kept out of the body
+    tinh: str | None = None  # province of a local issuing body ("Quảng Ninh"); None for central bodies
+    references: tuple[str, ...] = ()  # normalized numbers the preamble cites ("Căn cứ …", "Thực hiện …")
 
     def public(self) -> dict:
-        """The seven keys of the CLI/JSON contract."""
+        """The seven keys of the search JSON contract."""
         return {k: getattr(self, k) for k in METADATA_KEYS}
+
+    def catalogue(self) -> dict:
+        """The catalogue's keys (``tracuu docs``): ``public()`` + tinh, chuc_vu_ky, references."""
+        d = self.public()
+        d["tinh"] = self.tinh
+        d["chuc_vu_ky"] = self.chuc_vu_nguoi_ky
+        d["references"] = list(self.references)
+        return d
 
     def to_json(self) -> dict:
         d = asdict(self)
         d["noi_nhan"] = list(self.noi_nhan)
+        d["references"] = list(self.references)
         return d
 
     @classmethod
     def from_json(cls, d: dict) -> DocMetadata:
         d = dict(d)
         d["noi_nhan"] = tuple(d.get("noi_nhan") or ())
+        d["references"] = tuple(d.get("references") or ())
         return cls(**{k: d.get(k) for k in cls.__dataclass_fields__ if k in d})
 
 
