@@ -1,25 +1,28 @@
-"""Layout of a plan document: where the body is, and the metadata around it.
+"""Layout of an administrative document: where the body is, and the metadata around it.
 
-``analyze_layout`` reads the lines of ``split_lines`` and finds a scraped page's metadata block
-("Ký hiệu …" … "Nội dung"); the header (issuing-body lines, "Số: …", the motto, "<Địa danh>, ngày …
-tháng … năm …", reception stamps such as "ĐẾN Số: 4463" / "Chuyển:", the type line "KẾ HOẠCH" and
-the trích yếu under it); and the end of the body: "Nơi nhận" (also "Noi nhận"), the signature block
-("TM.", "T/M", "KT." …) or a web footer ("Các văn bản khác"), whichever comes first.
+``analyze_layout`` reads the lines of ``split_lines``. The head is first cut into *pieces*
+(``retrieval.document.header_lines``: table rows split into cells, flattened cells cut at "Số:", the
+motto and "<Địa danh>, ngày", markdown emphasis spans re-joined), so the rules below hold for Word
+header tables, markdown pipe tables, web metadata blocks and plain lines alike:
 
-Metadata rules (values are normalized text, see ``retrieval.normalize``):
+- a web metadata block (label/value pieces: "Số hiệu", "Ngày ban hành", "Loại văn bản", "Người ký" …,
+  the value on the same piece or the next) gives fallbacks for every field;
+- ``so_ky_hieu``: the first header "Số: …" piece holding a number; a blank draft number ("Số:   /KH-X")
+  is None, never the web field or another number;
+- ``ngay_ban_hanh``/``dia_danh``: the header date piece only; a blank day ("ngày   tháng 11 năm 2025")
+  keeps the place and gives no date; else the web date; else an adoption clause near the end ("…
+  thông qua ngày 14 tháng 8 năm 2025", "passed on June 20, 2013");
+- ``loai_van_ban``: the type line ("KẾ HOẠCH", "NGHỊ QUYẾT LIÊN TỊCH", "LAW"), else "Công văn" for a
+  "V/v" header, else the web field, else the number's code;
+- ``co_quan_ban_hanh``: the left-column capitals before "Số"/motto/date, composed by
+  ``retrieval.document.issuer``; else "CỦA <CƠ QUAN>" under the type line; else the subject of the
+  opening sentence; else the web field;
+- ``trich_yeu``: the pieces under the type line up to the preamble, a rule line or the issuer's
+  authority line ("CHỦ TỊCH ỦY BAN NHÂN DÂN TỈNH …"), capitals sentence-cased; or the "V/v" piece;
+- ``nguoi_ky``/``chuc_vu_nguoi_ky``: ``retrieval.document.signature`` on the first signature block;
+- ``tinh``: ``retrieval.document.province``; ``references``: ``retrieval.document.references``.
 
-- ``so_ky_hieu``: first header line "Số …" holding a document number, else the web field.
-- ``ngay_ban_hanh``/``dia_danh``: the header date line only (never a body date), else the web
-  "Ngày ban hành"; ``dia_danh`` falls back to an issuing-body line "TỈNH KHÁNH HÒA".
-- ``loai_van_ban``: the type line sentence-cased, else the web field, else the number's code.
-- ``co_quan_ban_hanh``: the issuing-body lines re-cased, innermost unit first ("ỦY BAN MTTQ VIỆT NAM
-  / TỈNH KHÁNH HÒA / BAN THƯỜNG TRỰC" -> "Ban Thường trực Ủy ban MTTQ Việt Nam tỉnh Khánh Hòa");
-  else a "CỦA <CƠ QUAN>" line under the type line; else the subject of the opening sentence
-  ("…, Ban Thường vụ Tỉnh ủy xây dựng kế hoạch …"); else the web field. A name ending in a bare
-  level ("… tỉnh", "Tỉnh ủy") is completed with ``dia_danh``.
-- ``trich_yeu``: the lines under the type line, joined, up to the opening paragraph.
-- ``nguoi_ky``/``chuc_vu_nguoi_ky``: the first name-like line of the signature block, and the last
-  upper-case position line above it other than the "TM./T/M" line.
+The body ends at "Nơi nhận", the signature block or a web footer, whichever comes first.
 """
 
 from __future__ import annotations
@@ -28,13 +31,12 @@ import datetime
 import re
 from dataclasses import dataclass
 
-from retrieval.normalize import (
-    NormalizedText,
-    document_type_of_number,
-    find_document_numbers,
-    normalize_text,
-    strip_accents,
-)
+from retrieval.document.header_lines import Piece, cells, clean, is_caps, iso, key, parse_date, pieces
+from retrieval.document.issuer import compose, complete, place_of, recase
+from retrieval.document.province import province_of
+from retrieval.document.references import preamble_references
+from retrieval.document.signature import SIG_RE, name_of, signature
+from retrieval.normalize import NormalizedText, document_type_of_number, find_document_numbers, normalize_text
 from retrieval.types import DocMetadata
 
 # --------------------------------------------------------------------------- lines
@@ -97,152 +99,81 @@ def numbering(text: str) -> tuple[int, int] | None:
     return (4, m.end()) if (m := _LETTER_RE.match(text)) else None
 
 
-def _key(text: str) -> str:
-    return strip_accents(text).lower()
 
 
 # --------------------------------------------------------------------------- header pieces
 
 _WEB_LABELS = (
-    "Nội dung văn bản", "Ký hiệu", "Số hiệu", "Ngày ban hành", "Ngày hết hiệu lực", "Ngày hiệu lực",
-    "Trích yếu", "Cơ quan ban hành", "Loại văn bản", "Lĩnh vực", "Tập tin đính kèm", "Người ký",
+    "Nội dung văn bản", "Ký hiệu", "Số hiệu", "Ngày ban hành", "Ngày ký xác thực", "Ngày hết hiệu lực",
+    "Ngày hiệu lực", "Ngày có hiệu lực", "Trích yếu", "Cơ quan ban hành", "Nơi ban hành", "Loại văn bản",
+    "Lĩnh vực", "Tập tin đính kèm", "Người ký", "Chức danh", "Ngày công báo", "Số công báo", "Tình trạng",
+    "Ngành", "Ngày cập nhật",
 )  # fmt: skip
 _TYPES = (
     "KẾ HOẠCH", "HƯỚNG DẪN", "CHỈ THỊ", "NGHỊ QUYẾT", "THÔNG BÁO", "QUYẾT ĐỊNH", "CÔNG VĂN", "BÁO CÁO",
-    "CHƯƠNG TRÌNH", "TỜ TRÌNH", "QUY ĐỊNH", "QUY CHẾ", "ĐỀ ÁN", "KẾT LUẬN", "THÔNG TRI",
-    "CHƯƠNG TRÌNH HÀNH ĐỘNG",
+    "CHƯƠNG TRÌNH", "TỜ TRÌNH", "QUY ĐỊNH", "QUY CHẾ", "ĐỀ ÁN", "KẾT LUẬN", "THÔNG TRI", "LUẬT",
+    "CHƯƠNG TRÌNH HÀNH ĐỘNG", "NGHỊ ĐỊNH", "THÔNG TƯ", "PHÁP LỆNH", "LỆNH", "CÔNG ĐIỆN", "ÁN LỆ",
+    "VĂN BẢN HỢP NHẤT", "BIÊN BẢN", "GIẤY MỜI", "ĐIỀU LỆ", "HIẾN PHÁP", "DỰ THẢO",
 )  # fmt: skip
-_TYPE_LINE_RE = re.compile(r"^(" + "|".join(sorted(_TYPES, key=len, reverse=True)) + r")(\s+LIÊN TỊCH)?$")
-_DATE_RE = re.compile(
-    r"^(?:(?P<place>[^\W\d_][^,\d]{1,40}?)\s*,\s*)?ng[àa]y\s+(?P<d>\d{1,2})\s+th[áa]ng\s+(?P<m>\d{1,2})"
-    r"\s+n[ăa]m\s+(?P<y>\d{4})",
-    re.I,
+_ENGLISH_TYPES = {
+    "LAW": "Luật", "DECREE": "Nghị định", "RESOLUTION": "Nghị quyết", "CIRCULAR": "Thông tư",
+    "DECISION": "Quyết định", "ORDINANCE": "Pháp lệnh", "DIRECTIVE": "Chỉ thị",
+}  # fmt: skip
+_TYPE_LINE_RE = re.compile(
+    r"^(" + "|".join(sorted([*_TYPES, *_ENGLISH_TYPES], key=len, reverse=True)) + r")(\s+LIÊN TỊCH)?"
+    r"(?:\s+S[ỐO]\s*:?\s*\S+)?:?$"
 )
-_DATE_SLASH_RE = re.compile(
-    r"^(?P<place>[^\W\d_][^,\d]{1,40}?)\s*,\s*ng[àa]y\s+(?P<d>\d{1,2})\s*[/.-]\s*(?P<m>\d{1,2})\s*[/.-]\s*(?P<y>\d{4})",
-    re.I,
-)
-_SO_LINE_RE = re.compile(r"^S[ốỐ]\b")
+_SO_PIECE_RE = re.compile(r"^(?:[^\W\d_]+\s+){0,2}s[ốo]\b", re.I)
 _BODY_CUES = (
     "Thực hiện", "Căn cứ", "Thi hành", "Triển khai", "Nhằm", "Để", "Trên cơ sở", "Theo đề nghị", "Xét",
-    "Qua ", "Sau khi", "Ngày ",
+    "Qua ", "Sau khi", "Ngày ", "Kính gửi", "Pursuant",
 )  # fmt: skip
-_SIG_RE = re.compile(r"^(?:T\.?M|T/M|K\.?T|K/T|T\.?L|T/L|TUQ|Q)\s*[.:/]?\s+\S")
-_SIG_NOISE = ("(da ky)", "da ky", "(ky ten", "(ky,", "(ky va", "(chu ky", "(ky ")  # accent-free keys
-_POSITION_TOKENS = frozenset(
-    ("chu", "tich", "bi", "thu", "giam", "doc", "pho", "uy", "vien", "chanh", "ban", "thuong", "truc", "vu",
-     "tm", "kt", "tl", "van", "phong", "tong")
-)  # fmt: skip
-_LEVEL_WORDS = ("tỉnh", "huyện", "thành phố", "thị xã", "quận", "xã", "phường", "thị trấn")
-_LEVEL_ORGS = ("Tỉnh ủy", "Huyện ủy", "Thành ủy", "Thị ủy", "Quận ủy") + _LEVEL_WORDS
+_AUTHORITY_RE = re.compile(
+    r"^(?:PHÓ\s+)?(?:CHỦ TỊCH|BỘ TRƯỞNG|GIÁM ĐỐC|THỦ TƯỚNG|TỔNG GIÁM ĐỐC|CỤC TRƯỞNG|THỐNG ĐỐC|CHÁNH ÁN|"
+    r"VIỆN TRƯỞNG|TRƯỞNG BAN|TỔNG CỤC TRƯỞNG|CHỦ NHIỆM|TỔNG KIỂM TOÁN|CHÁNH VĂN PHÒNG)\b|^(?:QUỐC HỘI|CHÍNH PHỦ)$"
+)
 _INTRO_ORG_RE = re.compile(
     r"(?:^|[,;]\s*)((?:Ban|Ủy ban|Thường trực|Tỉnh ủy|Huyện ủy|Thành ủy|Đảng ủy|Đảng đoàn|Sở|UBND|Hội|"
     r"Văn phòng|Mặt trận|Bộ|Cục|Chi bộ|Đoàn)\b[^,;:]{0,100}?)\s+(?:xây dựng|ban hành|triển khai|hướng dẫn|"
     r"đề ra|thông báo|chỉ đạo)\s+(?:kế hoạch|hướng dẫn|chương trình|thực hiện|như sau|nội dung)"
 )
-_CAPITALIZED = {
-    "việt nam": "Việt Nam", "tổ quốc": "Tổ quốc", "tỉnh ủy": "Tỉnh ủy", "huyện ủy": "Huyện ủy",
-    "thành ủy": "Thành ủy", "thị ủy": "Thị ủy", "đảng ủy": "Đảng ủy", "trung ương": "Trung ương",
-    "mặt trận": "Mặt trận", "đảng": "Đảng", "chính phủ": "Chính phủ", "quốc hội": "Quốc hội",
+_ADOPTED_RE = re.compile(r"thông qua ngày (\d{1,2}) tháng (\d{1,2}) năm (\d{4})")
+_PASSED_RE = re.compile(r"(?:was|were) passed on (\w+) (\d{1,2}), (\d{4})")
+_MONTHS = ("january february march april may june july august september october november december").split()
+_CAPITALIZED_WORDS = {
+    "quốc hội": "Quốc hội", "chính phủ": "Chính phủ", "việt nam": "Việt Nam", "nhà nước": "Nhà nước",
+    "đảng": "Đảng", "mặt trận tổ quốc": "Mặt trận Tổ quốc", "hội đồng nhân dân": "Hội đồng nhân dân",
+    "ủy ban nhân dân": "Ủy ban nhân dân", "bộ quốc phòng": "Bộ Quốc phòng", "bộ công an": "Bộ Công an",
 }  # fmt: skip
-_UNIT_HEADS = ("ban", "sở", "bộ", "cục", "hội", "trường", "đoàn")
 
 
 def is_motto(text: str) -> bool:
-    k = _key(text)
-    return k.startswith(("cong hoa xa hoi chu nghia", "doc lap - tu do", "doc lap tu do")) or k == (
+    k = key(text)
+    return k.startswith(("cong hoa xa hoi chu nghia", "doc lap - tu do", "doc lap tu do", "doc lap")) or k == (
         "dang cong san viet nam"
     )
 
 
 def _is_footer(text: str) -> bool:
     """A web site's footer: "Các văn bản khác", "TRANG THÔNG TIN ĐIỆN TỬ …", "Bản quyền thuộc …"."""
-    k = _key(text)
+    k = key(text)
     if k.rstrip(" :") in ("cac van ban khac", "van ban lien quan", "van ban khac"):
         return True
-    return k.startswith(("ban quyen thuoc", "copyright")) or (
-        _is_caps(text) and k.startswith("trang thong tin")
-    )
-
-
-def parse_date_line(text: str) -> tuple[str | None, str | None]:
-    """("Khánh Hòa", "2020-02-04") from "Khánh Hòa, ngày 04 tháng 02 năm 2020"; (None, None) else."""
-    m = _DATE_RE.match(text) or _DATE_SLASH_RE.match(text)
-    if not m:
-        return None, None
-    return (m.group("place") or "").strip() or None, _iso(m.group("y"), m.group("m"), m.group("d"))
-
-
-def _iso(y: str, m: str, d: str) -> str | None:
-    try:
-        return datetime.date(int(y), int(m), int(d)).isoformat()
-    except ValueError:
-        return None
-
-
-def _is_caps(text: str) -> bool:
-    letters = [c for c in text if c.isalpha()]
-    return bool(letters) and all(c.isupper() for c in letters)
-
-
-def _recase_org(line: str) -> str:
-    """Re-case an upper-case header line: "ỦY BAN MTTQ VIỆT NAM" -> "Ủy ban MTTQ Việt Nam"."""
-    words = line.split()
-    low = " ".join(w if _is_acronym(w) else w.lower() for w in words)
-    for level in _LEVEL_WORDS:
-        if low.startswith(level + " ") and not _key(low).startswith(_key(level) + " uy"):
-            return level + " " + line[len(level) + 1 :].title()
-    for phrase, cased in _CAPITALIZED.items():
-        low = re.sub(rf"(?<!\w){phrase}(?!\w)", cased, low)
-    parts = low.split(" ")
-    if parts[0] in _UNIT_HEADS and len(parts) > 1 and not _is_acronym(parts[1]):
-        parts[1] = parts[1][:1].upper() + parts[1][1:]
-    low = " ".join(parts)
-    for org in ("Tỉnh ủy", "Huyện ủy", "Thành ủy", "Thị ủy", "Đảng ủy"):
-        if low.startswith(org + " "):
-            return org + " " + low[len(org) + 1 :].title()
-    return low[:1].upper() + low[1:]
-
-
-def _is_acronym(word: str) -> bool:
-    letters = strip_accents(word)
-    return len(letters) >= 2 and letters.isupper() and not any(v in letters for v in "AEIOUY")
-
-
-def _compose_org(org_lines: list[str]) -> str | None:
-    """Issuing-body lines, outermost first, read as one name, innermost unit first."""
-    units: list[str] = []
-    for raw in org_lines:
-        cased = _recase_org(raw)
-        if units and cased.startswith(_LEVEL_WORDS):
-            units[-1] = f"{units[-1]} {cased}"
-        else:
-            units.append(cased)
-    return " ".join(reversed(units)) or None
-
-
-def _place_of_org_lines(org_lines: list[str]) -> str | None:
-    for raw in org_lines:
-        cased = _recase_org(raw)
-        for level in _LEVEL_WORDS:
-            if cased.startswith(level + " "):
-                return cased[len(level) + 1 :]
-    return None
-
-
-def _complete_org(org: str | None, place: str | None) -> str | None:
-    if org and place and _key(place) not in _key(org) and org.endswith(_LEVEL_ORGS):
-        return f"{org} {place}"
-    return org
+    return k.startswith(("ban quyen thuoc", "copyright")) or (is_caps(text) and k.startswith("trang thong tin"))
 
 
 def _is_name(text: str) -> bool:
-    words = text.split()
-    if not 2 <= len(words) <= 6 or len(text) > 45 or any(c.isdigit() for c in text):
-        return False
-    if not all(w[0].isupper() and w.replace(".", "").isalpha() for w in words):
-        return False
-    return not (_is_caps(text) and _POSITION_TOKENS.intersection(_key(text).split()))
+    got = name_of(text)
+    return bool(got) and not got[0]
+
+
+def _sentence_case(text: str) -> str:
+    if not is_caps(text):
+        return text
+    low = recase(text)
+    for phrase, cased in _CAPITALIZED_WORDS.items():
+        low = re.sub(rf"(?<!\w){phrase}(?!\w)", cased, low)
+    return low[:1].upper() + low[1:]
 
 
 # --------------------------------------------------------------------------- layout
@@ -255,128 +186,190 @@ class Layout:
     body_end: int  # one past the last line that may be body text
 
 
-def _web_block(lines: list[Line]) -> tuple[int, dict[str, str]]:
-    """(index after the block, fields) of a scraped page's metadata block; (0, {}) when absent."""
+def _label(text: str) -> tuple[str, str] | None:
+    lab = next((lab for lab in _WEB_LABELS if text.startswith(lab)), None)
+    if lab is None:
+        return None
+    rest = text[len(lab) :]
+    if rest and rest[0].isalpha() and not rest.startswith(" "):
+        return None
+    return lab, rest.strip(" :")
+
+
+def _web_block(items: list[Piece]) -> tuple[int, dict[str, str]]:
+    """(line index after the block, fields) of a scraped page's metadata block; (0, {}) when absent."""
     fields: dict[str, str] = {}
     end = 0
-    for seen, ln in enumerate([ln for ln in lines[:40] if not ln.blank]):
-        if label := next((lab for lab in _WEB_LABELS if ln.text.startswith(lab)), None):
-            fields[label] = ln.text[len(label) :].strip(" :")
-            end = ln.index + 1
-        elif ln.text == "Nội dung" and fields:
-            return ln.index + 1, fields
-        elif seen >= 3 and len(fields) < 2:
+    for i, p in enumerate(items[:120]):
+        if (is_motto(p.text) or _TYPE_LINE_RE.match(p.text)) and len(fields) >= 2:
             break
+        if lab := _label(p.text):
+            value = lab[1]
+            nxt = items[i + 1] if i + 1 < len(items) else None
+            if not value and nxt and not _label(nxt.text) and not is_motto(nxt.text):
+                value = nxt.text
+                end = max(end, nxt.end_index + 1)
+            fields.setdefault(lab[0], value)
+            end = max(end, p.end_index + 1)
+        elif p.text == "Nội dung" and fields:
+            return p.end_index + 1, fields
+        elif m := re.match(r"^(Văn bản hợp nhất|Luật|Nghị định|Thông tư|Nghị quyết|Quyết định) số (\S+) (.{10,})", p.text):
+            fields.setdefault("Tiêu đề", m.group(3).strip(" ,."))
     return (end, fields) if len(fields) >= 2 else (0, {})
 
 
 def _is_header_like(text: str) -> bool:
     if numbering(text) or BULLET_RE.match(text):
         return False
-    if _SO_LINE_RE.match(text) or is_motto(text) or parse_date_line(text)[1] or text.startswith("V/v"):
+    if _SO_PIECE_RE.match(text) or is_motto(text) or parse_date(text)[0] or text.startswith("V/v"):
         return True
-    if _is_caps(text) and len(text) <= 100:
+    if is_caps(text) and len(text) <= 160:
         return True
     # Reception stamp of a scanned letter: "ĐẾN Số: 4463", "Ngày 23 / 9 / 2020", "Chuyển:".
-    return bool(re.match(r"den so\b|chuyen\s*:|ngay\s+\d{1,2}\s*/", _key(text)))
+    return bool(re.match(r"den so\b|chuyen\s*:|ngay\s+\d{1,2}\s*/|so va ky hieu", key(text)))
 
 
 def _starts_body(text: str, first: bool) -> bool:
-    if numbering(text) or len(text) > 400:
+    if numbering(text) or len(text) > 400 or re.match(r"^(?:Điều|Chương|Article|Chapter)\s+\w+", text):
         return True
     return not first and (text.startswith(_BODY_CUES) or text.endswith(":"))
 
 
-def analyze_layout(lines: list[Line]) -> Layout:
-    web_end, web = _web_block(lines)
+def analyze_layout(lines: list[Line], raw_text: str = "") -> Layout:
     n = len(lines)
-    type_idx = None
-    for ln in lines[web_end : web_end + 60]:
-        if ln.blank:
-            continue
-        if _TYPE_LINE_RE.match(ln.text):
-            type_idx = ln.index
+    head = pieces(raw_text, lines, 0, min(n, 400))
+    web_end, web = _web_block(head)
+    after_web = [p for p in head if p.index >= web_end]
+    type_at = None
+    for j, p in enumerate(after_web[:80]):
+        if _TYPE_LINE_RE.match(p.text):
+            type_at = j
             break
-        if not _is_header_like(ln.text):
+        if not _is_header_like(p.text):
             break
-    header_end = type_idx if type_idx is not None else web_end
-    if type_idx is None:  # no type line: the header is the run of header-like lines
-        for ln in lines[web_end:]:
-            if not ln.blank and not _is_header_like(ln.text):
+    if type_at is None:  # no type line: the header is the run of header-like pieces
+        header = []
+        for p in after_web:
+            if not _is_header_like(p.text):
                 break
-            header_end = ln.index + 1
+            header.append(p)
+    else:
+        header = after_web[:type_at]
     so = date = place = trich_yeu = issuer = None
+    so_seen = date_seen = False
     org_lines: list[str] = []
     org_open = True
-    for ln in lines[web_end:header_end]:
-        t = ln.text
-        if ln.blank:
-            continue
-        d_place, d_iso = parse_date_line(t)
-        if _SO_LINE_RE.match(t) or is_motto(t) or d_iso:
-            org_open = False
-        elif org_open and _is_caps(t):
+    for p in header:
+        t = p.text
+        is_date, d_place, d_iso = parse_date(t)
+        is_so = bool(_SO_PIECE_RE.match(t)) and not key(t).startswith("so va ky hieu")
+        if is_so or is_motto(t) or is_date:
+            if p.col == 0:
+                org_open = False
+        elif org_open and p.col == 0 and is_caps(t) and not re.match(r"den\b|chuyen\b", key(t)):
             org_lines.append(t)
-        if so is None and _SO_LINE_RE.match(t):
-            so = next(iter(find_document_numbers(t)), None)
-        if date is None and d_iso:
-            place, date = d_place, d_iso
+        if is_so and not so_seen and (nums := find_document_numbers(t)):
+            so, so_seen = nums[0], True
+        elif is_so and not so_seen and re.search(r"s[ốo]\s*:?\s*[./…]", t, re.I):
+            so_seen = True  # a draft's blank number: "Số:   /KH-MTTQ-BTT"
+        if is_date and not date_seen:
+            place, date, date_seen = d_place, d_iso, True
         if trich_yeu is None and t.startswith("V/v"):
             trich_yeu = t[3:].strip(" :.")
-    body_start = header_end
-    if type_idx is not None:
+    body_start = header[-1].end_index + 1 if header else web_end
+    loai = None
+    if type_at is not None:
+        tp = after_web[type_at]
+        m = _TYPE_LINE_RE.match(tp.text)
+        assert m is not None
+        loai = _ENGLISH_TYPES.get(m.group(1)) or (m.group(1) + (m.group(2) or "")).capitalize()
+        if m.group(2):
+            loai = m.group(1).capitalize() + " liên tịch"
         parts: list[str] = []
-        i = type_idx + 1
-        while i < n:
-            t = BULLET_RE.sub("", lines[i].text)
+        body_start = tp.end_index + 1
+        for p in after_web[type_at + 1 :]:
+            t = BULLET_RE.sub("", p.text)
             if not t:
-                i += 1
                 continue
-            if not parts and issuer is None and _is_caps(t) and t.startswith("CỦA "):
-                issuer = _recase_org(t[4:])
-            elif _starts_body(t, first=not parts) or len(parts) >= 6:
+            if not parts and issuer is None and is_caps(t) and t.startswith("CỦA "):
+                issuer = recase(t[4:])
+            elif _starts_body(t, first=not parts) or len(parts) >= 10:
+                break
+            elif parts and is_caps(t) and (_AUTHORITY_RE.match(t) or key(t) in {key(o) for o in org_lines}):
+                body_start = p.end_index + 1  # the issuer's authority line: neither subject nor body
                 break
             else:
                 parts.append(t)
-            i += 1
-        trich_yeu = " ".join(parts) or trich_yeu
-        body_start = i
+            body_start = p.end_index + 1
+        joined = " ".join(parts)
+        trich_yeu = _sentence_case(joined) if joined else trich_yeu
     noi_nhan, position, signer, body_end = _tail(lines, body_start)
     intro = next((ln.text for ln in lines[body_start:body_end] if not ln.blank), "")
-    loai = _TYPE_LINE_RE.match(lines[type_idx].text).group().capitalize() if type_idx is not None else None
-    if loai is None and trich_yeu and lines and any(ln.text.startswith("V/v") for ln in lines[:header_end]):
+    has_header = bool(header or type_at is not None)
+    if loai is None and trich_yeu and any(p.text.startswith("V/v") for p in header):
         loai = "Công văn"
-    so = so or (find_document_numbers(web.get("Ký hiệu", "") or web.get("Số hiệu", "")) or [None])[0]
-    if date is None and (m := re.match(r"(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})", web.get("Ngày ban hành", ""))):
-        date = _iso(m.group(3), m.group(2), m.group(1))
-    place = place or _place_of_org_lines(org_lines)
+    if not so_seen:
+        so = (find_document_numbers(web.get("Ký hiệu", "") or web.get("Số hiệu", "")) or [None])[0]
+    if not date_seen:
+        web_date = web.get("Ngày ban hành") or web.get("Ngày ký xác thực") or ""
+        if m_date := re.match(r"(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})", web_date):
+            date = iso(m_date.group(3), m_date.group(2), m_date.group(1))
+        elif has_header:
+            date = _adoption_date(lines, body_start)
+    org_place = next((pl for o in org_lines if (pl := place_of(recase(o)))), None)
+    place = place or (org_place[1] if org_place else None)
     loai = loai or _web_type(web.get("Loại văn bản", ""), so) or document_type_of_number(so or "")
     m_intro = list(_INTRO_ORG_RE.finditer(intro))
     org = (
-        _compose_org(org_lines)
+        compose(org_lines)
         or issuer
         or (m_intro[-1].group(1).strip() if m_intro else None)
         or web.get("Cơ quan ban hành")
         or None
     )
+    org = complete(org, place)
+    after = [ln.text for ln in lines[body_start:body_end]]
+    refs = preamble_references(after, so) if has_header else ()
+    preamble = " ".join(after[:40])
+    signer = signer or (name_of(web["Người ký"])[1] if name_of(web.get("Người ký", "")) else None)
     meta = DocMetadata(
         so_ky_hieu=so,
         loai_van_ban=loai,
-        co_quan_ban_hanh=_complete_org(org, place),
+        co_quan_ban_hanh=org,
         dia_danh=place,
         ngay_ban_hanh=date,
-        trich_yeu=trich_yeu or web.get("Trích yếu") or None,
+        trich_yeu=trich_yeu or web.get("Trích yếu") or web.get("Tiêu đề") or None,
         nguoi_ky=signer,
-        chuc_vu_nguoi_ky=position,
+        chuc_vu_nguoi_ky=position or web.get("Chức danh") or None,
         noi_nhan=tuple(noi_nhan),
+        tinh=province_of(org, preamble, "\n".join(ln.text for ln in lines[:body_end])),
+        references=refs,
     )
     return Layout(meta, body_start, body_end)
+
+
+def _adoption_date(lines: list[Line], body_start: int) -> str | None:
+    """The date of an adoption clause in the document's second half ("… thông qua ngày …")."""
+    n = len(lines)
+    for ln in lines[max(body_start, n // 2) :]:
+        if m := _ADOPTED_RE.search(ln.text):
+            return iso(m.group(3), m.group(2), m.group(1))
+        if (m := _PASSED_RE.search(ln.text)) and m.group(1).lower() in _MONTHS:
+            return iso(m.group(3), str(_MONTHS.index(m.group(1).lower()) + 1), m.group(2))
+    return None
 
 
 def _web_type(field: str, so: str | None) -> str | None:
     options = [o.strip().capitalize() for o in field.split(",") if o.strip()]
     preferred = document_type_of_number(so or "")
     return preferred if preferred in options else (options[0] if options else None)
+
+
+def _is_sig_cell(cell: str) -> bool:
+    if not SIG_RE.match(cell) or len(cell) > 160:
+        return False
+    got = name_of(cell)
+    return is_caps(cell) or bool(got and is_caps(got[0]))
 
 
 def _tail(lines: list[Line], body_start: int) -> tuple[list[str], str | None, str | None, int]:
@@ -386,19 +379,22 @@ def _tail(lines: list[Line], body_start: int) -> tuple[list[str], str | None, st
     for ln in lines[body_start:]:
         if ln.blank:
             continue
-        k = _key(ln.text)
-        if noi_idx is None and re.match(r"noi nhan\s*(:|$)", k):
+        row = [clean(c) for c in cells(ln.text)]
+        if noi_idx is None and any(re.match(r"noi nhan\s*(:|$|-)", key(c)) for c in row):
             noi_idx = ln.index
-        elif sig_idx is None and _SIG_RE.match(ln.text) and _is_caps(ln.text) and len(ln.text) <= 80:
+        if sig_idx is None and any(_is_sig_cell(c) for c in row):
             sig_idx = ln.index
-        elif foot_idx is None and _is_footer(ln.text):
+        if foot_idx is None and _is_footer(ln.text):
             foot_idx = ln.index
+        if sig_idx is not None and noi_idx is not None:
+            break
     body_end = min(i for i in (noi_idx, sig_idx, foot_idx, n) if i is not None)
     recipients: list[str] = []
     after_list = None
     if noi_idx is not None:
-        first = re.sub(r"^\S+\s+\S+\s*:?\s*", "", lines[noi_idx].text)
-        recipients.extend(_clean_recipient(p) for p in re.split(r"\s+-\s+|^-\s*", first) if p.strip())
+        cell = next(c for c in cells(lines[noi_idx].text) if re.match(r"noi nhan", key(clean(c))))
+        first = re.sub(r"^\S+\s+\S+\s*:?\s*", "", clean(cell))
+        recipients.extend(_clean_recipient(p) for p in re.split(r"\s*;?\s+-\s*|^-\s*|;\s*-", first) if p.strip())
         for ln in lines[noi_idx + 1 :]:
             if ln.blank:
                 continue
@@ -409,19 +405,9 @@ def _tail(lines: list[Line], body_start: int) -> tuple[list[str], str | None, st
     start = sig_idx if sig_idx is not None else after_list
     position = signer = None
     if start is not None:
-        seen = 0
-        for ln in lines[start : min(n, foot_idx if foot_idx and foot_idx > start else n)]:
-            t = ln.text
-            if ln.blank or _key(t).startswith(_SIG_NOISE):
-                continue
-            seen += 1
-            if _is_name(t):
-                signer = t.title() if _is_caps(t) else t
-                break
-            if _is_caps(t) and not _SIG_RE.match(t):
-                position = t
-            elif not _is_caps(t) or seen > 6:
-                break
+        stop = foot_idx if foot_idx and foot_idx > start else n
+        texts = [clean(ln.text) if "|" not in ln.text else ln.text for ln in lines[start : min(stop, start + 40)]]
+        position, signer = signature([t for t in texts if t])
     return [r for r in recipients if r], position, signer, body_end
 
 

@@ -58,7 +58,7 @@ class _Piece:
 def parse_document(raw: RawDocument, doc_id: str) -> ParsedDocument:
     """Split ``raw`` into metadata, title, body blocks and footnotes (pure regex/str work)."""
     lines = split_lines(raw.text)
-    layout = analyze_layout(lines)
+    layout = analyze_layout(lines, raw.text)
     footnotes, footnote_lines = _footnotes(lines[layout.body_start :])
     markers = frozenset(f.marker for f in footnotes)
     pieces = [

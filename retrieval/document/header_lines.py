@@ -1,0 +1,221 @@
+"""The head of a document as *pieces*: one piece per logical header field, whatever the layout.
+
+Loaders hand the header over in several shapes: a Word table as one line per row with cells joined by
+" | " (the paragraphs of a cell flattened into one string: "ỦY BAN MTTQ VIỆT NAM XÃ X BAN THƯỜNG TRỰC
+Số: 16/KH-MTTQ-BTT"); a markdown pipe table whose cells break over lines (bare "|" lines, "|---|"
+separators); ``**bold**`` spans split over lines; or plain lines. ``pieces`` turns any of them into
+short texts:
+
+- a row is split into its cells (left column first); separator rows and rule lines ("-------",
+  "_____") are dropped;
+- a markdown line whose ``**``/``*`` emphasis is still open continues on the next line;
+- a flattened cell is cut before the anchors of the standard header: "Số:" (also "Luật số:"), the
+  motto ("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc", "ĐẢNG CỘNG SẢN VIỆT
+  NAM"), "<Địa danh>, ngày …" and "V/v";
+- wrapped fields are re-joined: "Số:" + "01/KH-X", "…, ngày 10 tháng 12" + "năm 2025",
+  "Độc lập - Tự do - Hạnh" + "phúc".
+
+Text is the normalized line text (``retrieval.normalize``: NFC, one tone-mark convention, markdown
+emphasis removed).
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+from dataclasses import dataclass
+
+from retrieval.normalize import strip_accents
+
+__all__ = ["Piece", "cells", "clean", "is_caps", "key", "parse_date", "pieces"]
+
+UPPER = "".join(c for c in map(chr, range(0x41, 0x1F00)) if c.isupper() and c.isalpha())
+LOWER = "".join(c for c in map(chr, range(0x61, 0x1F00)) if c.islower() and c.isalpha())
+
+
+@dataclass(frozen=True)
+class Piece:
+    index: int  # line index of the piece's first line
+    text: str
+    col: int = 0  # cell number in a table row; 0 for plain lines
+    last: int = -1  # line index of the piece's last line (-1: same as index)
+
+    @property
+    def end_index(self) -> int:
+        return self.index if self.last < 0 else self.last
+
+
+def key(text: str) -> str:
+    return strip_accents(text).lower()
+
+
+def is_caps(text: str) -> bool:
+    letters = [c for c in text if c.isalpha()]
+    return bool(letters) and all(c.isupper() for c in letters)
+
+
+_RULE_RE = re.compile(r"[-_=–—.…]{3,}")
+_GLUED_LEVEL_RE = re.compile(f"(?<=[{UPPER}])(?=(?:TỈNH|HUYỆN|PHƯỜNG|THÀNH PHỐ|THỊ XÃ)\\s)")
+_SEPARATOR_CELL_RE = re.compile(r"^:?-{2,}:?$")
+
+
+def clean(text: str) -> str:
+    """A cell without rule lines, heading marks, stray slashes; glued "DÂNTỈNH" split."""
+    text = re.sub(r"^#+\s*", "", text.strip())
+    text = _RULE_RE.sub(" ", text) if not re.search(r"\d", text) else re.sub(r"[-_=]{4,}", " ", text)
+    text = _GLUED_LEVEL_RE.sub(" ", text)
+    text = re.sub(f"^/\\s*(?=[{UPPER}])", "", text.strip())
+    return " ".join(text.split())
+
+
+def cells(text: str) -> list[str]:
+    """The cells of a table row ("a | b", "| a | b |"); one cell for a plain line."""
+    if "|" not in text:
+        return [text]
+    parts = [p.strip() for p in text.strip().strip("|").split("|")]
+    return [p for p in parts if not _SEPARATOR_CELL_RE.match(p)]
+
+
+# --------------------------------------------------------------------------- anchors inside a cell
+
+_ANCHORS = (
+    r"cong hoa xa hoi chu nghia viet nam",
+    r"doc lap\s*[-–]?\s*tu do\s*[-–]?\s*hanh\s*phuc",
+    r"dang cong san viet nam",
+    r"(?:(?:luat|nghi quyet|nghi dinh|quyet dinh|thong tu|phap lenh|lenh|chi thi)\s+)?so\s*:",
+    r"so\s+(?=\d{1,5}\s*[-/])",
+    r"v/v\b",
+)
+_ANCHOR_RE = re.compile("|".join(f"(?:(?<=\\s)|^)(?:{a})" for a in _ANCHORS))
+_AFTER_MOTTO_RE = re.compile(r"cong hoa xa hoi chu nghia viet nam|hanh\s*phuc|dang cong san viet nam")
+_PLACE_DATE_RE = re.compile(r",\s*ngay\b")
+
+
+def _cut_points(text: str) -> list[int]:
+    k = key(text)
+    if len(k) != len(text):
+        return []
+    cuts = {m.start() for m in _ANCHOR_RE.finditer(k)}
+    cuts |= {m.end() for m in _AFTER_MOTTO_RE.finditer(k)}
+    for m in _PLACE_DATE_RE.finditer(k):
+        start = _place_start(text, m.start())
+        if start is not None:
+            cuts.add(start)
+    kept, prev = [], 0
+    for c in sorted(c for c in cuts if 0 < c < len(text)):
+        seg = text[prev:c].strip(" ,;")
+        # Cut only after header-like text: capitals (an issuing body) or a piece that is itself an anchor.
+        head = k[prev:c].strip(" ,;")
+        if is_caps(seg) or _ANCHOR_RE.match(head) or _AFTER_MOTTO_RE.match(head):
+            kept.append(c)
+            prev = c
+    return kept
+
+
+def _place_start(text: str, comma: int) -> int | None:
+    """Start of the "<Địa danh>" (1-4 capitalised words) that ends at ``comma``; None when absent."""
+    start = None
+    for w in reversed(list(re.finditer(r"\S+", text[:comma]))[-4:]):
+        word = w.group()
+        if not word[:1].isupper() or (is_caps(word) and len(word) > 1):
+            break
+        start = w.start()
+    return start
+
+
+def _split_cell(text: str) -> list[str]:
+    inner = _cut_points(text)
+    if not inner:
+        return [text] if text else []
+    cuts = [0, *inner, len(text)]
+    return [p for a, b in zip(cuts, cuts[1:], strict=False) if (p := text[a:b].strip(" ,;"))]
+
+
+# --------------------------------------------------------------------------- dates
+
+_DATE_RE = re.compile(
+    r"ng[àa]y\s*(?P<d>\d{1,2})?[\s.…/]*th[áa]ng\s*(?P<m>\d{1,2})?[\s.…/]*n[ăa]m\s*(?P<y>\d{4})?", re.I
+)
+_DATE_SLASH_RE = re.compile(r"ng[àa]y\s+(?P<d>\d{1,2})\s*[/.-]\s*(?P<m>\d{1,2})\s*[/.-]\s*(?P<y>\d{4})", re.I)
+_PLACE_RE = re.compile(r"^(?P<place>[^\W\d_][^,\d]{1,40}?)\s*,\s*$")
+
+
+def iso(y: str | None, m: str | None, d: str | None) -> str | None:
+    if not (y and m and d):
+        return None
+    try:
+        return datetime.date(int(y), int(m), int(d)).isoformat()
+    except ValueError:
+        return None
+
+
+def parse_date(text: str) -> tuple[bool, str | None, str | None]:
+    """(is a date line, place, ISO date) of "Khánh Hòa, ngày 04 tháng 02 năm 2020".
+
+    A draft's blank day ("Lương Minh, ngày    tháng 11 năm 2025") is a date line with a place and no
+    date: the date is never guessed.
+    """
+    m = _DATE_SLASH_RE.search(text) or _DATE_RE.search(text)
+    if not m:
+        return False, None, None
+    before = text[: m.start()]
+    pm = _PLACE_RE.match(before)
+    if before.strip() and not pm:
+        return False, None, None
+    place = pm.group("place").strip() if pm else None
+    if place and not place[:1].isupper():
+        return False, None, None
+    return True, place, iso(m.group("y"), m.group("m"), m.group("d"))
+
+
+# --------------------------------------------------------------------------- pieces
+
+
+def _open_emphasis(raw: str) -> bool:
+    doubles = raw.count("**")
+    singles = raw.replace("**", "").count("*")
+    return doubles % 2 == 1 or singles % 2 == 1
+
+
+def pieces(raw_text: str, lines: list, start: int, stop: int) -> list[Piece]:
+    """Pieces of ``lines[start:stop]`` (``retrieval.header.Line`` objects over ``raw_text``)."""
+    out: list[Piece] = []
+    i = start
+    stop = min(stop, len(lines))
+    while i < stop:
+        ln = lines[i]
+        if ln.blank:
+            i += 1
+            continue
+        text, raw, last = ln.text, raw_text[ln.start : ln.end], i
+        while _open_emphasis(raw) and last + 1 < stop and last - i < 4 and "|" not in text:
+            nxt = lines[last + 1]
+            if nxt.blank or "|" in nxt.text:
+                break
+            last += 1
+            text, raw = f"{text} {nxt.text}", f"{raw} {raw_text[nxt.start : nxt.end]}"
+        row = cells(text)
+        for col, cell in enumerate(row):
+            for part in _split_cell(clean(cell)):
+                out.append(Piece(i, part, col if len(row) > 1 else 0, last))
+        i = last + 1
+    return _join_wrapped(out)
+
+
+_WRAP_HEADS = (
+    re.compile(r"^(?:[^\W\d_]+\s+)?s[ốo]\s*:?$", re.I),  # "Số:" alone, "Luật số:" alone
+    re.compile(r"ng[àa]y\s*\d{0,2}[\s.…]*th[áa]ng\s*\d{0,2}\s*$", re.I),  # date cut before "năm"
+    re.compile(r"ng[àa]y\s*\d{0,2}\s*$", re.I),
+    re.compile(r"h[ạa]nh$", re.I),  # "Độc lập - Tự do - Hạnh" / "phúc"
+)
+
+
+def _join_wrapped(items: list[Piece]) -> list[Piece]:
+    out: list[Piece] = []
+    for p in items:
+        if out and out[-1].col == p.col and any(r.search(out[-1].text) for r in _WRAP_HEADS):
+            prev = out[-1]
+            out[-1] = Piece(prev.index, f"{prev.text} {p.text}", prev.col, p.end_index)
+        else:
+            out.append(p)
+    return out

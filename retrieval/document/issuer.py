@@ -1,0 +1,122 @@
+"""The issuing body (cơ quan ban hành) from the header's left block, in normal case.
+
+The left block lists the bodies outermost first, one per line ("ỦY BAN MTTQ VIỆT NAM / XÃ LƯƠNG MINH /
+BAN THƯỜNG TRỰC") or flattened into one cell ("ỦY BAN MTTQ VIỆT NAM XÃ LƯƠNG MINH BAN THƯỜNG TRỰC"). A
+flattened block is cut before a unit head ("BAN", "TIỂU BAN", "CỤC", "SỞ", "TRUNG TÂM" …) once the text
+before it names a complete body (it holds a level and a place, "… XÃ LƯƠNG MINH", or is a ministry,
+"BỘ TÀI CHÍNH"). The name is read innermost unit first: "Ban Thường trực Ủy ban MTTQ Việt Nam xã Lương
+Minh". Under a state administration parent (a ministry, an Ủy ban nhân dân) the unit is the issuer on
+its own, completed with the parent's place: "BỘ TÀI CHÍNH / CỤC HẢI QUAN" -> "Cục Hải quan",
+"UBND THÀNH PHỐ HÀ NỘI / TRUNG TÂM PHỤC VỤ …" -> "Trung tâm phục vụ … thành phố Hà Nội".
+"""
+
+from __future__ import annotations
+
+import re
+
+from retrieval.document.header_lines import UPPER, key
+
+LEVEL_WORDS = ("tỉnh", "huyện", "thành phố", "thị xã", "quận", "xã", "phường", "thị trấn", "đặc khu")
+LEVEL_ORGS = ("Tỉnh ủy", "Huyện ủy", "Thành ủy", "Thị ủy", "Quận ủy") + LEVEL_WORDS
+_ACRONYMS = {"ubnd": "Ủy ban nhân dân", "hđnd": "Hội đồng nhân dân"}
+_CAPITALIZED = {
+    "việt nam": "Việt Nam", "tổ quốc": "Tổ quốc", "tỉnh ủy": "Tỉnh ủy", "huyện ủy": "Huyện ủy",
+    "thành ủy": "Thành ủy", "thị ủy": "Thị ủy", "đảng ủy": "Đảng ủy", "trung ương": "Trung ương",
+    "mặt trận": "Mặt trận", "đảng": "Đảng", "chính phủ": "Chính phủ", "quốc hội": "Quốc hội",
+    "nhà nước": "Nhà nước",
+}  # fmt: skip
+_UNIT_HEADS = ("ban", "sở", "bộ", "cục", "hội", "trường", "đoàn", "văn phòng", "tổng cục", "viện")
+_SPLIT_HEADS = (
+    "TIỂU BAN", "BAN", "CỤC", "TỔNG CỤC", "SỞ", "TRUNG TÂM", "VĂN PHÒNG", "PHÒNG", "CHI CỤC", "ĐẢNG ỦY",
+    "CHI BỘ", "HỘI ĐỒNG", "VIỆN", "TRƯỜNG", "CÔNG AN", "THANH TRA",
+)  # fmt: skip
+_SPLIT_RE = re.compile(r"(?<=\s)(?:" + "|".join(sorted(_SPLIT_HEADS, key=len, reverse=True)) + r")\s+\S")
+_LEVEL_RE = re.compile(r"(?:^|\s)(?:TỈNH|HUYỆN|THÀNH PHỐ|THỊ XÃ|QUẬN|XÃ|PHƯỜNG|THỊ TRẤN|ĐẶC KHU)\s+\S")
+_ADMIN_PARENT_RE = re.compile(r"^(?:bộ\s|ubnd\b|ủy ban nhân dân\b)")
+
+
+def _is_acronym(word: str) -> bool:
+    from retrieval.normalize import strip_accents
+
+    letters = strip_accents(word)
+    return len(letters) >= 2 and letters.isupper() and not any(v in letters for v in "AEIOUY")
+
+
+def recase(line: str) -> str:
+    """Re-case an upper-case header line: "ỦY BAN MTTQ VIỆT NAM XÃ LƯƠNG MINH" -> "Ủy ban MTTQ Việt Nam
+    xã Lương Minh"; "UBND" and "HĐND" are spelled out."""
+    words = []
+    for w in line.split():
+        lw = w.lower()
+        words.append(_ACRONYMS.get(lw, w if _is_acronym(w) else lw))
+    low = " ".join(words)
+    for phrase, cased in _CAPITALIZED.items():
+        low = re.sub(rf"(?<!\w){phrase}(?!\w)", cased, low)
+    # A place after its level word is a proper name: "tỉnh nghệ an" -> "tỉnh Nghệ An".
+    levels = "|".join(LEVEL_WORDS)
+    low = re.sub(
+        rf"(?<!\w)({levels}) ((?:(?!(?:{levels})\b)[^\W\d_]+ ?)+)",
+        lambda m: f"{m.group(1)} {m.group(2).title()}",
+        low,
+    )
+    parts = low.split(" ")
+    for head in _UNIT_HEADS:
+        n = len(head.split())
+        nxt = parts[n] if len(parts) > n else ""
+        if " ".join(parts[:n]) == head and nxt and not _is_acronym(nxt) and nxt != "đồng":
+            parts[n] = parts[n][:1].upper() + parts[n][1:]
+            break
+    low = " ".join(parts)
+    for org in ("Tỉnh ủy", "Huyện ủy", "Thành ủy", "Thị ủy", "Đảng ủy"):
+        if low.startswith(org + " "):
+            return org + " " + low[len(org) + 1 :].title()
+    if low.startswith(LEVEL_WORDS):  # "tỉnh Nghệ An": a place line, joined to the body above it
+        return low
+    return low[:1].upper() + low[1:]
+
+
+def split_units(block: str) -> list[str]:
+    """Cut a flattened upper-case block into its bodies, outermost first."""
+    units, start = [], 0
+    for m in _SPLIT_RE.finditer(block):
+        before = block[start : m.start()].strip()
+        if _LEVEL_RE.search(before) or re.match(r"BỘ\s+\S+\s+\S", before):
+            units.append(before)
+            start = m.start()
+    units.append(block[start:].strip())
+    return [u for u in units if u]
+
+
+def compose(org_lines: list[str]) -> str | None:
+    """The issuing body named by the header's left block (lines outermost first)."""
+    units: list[str] = []
+    for raw in org_lines:
+        for part in split_units(raw):
+            cased = recase(part)
+            if units and cased.startswith(LEVEL_WORDS):
+                units[-1] = f"{units[-1]} {cased}"
+            else:
+                units.append(cased)
+    if not units:
+        return None
+    if len(units) >= 2 and _ADMIN_PARENT_RE.match(units[-2].lower()):
+        place = place_of(units[-2])
+        inner = units[-1]
+        return f"{inner} {place[0]} {place[1]}" if place and key(place[1]) not in key(inner) else inner
+    return " ".join(reversed(units))
+
+
+def place_of(org: str) -> tuple[str, str] | None:
+    """(level, place) named in an issuing body: "Ủy ban nhân dân tỉnh Nghệ An" -> ("tỉnh", "Nghệ An")."""
+    for level in sorted(LEVEL_WORDS, key=len, reverse=True):
+        m = re.search(rf"(?<!\w){level} ((?:[{UPPER}][^\s,;]*\s?)+)", org)
+        if m:
+            return level, m.group(1).strip()
+    return None
+
+
+def complete(org: str | None, place: str | None) -> str | None:
+    """Complete a name ending in a bare level ("Ban Thường vụ Tỉnh ủy") with the header's place."""
+    if org and place and key(place) not in key(org) and org.endswith(LEVEL_ORGS):
+        return f"{org} {place}"
+    return org

@@ -1,0 +1,62 @@
+"""References: the document numbers a document's preamble says it is based on or implements.
+
+The preamble is the run of paragraphs right after the header that open with a basis cue: "Căn cứ …",
+"Thực hiện …", "Thi hành …", "Xét …", "Theo đề nghị …", "Trên cơ sở …", "Tiếp theo …" (a letter's
+opening "Ngày …, <cơ quan> nhận được văn bản số …" too; "Pursuant to …" in translations). Lines
+wrapped inside a paragraph are joined; a "Kính gửi" line or the issuer's authority line ("CHỦ TỊCH
+ỦY BAN NHÂN DÂN TỈNH …", "QUỐC HỘI") before the first cue is skipped. The preamble ends at the first
+other paragraph: numbers cited in the body are not references. Numbers are normalized
+(``normalize_so_ky_hieu``) and deduplicated by ``number_key``; the document's own number is left out.
+"""
+
+from __future__ import annotations
+
+import re
+
+from retrieval.document.header_lines import is_caps, key
+from retrieval.normalize import find_document_numbers, number_key
+
+_CUES = (
+    "can cu", "thuc hien", "thi hanh", "xet ", "theo de nghi", "tren co so", "tiep theo", "theo ",
+    "ngay ", "pursuant", "at the proposal", "at the request", "in furtherance",
+)  # fmt: skip
+_SKIP = ("kinh gui", "dong kinh gui")
+_TERMINAL = ".;:!?"
+
+
+def _paragraphs(texts: list[str]) -> list[str]:
+    """Join wrapped lines: a line continues the previous one when that one did not end a sentence and
+    this one does not open a cue or start a new numbered/bulleted item."""
+    out: list[str] = []
+    for t in texts:
+        t = t.strip()
+        if not t:
+            continue
+        k = key(t)
+        opens = k.startswith(_CUES) or k.startswith(_SKIP) or is_caps(t) or re.match(r"^[-+•]|^\d+\.", t)
+        if out and out[-1][-1:] not in _TERMINAL and not opens and not is_caps(out[-1]):
+            out[-1] = f"{out[-1]} {t}"
+        else:
+            out.append(t)
+    return out
+
+
+def preamble_references(texts: list[str], own: str | None = None, limit: int = 40) -> tuple[str, ...]:
+    """Numbers cited by the preamble among ``texts`` (the lines after the header, in order)."""
+    found: list[str] = []
+    seen = {number_key(own)} if own else set()
+    started = False
+    for i, para in enumerate(_paragraphs(texts[: limit * 3])[:limit]):
+        k = key(para)
+        if k.startswith(_CUES) and (started or not k.startswith("ngay ") or i < 3):
+            started = True
+            for num in find_document_numbers(para):
+                nk = number_key(num)
+                if nk not in seen:
+                    seen.add(nk)
+                    found.append(num)
+        elif not started and (k.startswith(_SKIP) or is_caps(para)) and i < 6:
+            continue
+        else:
+            break
+    return tuple(found)
