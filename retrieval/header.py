@@ -27,15 +27,24 @@ The body ends at "Nơi nhận", the signature block or a web footer, whichever c
 
 from __future__ import annotations
 
-import datetime
 import re
 from dataclasses import dataclass
 
-from retrieval.document.header_lines import Piece, cells, clean, is_caps, iso, key, parse_date, pieces
-from retrieval.document.issuer import compose, complete, place_of, recase
+from retrieval.document.header_lines import (
+    Piece,
+    cells,
+    clean,
+    is_caps,
+    iso,
+    key,
+    logical_lines,
+    parse_date,
+    pieces,
+)
+from retrieval.document.issuer import complete, compose, place_of, recase
 from retrieval.document.province import province_of
 from retrieval.document.references import preamble_references
-from retrieval.document.signature import SIG_RE, name_of, signature
+from retrieval.document.signature import SIG_RE, TITLE_RE, name_of, signature
 from retrieval.normalize import NormalizedText, document_type_of_number, find_document_numbers, normalize_text
 from retrieval.types import DocMetadata
 
@@ -99,8 +108,6 @@ def numbering(text: str) -> tuple[int, int] | None:
     return (4, m.end()) if (m := _LETTER_RE.match(text)) else None
 
 
-
-
 # --------------------------------------------------------------------------- header pieces
 
 _WEB_LABELS = (
@@ -109,6 +116,9 @@ _WEB_LABELS = (
     "Lĩnh vực", "Tập tin đính kèm", "Người ký", "Chức danh", "Ngày công báo", "Số công báo", "Tình trạng",
     "Ngành", "Ngày cập nhật",
 )  # fmt: skip
+_WEB_TITLE_RE = re.compile(
+    r"^(?:Văn bản hợp nhất|Luật|Nghị định|Thông tư|Nghị quyết|Quyết định) số \S+ (.{10,})"
+)
 _TYPES = (
     "KẾ HOẠCH", "HƯỚNG DẪN", "CHỈ THỊ", "NGHỊ QUYẾT", "THÔNG BÁO", "QUYẾT ĐỊNH", "CÔNG VĂN", "BÁO CÁO",
     "CHƯƠNG TRÌNH", "TỜ TRÌNH", "QUY ĐỊNH", "QUY CHẾ", "ĐỀ ÁN", "KẾT LUẬN", "THÔNG TRI", "LUẬT",
@@ -126,20 +136,42 @@ _TYPE_LINE_RE = re.compile(
 _SO_PIECE_RE = re.compile(r"^(?:[^\W\d_]+\s+){0,2}s[ốo]\b", re.I)
 _BODY_CUES = (
     "Thực hiện", "Căn cứ", "Thi hành", "Triển khai", "Nhằm", "Để", "Trên cơ sở", "Theo đề nghị", "Xét",
-    "Qua ", "Sau khi", "Ngày ", "Kính gửi", "Pursuant",
+    "Qua ", "Sau khi", "Ngày ", "Kính gửi", "Pursuant", "Được ",
 )  # fmt: skip
 _AUTHORITY_RE = re.compile(
     r"^(?:PHÓ\s+)?(?:CHỦ TỊCH|BỘ TRƯỞNG|GIÁM ĐỐC|THỦ TƯỚNG|TỔNG GIÁM ĐỐC|CỤC TRƯỞNG|THỐNG ĐỐC|CHÁNH ÁN|"
-    r"VIỆN TRƯỞNG|TRƯỞNG BAN|TỔNG CỤC TRƯỞNG|CHỦ NHIỆM|TỔNG KIỂM TOÁN|CHÁNH VĂN PHÒNG)\b|^(?:QUỐC HỘI|CHÍNH PHỦ)$"
+    r"VIỆN TRƯỞNG|TRƯỞNG BAN|TỔNG CỤC TRƯỞNG|CHỦ NHIỆM|TỔNG KIỂM TOÁN|CHÁNH VĂN PHÒNG)\b"
+    r"|^(?:QUỐC HỘI|CHÍNH PHỦ)$"
 )
 _INTRO_ORG_RE = re.compile(
     r"(?:^|[,;]\s*)((?:Ban|Ủy ban|Thường trực|Tỉnh ủy|Huyện ủy|Thành ủy|Đảng ủy|Đảng đoàn|Sở|UBND|Hội|"
     r"Văn phòng|Mặt trận|Bộ|Cục|Chi bộ|Đoàn)\b[^,;:]{0,100}?)\s+(?:xây dựng|ban hành|triển khai|hướng dẫn|"
     r"đề ra|thông báo|chỉ đạo)\s+(?:kế hoạch|hướng dẫn|chương trình|thực hiện|như sau|nội dung)"
 )
+_ADOPTED_BY_RE = re.compile(r"^Được (.{5,90}?) thông qua")  # "Được Hội đồng Thẩm phán … thông qua ngày …"
+_ENGLISH_ISSUERS = {
+    "the national assembly": "Quốc hội", "the government": "Chính phủ",
+    "the national assembly standing committee": "Ủy ban Thường vụ Quốc hội",
+    "the standing committee of the national assembly": "Ủy ban Thường vụ Quốc hội",
+}  # fmt: skip
+_ENGLISH_ISSUER_RE = re.compile(r"^(" + "|".join(_ENGLISH_ISSUERS) + r") (?:promulgates|hereby|issues)", re.I)
+_ARTICLE_RE = re.compile(r"^(?:Điều|Article)\s+\d+|^(?:Chương|Chapter)\s+[IVXLC\d]+\b")
 _ADOPTED_RE = re.compile(r"thông qua ngày (\d{1,2}) tháng (\d{1,2}) năm (\d{4})")
 _PASSED_RE = re.compile(r"(?:was|were) passed on (\w+) (\d{1,2}), (\d{4})")
-_MONTHS = ("january february march april may june july august september october november december").split()
+_MONTHS = [
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+]
 _CAPITALIZED_WORDS = {
     "quốc hội": "Quốc hội", "chính phủ": "Chính phủ", "việt nam": "Việt Nam", "nhà nước": "Nhà nước",
     "đảng": "Đảng", "mặt trận tổ quốc": "Mặt trận Tổ quốc", "hội đồng nhân dân": "Hội đồng nhân dân",
@@ -149,9 +181,8 @@ _CAPITALIZED_WORDS = {
 
 def is_motto(text: str) -> bool:
     k = key(text)
-    return k.startswith(("cong hoa xa hoi chu nghia", "doc lap - tu do", "doc lap tu do", "doc lap")) or k == (
-        "dang cong san viet nam"
-    )
+    mottos = ("cong hoa xa hoi chu nghia", "doc lap - tu do", "doc lap tu do", "doc lap")
+    return k.startswith(mottos) or k == "dang cong san viet nam"
 
 
 def _is_footer(text: str) -> bool:
@@ -159,7 +190,8 @@ def _is_footer(text: str) -> bool:
     k = key(text)
     if k.rstrip(" :") in ("cac van ban khac", "van ban lien quan", "van ban khac"):
         return True
-    return k.startswith(("ban quyen thuoc", "copyright")) or (is_caps(text) and k.startswith("trang thong tin"))
+    site = is_caps(text) and k.startswith("trang thong tin")
+    return k.startswith(("ban quyen thuoc", "copyright")) or site
 
 
 def _is_name(text: str) -> bool:
@@ -213,8 +245,8 @@ def _web_block(items: list[Piece]) -> tuple[int, dict[str, str]]:
             end = max(end, p.end_index + 1)
         elif p.text == "Nội dung" and fields:
             return p.end_index + 1, fields
-        elif m := re.match(r"^(Văn bản hợp nhất|Luật|Nghị định|Thông tư|Nghị quyết|Quyết định) số (\S+) (.{10,})", p.text):
-            fields.setdefault("Tiêu đề", m.group(3).strip(" ,."))
+        elif m := _WEB_TITLE_RE.match(p.text):
+            fields.setdefault("Tiêu đề", m.group(1).strip(" ,."))
     return (end, fields) if len(fields) >= 2 else (0, {})
 
 
@@ -230,7 +262,7 @@ def _is_header_like(text: str) -> bool:
 
 
 def _starts_body(text: str, first: bool) -> bool:
-    if numbering(text) or len(text) > 400 or re.match(r"^(?:Điều|Chương|Article|Chapter)\s+\w+", text):
+    if numbering(text) or len(text) > 400 or _ARTICLE_RE.match(text):
         return True
     return not first and (text.startswith(_BODY_CUES) or text.endswith(":"))
 
@@ -303,7 +335,13 @@ def analyze_layout(lines: list[Line], raw_text: str = "") -> Layout:
             body_start = p.end_index + 1
         joined = " ".join(parts)
         trich_yeu = _sentence_case(joined) if joined else trich_yeu
-    noi_nhan, position, signer, body_end = _tail(lines, body_start)
+    if type_at is None and trich_yeu is None and (so_seen or date_seen) and len(after_web) > len(header):
+        # No type line: a short unpunctuated line right under the header is the subject.
+        nxt = after_web[len(header)]
+        short = nxt.text[-1:] not in TERMINAL + ":" and len(nxt.text) < 300
+        if short and not _starts_body(nxt.text, first=False):
+            trich_yeu, body_start = nxt.text, nxt.end_index + 1
+    noi_nhan, position, signer, body_end = _tail(lines, body_start, raw_text)
     intro = next((ln.text for ln in lines[body_start:body_end] if not ln.blank), "")
     has_header = bool(header or type_at is not None)
     if loai is None and trich_yeu and any(p.text.startswith("V/v") for p in header):
@@ -319,12 +357,13 @@ def analyze_layout(lines: list[Line], raw_text: str = "") -> Layout:
     org_place = next((pl for o in org_lines if (pl := place_of(recase(o)))), None)
     place = place or (org_place[1] if org_place else None)
     loai = loai or _web_type(web.get("Loại văn bản", ""), so) or document_type_of_number(so or "")
-    m_intro = list(_INTRO_ORG_RE.finditer(intro))
+    m_intro = list(_INTRO_ORG_RE.finditer(intro)) or list(_ADOPTED_BY_RE.finditer(intro))
     org = (
         compose(org_lines)
         or issuer
         or (m_intro[-1].group(1).strip() if m_intro else None)
         or web.get("Cơ quan ban hành")
+        or _english_issuer(lines[body_start:body_end])
         or None
     )
     org = complete(org, place)
@@ -342,10 +381,18 @@ def analyze_layout(lines: list[Line], raw_text: str = "") -> Layout:
         nguoi_ky=signer,
         chuc_vu_nguoi_ky=position or web.get("Chức danh") or None,
         noi_nhan=tuple(noi_nhan),
-        tinh=province_of(org, preamble, "\n".join(ln.text for ln in lines[:body_end])),
+        tinh=province_of(org, preamble, "\n".join(ln.text for ln in lines)),
         references=refs,
     )
     return Layout(meta, body_start, body_end)
+
+
+def _english_issuer(body: list[Line]) -> str | None:
+    """A translation's enacting sentence: "The National Assembly promulgates …" -> "Quốc hội"."""
+    for ln in body[:15]:
+        if m := _ENGLISH_ISSUER_RE.match(ln.text):
+            return _ENGLISH_ISSUERS[m.group(1).lower()]
+    return None
 
 
 def _adoption_date(lines: list[Line], body_start: int) -> str | None:
@@ -366,13 +413,17 @@ def _web_type(field: str, so: str | None) -> str | None:
 
 
 def _is_sig_cell(cell: str) -> bool:
-    if not SIG_RE.match(cell) or len(cell) > 160:
+    """An authority line ("TM. …", caps) or a flattened block: capitals opening with an authority or a
+    position title, then a name ("CHỦ TỊCHTrịnh Thị Minh Thanh", "BỘ TRƯỞNG Đại tướng …")."""
+    if len(cell) > 160:
         return False
     got = name_of(cell)
-    return is_caps(cell) or bool(got and is_caps(got[0]))
+    if SIG_RE.match(cell):
+        return is_caps(cell) or bool(got and is_caps(got[0]))
+    return bool(got and got[0] and is_caps(got[0]) and TITLE_RE.match(got[0]))
 
 
-def _tail(lines: list[Line], body_start: int) -> tuple[list[str], str | None, str | None, int]:
+def _tail(lines: list[Line], body_start: int, raw_text: str) -> tuple[list[str], str | None, str | None, int]:
     """(recipients, signer position, signer name, body end) from the closing lines."""
     n = len(lines)
     noi_idx = sig_idx = foot_idx = None
@@ -394,7 +445,8 @@ def _tail(lines: list[Line], body_start: int) -> tuple[list[str], str | None, st
     if noi_idx is not None:
         cell = next(c for c in cells(lines[noi_idx].text) if re.match(r"noi nhan", key(clean(c))))
         first = re.sub(r"^\S+\s+\S+\s*:?\s*", "", clean(cell))
-        recipients.extend(_clean_recipient(p) for p in re.split(r"\s*;?\s+-\s*|^-\s*|;\s*-", first) if p.strip())
+        parts = re.split(r"\s*;?\s+-\s*|^-\s*|;\s*-", first)
+        recipients.extend(_clean_recipient(p) for p in parts if p.strip())
         for ln in lines[noi_idx + 1 :]:
             if ln.blank:
                 continue
@@ -406,7 +458,8 @@ def _tail(lines: list[Line], body_start: int) -> tuple[list[str], str | None, st
     position = signer = None
     if start is not None:
         stop = foot_idx if foot_idx and foot_idx > start else n
-        texts = [clean(ln.text) if "|" not in ln.text else ln.text for ln in lines[start : min(stop, start + 40)]]
+        block = logical_lines(raw_text, lines, start, min(stop, start + 40))
+        texts = [t if "|" in t else clean(t) for _, _, t in block]
         position, signer = signature([t for t in texts if t])
     return [r for r in recipients if r], position, signer, body_end
 

@@ -282,7 +282,9 @@ def find_partial_numbers(text: str) -> list[str]:
 _CODE_TYPES = {
     "KH": "Kế hoạch", "HD": "Hướng dẫn", "CT": "Chỉ thị", "NQ": "Nghị quyết", "TB": "Thông báo",
     "QĐ": "Quyết định", "CV": "Công văn", "BC": "Báo cáo", "CTR": "Chương trình", "ĐA": "Đề án",
-    "KL": "Kết luận", "QC": "Quy chế", "TTR": "Tờ trình",
+    "KL": "Kết luận", "QC": "Quy chế", "TTR": "Tờ trình", "TT": "Thông tư", "NĐ": "Nghị định",
+    "VBHN": "Văn bản hợp nhất", "NQLT": "Nghị quyết liên tịch", "TTLT": "Thông tư liên tịch",
+    "CĐ": "Công điện",
 }  # fmt: skip
 
 

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 from retrieval.normalize import strip_accents
 
-__all__ = ["Piece", "cells", "clean", "is_caps", "key", "parse_date", "pieces"]
+__all__ = ["Piece", "cells", "clean", "is_caps", "key", "logical_lines", "parse_date", "pieces"]
 
 UPPER = "".join(c for c in map(chr, range(0x41, 0x1F00)) if c.isupper() and c.isalpha())
 LOWER = "".join(c for c in map(chr, range(0x61, 0x1F00)) if c.islower() and c.isalpha())
@@ -177,9 +177,10 @@ def _open_emphasis(raw: str) -> bool:
     return doubles % 2 == 1 or singles % 2 == 1
 
 
-def pieces(raw_text: str, lines: list, start: int, stop: int) -> list[Piece]:
-    """Pieces of ``lines[start:stop]`` (``retrieval.header.Line`` objects over ``raw_text``)."""
-    out: list[Piece] = []
+def logical_lines(raw_text: str, lines: list, start: int, stop: int) -> list[tuple[int, int, str]]:
+    """(first line, last line, text) of ``lines[start:stop]``, blank lines dropped, a line whose markdown
+    emphasis is still open joined with the next ones (at most 4, never across a table row)."""
+    out: list[tuple[int, int, str]] = []
     i = start
     stop = min(stop, len(lines))
     while i < stop:
@@ -194,11 +195,19 @@ def pieces(raw_text: str, lines: list, start: int, stop: int) -> list[Piece]:
                 break
             last += 1
             text, raw = f"{text} {nxt.text}", f"{raw} {raw_text[nxt.start : nxt.end]}"
+        out.append((i, last, text))
+        i = last + 1
+    return out
+
+
+def pieces(raw_text: str, lines: list, start: int, stop: int) -> list[Piece]:
+    """Pieces of ``lines[start:stop]`` (``retrieval.header.Line`` objects over ``raw_text``)."""
+    out: list[Piece] = []
+    for first, last, text in logical_lines(raw_text, lines, start, stop):
         row = cells(text)
         for col, cell in enumerate(row):
             for part in _split_cell(clean(cell)):
-                out.append(Piece(i, part, col if len(row) > 1 else 0, last))
-        i = last + 1
+                out.append(Piece(first, part, col if len(row) > 1 else 0, last))
     return _join_wrapped(out)
 
 

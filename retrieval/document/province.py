@@ -8,7 +8,8 @@ still reads "Hà Giang". Rules, in order:
 2. the province the issuing body names ("Ủy ban nhân dân tỉnh Nghệ An", "Tỉnh ủy Tuyên Quang");
 3. the province most named as "tỉnh X"/"thành phố X" in the preamble (a commune plan implementing its
    province's plan: "… Ban Thường trực Ủy ban MTTQ Việt Nam tỉnh Quảng Ninh");
-4. the province of the commune/ward the body names, when that name is unique in the country;
+4. the province of the commune/ward the body names, when that name is unique in the country (when
+   several provinces have a commune of that name, the one of them the text names most);
 5. the province most named in the whole text.
 """
 
@@ -31,8 +32,13 @@ OLD_PROVINCES = (
     "Thái Nguyên", "Thanh Hóa", "Thừa Thiên Huế", "Hồ Chí Minh", "Tiền Giang", "Trà Vinh",
     "Tuyên Quang", "Vĩnh Long", "Vĩnh Phúc", "Yên Bái",
 )  # fmt: skip
-_LOCAL_RE = re.compile(r"(?<!\w)(?:tinh|huyen|thanh pho|thi xa|quan|xa|phuong|thi tran|dac khu)\s+\S|(?:tinh|huyen|thanh|thi|quan) uy\b")
-_PLACE_RE = re.compile(r"(?<!\w)(?:tỉnh|thành phố|Tỉnh|Thành phố|TỈNH|THÀNH PHỐ|Tỉnh ủy|TP\.?)\s+([^\W\d_][^,;.()\n]{1,30})")
+_LOCAL_RE = re.compile(
+    r"(?<!\w)(?:tinh|huyen|thanh pho|thi xa|quan|xa|phuong|thi tran|dac khu)\s+\S"
+    r"|(?:tinh|huyen|thanh|thi|quan) uy\b"
+)
+_PLACE_RE = re.compile(
+    r"(?<!\w)(?:tỉnh|thành phố|Tỉnh|Thành phố|TỈNH|THÀNH PHỐ|Tỉnh ủy|TP\.?)\s+([^\W\d_][^,;.()\n]{1,30})"
+)
 _WARD_RE = re.compile(r"(?<!\w)(xã|phường|đặc khu|thị trấn)\s+([^\W\d_][^,;.()\n]{1,30})", re.I)
 
 
@@ -94,16 +100,21 @@ def province_of(org: str | None, preamble: str, text: str) -> str | None:
     if not is_local(org):
         return None
     assert org is not None
-    named = _named(org) or [p for m in re.finditer(r"(?<!\w)(?:Tỉnh ủy|Thành ủy)\s+(.+)", org)
-                            if (p := province_in(m.group(1)))]
+    named = _named(org) or [
+        p for m in re.finditer(r"(?<!\w)(?:Tỉnh ủy|Thành ủy)\s+(.+)", org) if (p := province_in(m.group(1)))
+    ]
     if named:
         return named[-1]
     if own := Counter(_named(preamble)).most_common(1):
         return own[0][0]
+    named_anywhere = Counter(_named(text))
     for m in _WARD_RE.finditer(org):
-        cands = _wards().get(key(m.group(2).strip()), [])
-        if len(set(cands)) == 1:
-            return cands[0]
-    if anywhere := Counter(_named(text)).most_common(1):
+        cands = set(_wards().get(key(m.group(2).strip()), []))
+        if len(cands) == 1:
+            return cands.pop()
+        # An ambiguous commune name: the candidate province the text names most.
+        if best := [(c, p) for p, c in named_anywhere.most_common() if p in cands]:
+            return best[0][1]
+    if anywhere := named_anywhere.most_common(1):
         return anywhere[0][0]
     return None

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 
-from retrieval.document.header_lines import is_caps, key
+from retrieval.document.header_lines import cells, is_caps, key
 from retrieval.normalize import find_document_numbers, number_key
 
 _CUES = (
@@ -29,7 +29,7 @@ def _paragraphs(texts: list[str]) -> list[str]:
     this one does not open a cue or start a new numbered/bulleted item."""
     out: list[str] = []
     for t in texts:
-        t = t.strip()
+        t = " ".join(c.strip() for c in cells(t) if c.strip())
         if not t:
             continue
         k = key(t)

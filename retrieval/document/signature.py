@@ -28,9 +28,9 @@ _TITLES = (
     "HIỆU TRƯỞNG", "TRƯỞNG ĐOÀN", "ỦY VIÊN", "TỔNG THƯ KÝ", "CHÁNH THANH TRA", "TỔNG KIỂM TOÁN",
     "TRƯỞNG", "CHỦ TỌA",
 )  # fmt: skip
-_TITLE_RE = re.compile(r"(?:PHÓ\s+)?(?:" + "|".join(sorted(_TITLES, key=len, reverse=True)) + ")")
+TITLE_RE = re.compile(r"(?:PHÓ\s+)?(?:" + "|".join(sorted(_TITLES, key=len, reverse=True)) + ")")
 _AUTH_BEFORE_RE = re.compile(r"(?:T\.?M|T/M|K\.?T|K/T|T\.?L|T/L|TUQ|Q)\s*[.:/]?\s*$")
-_NAME_RE = re.compile(f"([{UPPER}][{LOWER}]+(?:\\s+[{UPPER}][{LOWER}]+){{1,5}})\\s*$")
+_NAME_RE = re.compile(f"([{UPPER}][{LOWER}]+(?:\\s+[{UPPER}][{LOWER}]+){{1,5}})(?![{LOWER}])")
 _RANKS = ("đại tướng", "thượng tướng", "trung tướng", "thiếu tướng", "đại tá", "thượng tá", "trung tá")
 _RANK_RE = re.compile(r"(?:^|(?<=\s))(?:" + "|".join(_RANKS) + r")\s+", re.I)
 _SKIP_LINE_RE = re.compile(f"^(?:[-–+•]|\\(|[{LOWER}])")
@@ -39,7 +39,7 @@ _SKIP_LINE_RE = re.compile(f"^(?:[-–+•]|\\(|[{LOWER}])")
 def position_of(caps: str) -> str | None:
     """The signer's position in the capitals of a block ("TM. BAN THƯỜNG TRỰC CHỦ TỊCH" -> "CHỦ TỊCH")."""
     found = None
-    for m in _TITLE_RE.finditer(caps):
+    for m in TITLE_RE.finditer(caps):
         if _AUTH_BEFORE_RE.search(caps[: m.start()]):
             continue
         found = m.start()
@@ -47,7 +47,7 @@ def position_of(caps: str) -> str | None:
 
 
 def name_of(text: str) -> tuple[str, str] | None:
-    """(capitals before the name, name) when ``text`` ends with a person's name."""
+    """(text before the name, name) of the first person's name in ``text`` (2-6 capitalised words)."""
     text = _RANK_RE.sub("", _NOISE_RE.sub(" ", text)).strip()
     m = _NAME_RE.search(text)
     if not m:
@@ -66,9 +66,9 @@ def _is_name_line(text: str) -> bool:
 def signature(texts: list[str]) -> tuple[str | None, str | None]:
     """(chuc_vu_ky, nguoi_ky) from the lines of a signature block, the authority line first."""
     first = cells(texts[0])
-    sig_cells = [c for c in first if SIG_RE.match(c.strip()) or name_of(c)]
+    sig_cells = [c for c in first if SIG_RE.match(c.strip()) or ((got := name_of(c)) and is_caps(got[0]))]
     if len(first) > 1 and sig_cells:
-        named = [c for c in sig_cells if (got := name_of(c)) and got[0]]
+        named = [c for c in sig_cells if (got := name_of(c)) and is_caps(got[0])]
         if named:  # whole block in one cell
             caps, name = name_of(named[-1])  # type: ignore[misc]
             return position_of(caps) or caps or None, name
@@ -76,7 +76,7 @@ def signature(texts: list[str]) -> tuple[str | None, str | None]:
     caps_parts: list[str] = []
     last_caps = None
     for i, raw in enumerate(texts[:25]):
-        t = _NOISE_RE.sub(" ", raw).strip()
+        t = _NOISE_RE.sub(" ", " ".join(c for c in cells(raw) if c.strip())).strip()
         if not t or (i and _SKIP_LINE_RE.match(t)) or key(t).startswith(("da ky", "noi nhan", "luu")):
             continue
         got = name_of(t)
