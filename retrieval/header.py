@@ -28,6 +28,7 @@ The body ends at "Nơi nhận", the signature block or a web footer, whichever c
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from retrieval.document.header_lines import (
@@ -250,6 +251,21 @@ def _web_block(items: list[Piece]) -> tuple[int, dict[str, str]]:
     return (end, fields) if len(fields) >= 2 else (0, {})
 
 
+def _from_header(items: Iterable[Piece]) -> list[Piece]:
+    """``items`` from the header on: when the text does not open with it (site menus, a cover page),
+    the header starts at the header-like run that holds the first motto piece."""
+    items = list(items)
+    if not items or _is_header_like(items[0].text) or _TYPE_LINE_RE.match(items[0].text):
+        return items
+    motto = next((i for i, p in enumerate(items[:300]) if is_motto(p.text)), None)
+    if motto is None:
+        return items
+    start = motto
+    while start > 0 and _is_header_like(items[start - 1].text) and motto - start < 6:
+        start -= 1
+    return items[start:]
+
+
 def _is_header_like(text: str) -> bool:
     if numbering(text) or BULLET_RE.match(text):
         return False
@@ -271,7 +287,7 @@ def analyze_layout(lines: list[Line], raw_text: str = "") -> Layout:
     n = len(lines)
     head = pieces(raw_text, lines, 0, min(n, 400))
     web_end, web = _web_block(head)
-    after_web = [p for p in head if p.index >= web_end]
+    after_web = _from_header(p for p in head if p.index >= web_end)
     type_at = None
     for j, p in enumerate(after_web[:80]):
         if _TYPE_LINE_RE.match(p.text):
