@@ -201,12 +201,30 @@ def _is_name(text: str) -> bool:
 
 
 def _sentence_case(text: str) -> str:
+    """A trích yếu printed in capitals, in sentence case: acronyms, Roman numerals, proper bodies and
+    places after a level word keep their capitals ("… KHÓA XVI TỈNH QUẢNG NINH" -> "… khóa XVI tỉnh
+    Quảng Ninh")."""
     if not is_caps(text):
         return text
-    low = recase(text)
+    words = [w if _keeps_caps(w) else w.lower() for w in text.split()]
+    low = " ".join(words)
     for phrase, cased in _CAPITALIZED_WORDS.items():
         low = re.sub(rf"(?<!\w){phrase}(?!\w)", cased, low)
+    levels = "tỉnh|thành phố|huyện|xã|phường|thị xã|quận"
+    low = re.sub(
+        rf"(?<!\w)({levels}) ((?:(?!(?:{levels}|nhiệm|năm|giai|về|và|trên|đến|của)\b)[^\W\d_]+ ?){{1,3}})",
+        lambda m: f"{m.group(1)} {m.group(2).title()}",
+        low,
+    )
     return low[:1].upper() + low[1:]
+
+
+def _keeps_caps(word: str) -> bool:
+    """Roman numerals ("XVI") and acronyms without vowels ("HĐND", "(MTTQ)") keep their capitals."""
+    core = word.strip("(),.;:")
+    if re.fullmatch(r"[IVXLC]+", core):
+        return True
+    return len(core) >= 2 and core.isupper() and not any(v in key(core) for v in "aeiouy")
 
 
 # --------------------------------------------------------------------------- layout
@@ -339,7 +357,9 @@ def analyze_layout(lines: list[Line], raw_text: str = "") -> Layout:
             t = BULLET_RE.sub("", p.text)
             if not t:
                 continue
-            if not parts and issuer is None and is_caps(t) and t.startswith("CỦA "):
+            if not parts and _SO_PIECE_RE.match(t) and find_document_numbers(t):
+                so, so_seen = (so, so_seen) if so_seen else (find_document_numbers(t)[0], True)
+            elif not parts and issuer is None and is_caps(t) and t.startswith("CỦA "):
                 issuer = recase(t[4:])
             elif _starts_body(t, first=not parts) or len(parts) >= 10:
                 break

@@ -67,7 +67,7 @@ def parse_document(raw: RawDocument, doc_id: str) -> ParsedDocument:
         if not ln.blank and ln.index not in footnote_lines
     ]
     blocks = _tree(_repair_page_breaks([p for p in pieces if p.text]))
-    title = _title(layout.metadata, blocks, raw.source)
+    title = _title(layout.metadata, blocks, raw.source, raw.text)
     return ParsedDocument(doc_id, raw, title, layout.metadata, tuple(blocks), tuple(footnotes))
 
 
@@ -220,7 +220,10 @@ def _closing_title(blocks: list[Block]) -> str | None:
     return None
 
 
-def _title(meta: DocMetadata, blocks: list[Block], source: str) -> str:
+def _title(meta: DocMetadata, blocks: list[Block], source: str, text: str = "") -> str:
+    """loại + trích yếu ("Kế hoạch kiểm tra, giám sát …"), never a section heading. Without a trích yếu:
+    the closing sentence of a fragment ("Trên đây là kế hoạch …"), loại + số ("Nghị định 172/2025/NĐ-CP"),
+    a markdown page's own title ("# Đổi Mới"), else the file name."""
     loai, trich = meta.loai_van_ban, meta.trich_yeu
     if loai and trich:
         if strip_accents(trich.lower()).startswith(strip_accents(loai.lower()) + " "):
@@ -228,14 +231,11 @@ def _title(meta: DocMetadata, blocks: list[Block], source: str) -> str:
         return f"{loai} {_lower_first(trich)}"
     if trich:
         return trich[:1].upper() + trich[1:]
-    if loai:
-        return loai
     closing = _closing_title(blocks)
     if closing:
         return closing
-    for b in blocks:
-        if b.kind == "heading":
-            num = numbering(b.text)
-            label = b.text[num[1] :] if num else b.text
-            return label.capitalize() if label.isupper() else label
+    if loai:
+        return f"{loai} {meta.so_ky_hieu}" if meta.so_ky_hieu else loai
+    if m := re.search(r"^#\s+(\S.{2,200})$", text[:5000], re.M):
+        return m.group(1).strip(" #*")
     return PurePosixPath(source).stem
