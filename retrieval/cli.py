@@ -1,4 +1,4 @@
-"""Command line: `tracuu index | search | eval | ask | setup-model`. Messages to users are Vietnamese."""
+"""Command line: `tracuu index | search | docs | eval | ask | setup-model`. User messages are Vietnamese."""
 
 from __future__ import annotations
 
@@ -241,6 +241,29 @@ def ask(
         mark = "✓" if c.verified else "?"
         quote = " ".join(c.quote.split())[:200]
         typer.echo(f"  [{c.n}] {mark} {c.source} (ký tự {c.start}–{c.end}): {quote}")
+
+
+@app.command()
+def docs(
+    as_json: Annotated[bool, typer.Option("--json", help="In JSON (một dòng cho mỗi văn bản)")] = False,
+    index_dir: IndexDir = None,
+) -> None:
+    """Danh mục văn bản đã lập chỉ mục: số/ký hiệu, loại, cơ quan, ngày, trích yếu, người ký."""
+    from retrieval.catalog.catalogue import catalogue_rows
+    from retrieval.store import IndexError_
+
+    settings = _settings(**({"index_dir": index_dir} if index_dir else {}))
+    try:
+        rows = catalogue_rows(settings.index_dir)
+    except IndexError_ as exc:
+        _fail(str(exc))
+        return
+    if as_json:
+        typer.echo(json.dumps({"documents": [r.to_json() for r in rows]}, ensure_ascii=False, indent=1))
+        return
+    from retrieval.catalog.table import print_catalogue
+
+    print_catalogue(rows)
 
 
 @app.command("setup-model")

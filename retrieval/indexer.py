@@ -25,6 +25,7 @@ from retrieval.segment import SEGMENTER_VERSION, SegmentCache, strip_accents
 from retrieval.settings import Settings
 from retrieval.sparse import SparseIndex
 from retrieval.store import StoredDocument
+from retrieval.structure import STRUCTURE_VERSION
 from retrieval.types import Chunk, ParsedDocument
 from retrieval.vectors import VectorIndex
 
@@ -148,6 +149,7 @@ def _load_previous(index_dir: Path, settings: Settings) -> dict[str, DocEntry]:
         return {}
     if (
         manifest.get("chunker_version") != CHUNKER_VERSION
+        or manifest.get("structure_version") != STRUCTURE_VERSION
         or manifest.get("segmenter_version") != SEGMENTER_VERSION
         or manifest.get("settings", {}).get("chunk_max_tokens") != settings.chunk_max_tokens
         or manifest.get("model", {}).get("name") != settings.embed_model
@@ -328,6 +330,7 @@ def write_entries(
             "quantize": settings.embed_quantize,
         },
         "chunker_version": CHUNKER_VERSION,
+        "structure_version": STRUCTURE_VERSION,
         "segmenter_version": SEGMENTER_VERSION,
         "settings": {"chunk_max_tokens": settings.chunk_max_tokens},
         "dense_index": dense.kind,

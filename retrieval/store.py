@@ -96,6 +96,7 @@ class StoredDocument:
     copies: tuple[str, ...] = ()  # other sources with the same content (indexed once)
     content_key: str = ""  # hash of the normalized body text: equal keys = the same document
     duplicate_of: str | None = None  # source of the copy that is indexed, when this one is not
+    warnings: tuple[str, ...] = ()  # non-fatal ingest problems (RawDocument.warnings), for the catalogue
 
     @classmethod
     def from_json(cls, d: dict) -> StoredDocument:
@@ -113,6 +114,7 @@ class StoredDocument:
             copies=tuple(d.get("copies") or ()),
             content_key=d.get("content_key", ""),
             duplicate_of=d.get("duplicate_of"),
+            warnings=tuple(d.get("warnings") or ()),
         )
 
     def to_json(self) -> dict:
@@ -130,6 +132,7 @@ class StoredDocument:
             "copies": list(self.copies),
             "content_key": self.content_key,
             "duplicate_of": self.duplicate_of,
+            "warnings": list(self.warnings),
         }
 
     @classmethod
@@ -147,6 +150,7 @@ class StoredDocument:
             raw.ocr_pages,
             doc.footnotes,
             copies,
+            warnings=raw.warnings,
         )
 
     @property

@@ -31,7 +31,10 @@ from retrieval.header import BULLET_RE, TERMINAL, Line, analyze_layout, numberin
 from retrieval.normalize import strip_accents
 from retrieval.types import Block, DocMetadata, Footnote, ParsedDocument, RawDocument
 
-__all__ = ["parse_document"]
+__all__ = ["STRUCTURE_VERSION", "parse_document"]
+
+# Stored metadata and titles depend on these rules: an index built by another version is re-parsed.
+STRUCTURE_VERSION = "structure-v2"  # v2: header pieces (tables, markdown), tinh, references, titles
 
 _SUP = "⁰¹²³⁴⁵⁶⁷⁸⁹"
 _SUP_TO_DIGIT = str.maketrans(_SUP, "0123456789")
