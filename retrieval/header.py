@@ -22,7 +22,9 @@ header tables, markdown pipe tables, web metadata blocks and plain lines alike:
 - ``nguoi_ky``/``chuc_vu_nguoi_ky``: ``retrieval.document.signature`` on the first signature block;
 - ``tinh``: ``retrieval.document.province``; ``references``: ``retrieval.document.references``.
 
-The body ends at "Nơi nhận", the signature block or a web footer, whichever comes first.
+The body ends at "Nơi nhận", the signature block or a web footer, whichever comes first
+(``retrieval.document.closing``); web-block, adoption-clause and translation fallbacks live in
+``retrieval.document.fallbacks``.
 """
 
 from __future__ import annotations
@@ -31,23 +33,33 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from retrieval.document.closing import BULLET_RE, closing
+from retrieval.document.fallbacks import adoption_date, english_issuer, web_block, web_type
 from retrieval.document.header_lines import (
     Piece,
-    cells,
-    clean,
     is_caps,
     iso,
     key,
-    logical_lines,
     parse_date,
     pieces,
 )
-from retrieval.document.issuer import complete, compose, place_of, recase
+from retrieval.document.issuer import complete, compose, place_of, recase, sentence_case
 from retrieval.document.province import province_of
 from retrieval.document.references import preamble_references
-from retrieval.document.signature import SIG_RE, TITLE_RE, name_of, signature
+from retrieval.document.signature import name_of
 from retrieval.normalize import NormalizedText, document_type_of_number, find_document_numbers, normalize_text
 from retrieval.types import DocMetadata
+
+__all__ = [
+    "BULLET_RE",
+    "TERMINAL",
+    "Layout",
+    "Line",
+    "analyze_layout",
+    "is_motto",
+    "numbering",
+    "split_lines",
+]
 
 # --------------------------------------------------------------------------- lines
 
@@ -94,7 +106,6 @@ _ROMAN_RE = re.compile(r"^([IVX]{1,4})\s*[.\-–)]\s*(?=\S)")
 _DECIMAL_RE = re.compile(r"^\d{1,2}\.\d{1,2}(\.\d{1,2})?(\.?)\s+(?=\S)")
 _NUMBER_RE = re.compile(r"^\d{1,2}\s*[.)]\s*(?=[^\d\s])")
 _LETTER_RE = re.compile(r"^[a-zđ]\s*\)\s*(?=\S)")
-BULLET_RE = re.compile(r"^[-–—+•●▪◦○]\s*(?=\S)")
 TERMINAL = ".!?;…"
 
 
@@ -111,15 +122,6 @@ def numbering(text: str) -> tuple[int, int] | None:
 
 # --------------------------------------------------------------------------- header pieces
 
-_WEB_LABELS = (
-    "Nội dung văn bản", "Ký hiệu", "Số hiệu", "Ngày ban hành", "Ngày ký xác thực", "Ngày hết hiệu lực",
-    "Ngày hiệu lực", "Ngày có hiệu lực", "Trích yếu", "Cơ quan ban hành", "Nơi ban hành", "Loại văn bản",
-    "Lĩnh vực", "Tập tin đính kèm", "Người ký", "Chức danh", "Ngày công báo", "Số công báo", "Tình trạng",
-    "Ngành", "Ngày cập nhật",
-)  # fmt: skip
-_WEB_TITLE_RE = re.compile(
-    r"^(?:Văn bản hợp nhất|Luật|Nghị định|Thông tư|Nghị quyết|Quyết định) số \S+ (.{10,})"
-)
 _TYPES = (
     "KẾ HOẠCH", "HƯỚNG DẪN", "CHỈ THỊ", "NGHỊ QUYẾT", "THÔNG BÁO", "QUYẾT ĐỊNH", "CÔNG VĂN", "BÁO CÁO",
     "CHƯƠNG TRÌNH", "TỜ TRÌNH", "QUY ĐỊNH", "QUY CHẾ", "ĐỀ ÁN", "KẾT LUẬN", "THÔNG TRI", "LUẬT",
@@ -150,34 +152,7 @@ _INTRO_ORG_RE = re.compile(
     r"đề ra|thông báo|chỉ đạo)\s+(?:kế hoạch|hướng dẫn|chương trình|thực hiện|như sau|nội dung)"
 )
 _ADOPTED_BY_RE = re.compile(r"^Được (.{5,90}?) thông qua")  # "Được Hội đồng Thẩm phán … thông qua ngày …"
-_ENGLISH_ISSUERS = {
-    "the national assembly": "Quốc hội", "the government": "Chính phủ",
-    "the national assembly standing committee": "Ủy ban Thường vụ Quốc hội",
-    "the standing committee of the national assembly": "Ủy ban Thường vụ Quốc hội",
-}  # fmt: skip
-_ENGLISH_ISSUER_RE = re.compile(r"^(" + "|".join(_ENGLISH_ISSUERS) + r") (?:promulgates|hereby|issues)", re.I)
 _ARTICLE_RE = re.compile(r"^(?:Điều|Article)\s+\d+|^(?:Chương|Chapter)\s+[IVXLC\d]+\b")
-_ADOPTED_RE = re.compile(r"thông qua ngày (\d{1,2}) tháng (\d{1,2}) năm (\d{4})")
-_PASSED_RE = re.compile(r"(?:was|were) passed on (\w+) (\d{1,2}), (\d{4})")
-_MONTHS = [
-    "january",
-    "february",
-    "march",
-    "april",
-    "may",
-    "june",
-    "july",
-    "august",
-    "september",
-    "october",
-    "november",
-    "december",
-]
-_CAPITALIZED_WORDS = {
-    "quốc hội": "Quốc hội", "chính phủ": "Chính phủ", "việt nam": "Việt Nam", "nhà nước": "Nhà nước",
-    "đảng": "Đảng", "mặt trận tổ quốc": "Mặt trận Tổ quốc", "hội đồng nhân dân": "Hội đồng nhân dân",
-    "ủy ban nhân dân": "Ủy ban nhân dân", "bộ quốc phòng": "Bộ Quốc phòng", "bộ công an": "Bộ Công an",
-}  # fmt: skip
 
 
 def is_motto(text: str) -> bool:
@@ -186,45 +161,9 @@ def is_motto(text: str) -> bool:
     return k.startswith(mottos) or k == "dang cong san viet nam"
 
 
-def _is_footer(text: str) -> bool:
-    """A web site's footer: "Các văn bản khác", "TRANG THÔNG TIN ĐIỆN TỬ …", "Bản quyền thuộc …"."""
-    k = key(text)
-    if k.rstrip(" :") in ("cac van ban khac", "van ban lien quan", "van ban khac"):
-        return True
-    site = is_caps(text) and k.startswith("trang thong tin")
-    return k.startswith(("ban quyen thuoc", "copyright")) or site
-
-
 def _is_name(text: str) -> bool:
     got = name_of(text)
     return bool(got) and not got[0]
-
-
-def _sentence_case(text: str) -> str:
-    """A trích yếu printed in capitals, in sentence case: acronyms, Roman numerals, proper bodies and
-    places after a level word keep their capitals ("… KHÓA XVI TỈNH QUẢNG NINH" -> "… khóa XVI tỉnh
-    Quảng Ninh")."""
-    if not is_caps(text):
-        return text
-    words = [w if _keeps_caps(w) else w.lower() for w in text.split()]
-    low = " ".join(words)
-    for phrase, cased in _CAPITALIZED_WORDS.items():
-        low = re.sub(rf"(?<!\w){phrase}(?!\w)", cased, low)
-    levels = "tỉnh|thành phố|huyện|xã|phường|thị xã|quận"
-    low = re.sub(
-        rf"(?<!\w)({levels}) ((?:(?!(?:{levels}|nhiệm|năm|giai|về|và|trên|đến|của)\b)[^\W\d_]+ ?){{1,3}})",
-        lambda m: f"{m.group(1)} {m.group(2).title()}",
-        low,
-    )
-    return low[:1].upper() + low[1:]
-
-
-def _keeps_caps(word: str) -> bool:
-    """Roman numerals ("XVI") and acronyms without vowels ("HĐND", "(MTTQ)") keep their capitals."""
-    core = word.strip("(),.;:")
-    if re.fullmatch(r"[IVXLC]+", core):
-        return True
-    return len(core) >= 2 and core.isupper() and not any(v in key(core) for v in "aeiouy")
 
 
 # --------------------------------------------------------------------------- layout
@@ -235,38 +174,6 @@ class Layout:
     metadata: DocMetadata
     body_start: int  # index of the first line that may be body text
     body_end: int  # one past the last line that may be body text
-
-
-def _label(text: str) -> tuple[str, str] | None:
-    lab = next((lab for lab in _WEB_LABELS if text.startswith(lab)), None)
-    if lab is None:
-        return None
-    rest = text[len(lab) :]
-    if rest and rest[0].isalpha() and not rest.startswith(" "):
-        return None
-    return lab, rest.strip(" :")
-
-
-def _web_block(items: list[Piece]) -> tuple[int, dict[str, str]]:
-    """(line index after the block, fields) of a scraped page's metadata block; (0, {}) when absent."""
-    fields: dict[str, str] = {}
-    end = 0
-    for i, p in enumerate(items[:120]):
-        if (is_motto(p.text) or _TYPE_LINE_RE.match(p.text)) and len(fields) >= 2:
-            break
-        if lab := _label(p.text):
-            value = lab[1]
-            nxt = items[i + 1] if i + 1 < len(items) else None
-            if not value and nxt and not _label(nxt.text) and not is_motto(nxt.text):
-                value = nxt.text
-                end = max(end, nxt.end_index + 1)
-            fields.setdefault(lab[0], value)
-            end = max(end, p.end_index + 1)
-        elif p.text == "Nội dung" and fields:
-            return p.end_index + 1, fields
-        elif m := _WEB_TITLE_RE.match(p.text):
-            fields.setdefault("Tiêu đề", m.group(1).strip(" ,."))
-    return (end, fields) if len(fields) >= 2 else (0, {})
 
 
 def _from_header(items: Iterable[Piece]) -> list[Piece]:
@@ -304,7 +211,7 @@ def _starts_body(text: str, first: bool) -> bool:
 def analyze_layout(lines: list[Line], raw_text: str = "") -> Layout:
     n = len(lines)
     head = pieces(raw_text, lines, 0, min(n, 400))
-    web_end, web = _web_block(head)
+    web_end, web = web_block(head, lambda t: is_motto(t) or bool(_TYPE_LINE_RE.match(t)))
     after_web = _from_header(p for p in head if p.index >= web_end)
     type_at = None
     for j, p in enumerate(after_web[:80]):
@@ -370,14 +277,14 @@ def analyze_layout(lines: list[Line], raw_text: str = "") -> Layout:
                 parts.append(t)
             body_start = p.end_index + 1
         joined = " ".join(parts)
-        trich_yeu = _sentence_case(joined) if joined else trich_yeu
+        trich_yeu = sentence_case(joined) if joined else trich_yeu
     if type_at is None and trich_yeu is None and (so_seen or date_seen) and len(after_web) > len(header):
         # No type line: a short unpunctuated line right under the header is the subject.
         nxt = after_web[len(header)]
         short = nxt.text[-1:] not in TERMINAL + ":" and len(nxt.text) < 300
         if short and not _starts_body(nxt.text, first=False):
             trich_yeu, body_start = nxt.text, nxt.end_index + 1
-    noi_nhan, position, signer, body_end = _tail(lines, body_start, raw_text)
+    noi_nhan, position, signer, body_end = closing(lines, body_start, raw_text)
     intro = next((ln.text for ln in lines[body_start:body_end] if not ln.blank), "")
     has_header = bool(header or type_at is not None)
     if loai is None and trich_yeu and any(p.text.startswith("V/v") for p in header):
@@ -389,17 +296,17 @@ def analyze_layout(lines: list[Line], raw_text: str = "") -> Layout:
         if m_date := re.match(r"(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})", web_date):
             date = iso(m_date.group(3), m_date.group(2), m_date.group(1))
         elif has_header:
-            date = _adoption_date(lines, body_start)
+            date = adoption_date(lines, body_start)
     org_place = next((pl for o in org_lines if (pl := place_of(recase(o)))), None)
     place = place or (org_place[1] if org_place else None)
-    loai = loai or _web_type(web.get("Loại văn bản", ""), so) or document_type_of_number(so or "")
+    loai = loai or web_type(web.get("Loại văn bản", ""), so) or document_type_of_number(so or "")
     m_intro = list(_INTRO_ORG_RE.finditer(intro)) or list(_ADOPTED_BY_RE.finditer(intro))
     org = (
         compose(org_lines)
         or issuer
         or (m_intro[-1].group(1).strip() if m_intro else None)
         or web.get("Cơ quan ban hành")
-        or _english_issuer(lines[body_start:body_end])
+        or english_issuer(lines[body_start:body_end])
         or None
     )
     org = complete(org, place)
@@ -421,84 +328,3 @@ def analyze_layout(lines: list[Line], raw_text: str = "") -> Layout:
         references=refs,
     )
     return Layout(meta, body_start, body_end)
-
-
-def _english_issuer(body: list[Line]) -> str | None:
-    """A translation's enacting sentence: "The National Assembly promulgates …" -> "Quốc hội"."""
-    for ln in body[:15]:
-        if m := _ENGLISH_ISSUER_RE.match(ln.text):
-            return _ENGLISH_ISSUERS[m.group(1).lower()]
-    return None
-
-
-def _adoption_date(lines: list[Line], body_start: int) -> str | None:
-    """The date of an adoption clause in the document's second half ("… thông qua ngày …")."""
-    n = len(lines)
-    for ln in lines[max(body_start, n // 2) :]:
-        if m := _ADOPTED_RE.search(ln.text):
-            return iso(m.group(3), m.group(2), m.group(1))
-        if (m := _PASSED_RE.search(ln.text)) and m.group(1).lower() in _MONTHS:
-            return iso(m.group(3), str(_MONTHS.index(m.group(1).lower()) + 1), m.group(2))
-    return None
-
-
-def _web_type(field: str, so: str | None) -> str | None:
-    options = [o.strip().capitalize() for o in field.split(",") if o.strip()]
-    preferred = document_type_of_number(so or "")
-    return preferred if preferred in options else (options[0] if options else None)
-
-
-def _is_sig_cell(cell: str) -> bool:
-    """An authority line ("TM. …", caps) or a flattened block: capitals opening with an authority or a
-    position title, then a name ("CHỦ TỊCHTrịnh Thị Minh Thanh", "BỘ TRƯỞNG Đại tướng …")."""
-    if len(cell) > 160:
-        return False
-    got = name_of(cell)
-    if SIG_RE.match(cell):
-        return is_caps(cell) or bool(got and is_caps(got[0]))
-    return bool(got and got[0] and is_caps(got[0]) and TITLE_RE.match(got[0]))
-
-
-def _tail(lines: list[Line], body_start: int, raw_text: str) -> tuple[list[str], str | None, str | None, int]:
-    """(recipients, signer position, signer name, body end) from the closing lines."""
-    n = len(lines)
-    noi_idx = sig_idx = foot_idx = None
-    for ln in lines[body_start:]:
-        if ln.blank:
-            continue
-        row = [clean(c) for c in cells(ln.text)]
-        if noi_idx is None and any(re.match(r"noi nhan\s*(:|$|-)", key(c)) for c in row):
-            noi_idx = ln.index
-        if sig_idx is None and any(_is_sig_cell(c) for c in row):
-            sig_idx = ln.index
-        if foot_idx is None and _is_footer(ln.text):
-            foot_idx = ln.index
-        if sig_idx is not None and noi_idx is not None:
-            break
-    body_end = min(i for i in (noi_idx, sig_idx, foot_idx, n) if i is not None)
-    recipients: list[str] = []
-    after_list = None
-    if noi_idx is not None:
-        cell = next(c for c in cells(lines[noi_idx].text) if re.match(r"noi nhan", key(clean(c))))
-        first = re.sub(r"^\S+\s+\S+\s*:?\s*", "", clean(cell))
-        parts = re.split(r"\s*;?\s+-\s*|^-\s*|;\s*-", first)
-        recipients.extend(_clean_recipient(p) for p in parts if p.strip())
-        for ln in lines[noi_idx + 1 :]:
-            if ln.blank:
-                continue
-            if not BULLET_RE.match(ln.text):
-                after_list = ln.index
-                break
-            recipients.append(_clean_recipient(BULLET_RE.sub("", ln.text)))
-    start = sig_idx if sig_idx is not None else after_list
-    position = signer = None
-    if start is not None:
-        stop = foot_idx if foot_idx and foot_idx > start else n
-        block = logical_lines(raw_text, lines, start, min(stop, start + 40))
-        texts = [t if "|" in t else clean(t) for _, _, t in block]
-        position, signer = signature([t for t in texts if t])
-    return [r for r in recipients if r], position, signer, body_end
-
-
-def _clean_recipient(text: str) -> str:
-    return text.strip().rstrip(",;.").strip()

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 
-from retrieval.document.header_lines import UPPER, key
+from retrieval.document.header_lines import UPPER, is_caps, key
 
 LEVEL_WORDS = ("tỉnh", "huyện", "thành phố", "thị xã", "quận", "xã", "phường", "thị trấn", "đặc khu")
 LEVEL_ORGS = ("Tỉnh ủy", "Huyện ủy", "Thành ủy", "Thị ủy", "Quận ủy") + LEVEL_WORDS
@@ -120,3 +120,37 @@ def complete(org: str | None, place: str | None) -> str | None:
     if org and place and key(place) not in key(org) and org.endswith(LEVEL_ORGS):
         return f"{org} {place}"
     return org
+
+
+_SUBJECT_WORDS = {
+    "quốc hội": "Quốc hội", "chính phủ": "Chính phủ", "việt nam": "Việt Nam", "nhà nước": "Nhà nước",
+    "đảng": "Đảng", "mặt trận tổ quốc": "Mặt trận Tổ quốc", "hội đồng nhân dân": "Hội đồng nhân dân",
+    "ủy ban nhân dân": "Ủy ban nhân dân", "bộ quốc phòng": "Bộ Quốc phòng", "bộ công an": "Bộ Công an",
+}  # fmt: skip
+
+
+def sentence_case(text: str) -> str:
+    """A trích yếu printed in capitals, in sentence case: acronyms, Roman numerals, proper bodies and
+    places after a level word keep their capitals ("… KHÓA XVI TỈNH QUẢNG NINH" -> "… khóa XVI tỉnh
+    Quảng Ninh")."""
+    if not is_caps(text):
+        return text
+    words = [w if keeps_caps(w) else w.lower() for w in text.split()]
+    low = " ".join(words)
+    for phrase, cased in _SUBJECT_WORDS.items():
+        low = re.sub(rf"(?<!\w){phrase}(?!\w)", cased, low)
+    levels = "tỉnh|thành phố|huyện|xã|phường|thị xã|quận"
+    low = re.sub(
+        rf"(?<!\w)({levels}) ((?:(?!(?:{levels}|nhiệm|năm|giai|về|và|trên|đến|của)\b)[^\W\d_]+ ?){{1,3}})",
+        lambda m: f"{m.group(1)} {m.group(2).title()}",
+        low,
+    )
+    return low[:1].upper() + low[1:]
+
+
+def keeps_caps(word: str) -> bool:
+    """Roman numerals ("XVI") and acronyms without vowels ("HĐND", "(MTTQ)") keep their capitals."""
+    core = word.strip("(),.;:")
+    if re.fullmatch(r"[IVXLC]+", core):
+        return True
+    return len(core) >= 2 and core.isupper() and not any(v in key(core) for v in "aeiouy")

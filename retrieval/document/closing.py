@@ -1,0 +1,81 @@
+"""The closing lines: "Nơi nhận" (recipients), the signature block, a web site's footer.
+
+The body ends at whichever comes first. A "Nơi nhận" list and a signature block may share one table row
+("Nơi nhận: - … | TM. BAN THƯỜNG TRỰC CHỦ TỊCH Lan Thị Vân"): each cell is looked at. The block is read
+by ``retrieval.document.signature``; without an authority line ("TM.", "KT." …) it is the lines right
+after the recipients list.
+"""
+
+from __future__ import annotations
+
+import re
+
+from retrieval.document.header_lines import cells, clean, is_caps, key, logical_lines
+from retrieval.document.signature import SIG_RE, TITLE_RE, name_of, signature
+
+BULLET_RE = re.compile(r"^[-–—+•●▪◦○]\s*(?=\S)")
+
+
+def is_footer(text: str) -> bool:
+    """A web site's footer: "Các văn bản khác", "TRANG THÔNG TIN ĐIỆN TỬ …", "Bản quyền thuộc …"."""
+    k = key(text)
+    if k.rstrip(" :") in ("cac van ban khac", "van ban lien quan", "van ban khac"):
+        return True
+    site = is_caps(text) and k.startswith("trang thong tin")
+    return k.startswith(("ban quyen thuoc", "copyright")) or site
+
+
+def _is_sig_cell(cell: str) -> bool:
+    """An authority line ("TM. …", caps) or a flattened block: capitals opening with an authority or a
+    position title, then a name ("CHỦ TỊCHTrịnh Thị Minh Thanh", "BỘ TRƯỞNG Đại tướng …")."""
+    if len(cell) > 160:
+        return False
+    got = name_of(cell)
+    if SIG_RE.match(cell):
+        return is_caps(cell) or bool(got and is_caps(got[0]))
+    return bool(got and got[0] and is_caps(got[0]) and TITLE_RE.match(got[0]))
+
+
+def closing(lines: list, body_start: int, raw_text: str) -> tuple[list[str], str | None, str | None, int]:
+    """(recipients, signer position, signer name, body end) from the closing lines."""
+    n = len(lines)
+    noi_idx = sig_idx = foot_idx = None
+    for ln in lines[body_start:]:
+        if ln.blank:
+            continue
+        row = [clean(c) for c in cells(ln.text)]
+        if noi_idx is None and any(re.match(r"noi nhan\s*(:|$|-)", key(c)) for c in row):
+            noi_idx = ln.index
+        if sig_idx is None and any(_is_sig_cell(c) for c in row):
+            sig_idx = ln.index
+        if foot_idx is None and is_footer(ln.text):
+            foot_idx = ln.index
+        if sig_idx is not None and noi_idx is not None:
+            break
+    body_end = min(i for i in (noi_idx, sig_idx, foot_idx, n) if i is not None)
+    recipients: list[str] = []
+    after_list = None
+    if noi_idx is not None:
+        cell = next(c for c in cells(lines[noi_idx].text) if re.match(r"noi nhan", key(clean(c))))
+        first = re.sub(r"^\S+\s+\S+\s*:?\s*", "", clean(cell))
+        parts = re.split(r"\s*;?\s+-\s*|^-\s*|;\s*-", first)
+        recipients.extend(_clean_recipient(p) for p in parts if p.strip())
+        for ln in lines[noi_idx + 1 :]:
+            if ln.blank:
+                continue
+            if not BULLET_RE.match(ln.text):
+                after_list = ln.index
+                break
+            recipients.append(_clean_recipient(BULLET_RE.sub("", ln.text)))
+    start = sig_idx if sig_idx is not None else after_list
+    position = signer = None
+    if start is not None:
+        stop = foot_idx if foot_idx and foot_idx > start else n
+        block = logical_lines(raw_text, lines, start, min(stop, start + 40))
+        texts = [t if "|" in t else clean(t) for _, _, t in block]
+        position, signer = signature([t for t in texts if t])
+    return [r for r in recipients if r], position, signer, body_end
+
+
+def _clean_recipient(text: str) -> str:
+    return text.strip().rstrip(",;.").strip()
