@@ -259,6 +259,7 @@ def analyze_layout(lines: list[Line], raw_text: str = "") -> Layout:
         if m.group(2):
             loai = m.group(1).capitalize() + " liên tịch"
         parts: list[str] = []
+        org_keys = {key(o) for o in org_lines} | {key(" ".join(org_lines))}
         body_start = tp.end_index + 1
         for p in after_web[type_at + 1 :]:
             t = BULLET_RE.sub("", p.text)
@@ -270,7 +271,7 @@ def analyze_layout(lines: list[Line], raw_text: str = "") -> Layout:
                 issuer = recase(t[4:])
             elif _starts_body(t, first=not parts) or len(parts) >= 10:
                 break
-            elif parts and is_caps(t) and (_AUTHORITY_RE.match(t) or key(t) in {key(o) for o in org_lines}):
+            elif parts and is_caps(t) and (_AUTHORITY_RE.match(t) or key(t) in org_keys):
                 body_start = p.end_index + 1  # the issuer's authority line: neither subject nor body
                 break
             else:

@@ -55,7 +55,7 @@ def is_caps(text: str) -> bool:
 
 
 _RULE_RE = re.compile(r"[-_=–—.…]{3,}")
-_GLUED_LEVEL_RE = re.compile(f"(?<=[{UPPER}])(?=(?:TỈNH|HUYỆN|PHƯỜNG|THÀNH PHỐ|THỊ XÃ)\\s)")
+_GLUED_LEVEL_RE = re.compile(f"(?<=[{UPPER}])(?=(?:TỈNH|HUYỆN|PHƯỜNG|XÃ|QUẬN|THÀNH PHỐ|THỊ XÃ|ĐẶC KHU)\\s)")
 _SEPARATOR_CELL_RE = re.compile(r"^:?-{2,}:?$")
 
 
