@@ -245,7 +245,7 @@ def ask(
 
 @app.command()
 def docs(
-    as_json: Annotated[bool, typer.Option("--json", help="In JSON (một dòng cho mỗi văn bản)")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="In JSON: danh sách, mỗi văn bản một mục")] = False,
     index_dir: IndexDir = None,
 ) -> None:
     """Danh mục văn bản đã lập chỉ mục: số/ký hiệu, loại, cơ quan, ngày, trích yếu, người ký."""
@@ -259,7 +259,7 @@ def docs(
         _fail(str(exc))
         return
     if as_json:
-        typer.echo(json.dumps({"documents": [r.to_json() for r in rows]}, ensure_ascii=False, indent=1))
+        typer.echo(json.dumps([r.to_json() for r in rows], ensure_ascii=False, indent=1))
         return
     from retrieval.catalog.table import print_catalogue
 
