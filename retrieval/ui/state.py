@@ -29,6 +29,11 @@ from retrieval.ui.corpus import (
     sort_documents,
 )
 
+FLAGGED_NOTE = (
+    "có đoạn nhắm vào trợ lý AI (câu ra lệnh, mã chat template hoặc dấu “đã kiểm chứng” giả) — "
+    "vẫn xem được trong kho nhưng không dùng để trả lời"
+)
+
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
@@ -40,6 +45,7 @@ class Resources:
     lookup: ChunkLookup
     options: FilterOptions
     documents: tuple[StoredDocument, ...]  # sorted for the sidebar list
+    flagged: frozenset[str] = frozenset()  # doc ids with passages addressed to an AI (never answers)
 
 
 def _quiet() -> None:
@@ -101,6 +107,7 @@ def load_resources(_settings: Settings, key: str, stamp: tuple) -> Resources:
         ChunkLookup(searcher.chunks),
         filter_options(searcher.documents),
         tuple(sort_documents(searcher.documents)),
+        frozenset(c.doc_id for c in searcher.chunks if c.flags),
     )
 
 
@@ -195,6 +202,9 @@ def reindex(settings: Settings, uploads: list[tuple[str, bytes]], progress) -> I
             lines.append(("error", f"{failure.line()}. Tệp chưa được thêm vào kho; hãy sửa rồi tải lên lại."))
         else:
             lines.append(("warning", f"Lỗi (tệp có sẵn trong kho) — {failure.line()}"))
+    changed = {*report.added, *report.updated}
+    for source in (s for s in report.flagged if s in changed):
+        lines.append(("warning", f"{source}: {FLAGGED_NOTE}"))
     reported = {*report.added, *report.updated, *(f.source for f in report.failures)}
     lines.extend(("info", s.message) for s in saved if s.new and s.source not in reported)
     if not (report.added or report.updated or report.removed or report.failures):
