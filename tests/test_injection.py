@@ -223,3 +223,14 @@ def test_planted_notice_never_answers(corpus_copy, tmp_path, real_settings, real
         gold = {g["doc"] for g in q["gold"]}
         assert any(c.doc_id in gold or c.source.split(".")[0] in gold for c in ans.citations), q["id"]
         assert any(k in ans.answer for k in q["answer_keywords"]), (q["id"], ans.answer)
+
+
+def test_llamacpp_messages_are_neutralised_too():
+    """A caller's own chain (plain ChatPromptTemplate) still reaches llama.cpp without control tokens."""
+    from langchain_core.messages import HumanMessage, SystemMessage
+
+    from retrieval.answer.chat_models import to_openai_messages
+
+    out = to_openai_messages([SystemMessage("Quy tắc"), HumanMessage(PLANTED)])
+    assert out[0] == {"role": "system", "content": "Quy tắc"}
+    assert TEMPLATE_TOKEN.search(out[1]["content"]) is None and FALSE_DEADLINE in out[1]["content"]
