@@ -116,7 +116,7 @@ def _marked_body(html: str, source: str, limit: int) -> tuple[str, str] | None:
     """(text, kind) of the document the page marks itself, or None for a page that marks none."""
     try:
         root = html_body.parse(html)
-    except ValueError:
+    except Exception:  # lxml refuses some inputs (only comments, empty); trafilatura decides then
         return None
     try:
         found = html_body.document_text(root)
@@ -143,7 +143,6 @@ def _main_content(html: str, source: str) -> str:
 
 
 def load_html(path: Path, source: str) -> RawDocument:
-
     with open_regular(path, source) as f:
         size = file_size(f)
         if size == 0:
