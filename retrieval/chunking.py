@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from retrieval.document.injection import flag_chunks
 from retrieval.types import Block, Chunk, ParsedDocument, Span
 
 CHUNKER_VERSION = "chunk-v3"
@@ -125,7 +126,7 @@ def chunk_document(doc: ParsedDocument, max_tokens: int = 350) -> list[Chunk]:
                 ocr=ocr,
             )
         )
-    return chunks
+    return flag_chunks(chunks, raw.text)  # passages written to steer an AI (document/injection.py)
 
 
 HEADER_PATH = ("Phần đầu văn bản",)

@@ -47,6 +47,12 @@ def _quiet_libraries() -> None:
         logging.getLogger(name).setLevel(logging.ERROR)
 
 
+FLAGGED_NOTE = (
+    "có đoạn nhắm vào trợ lý AI (câu ra lệnh, mã chat template hoặc dấu 'đã kiểm chứng' giả) — "
+    "văn bản vẫn tra cứu được nhưng không được dùng để trả lời"
+)
+
+
 @app.command()
 def index(
     corpus_dir: Annotated[Path, typer.Argument(help="Thư mục văn bản")] = Path("corpus"),
@@ -87,6 +93,8 @@ def index(
     )
     if not report.written:
         typer.echo("Không có thay đổi: giữ nguyên chỉ mục hiện có.")
+    for source in report.flagged:  # indexed, but never used for answers (TRACUU_ALLOW_FLAGGED)
+        typer.echo(f"  CẢNH BÁO {source}: {FLAGGED_NOTE}", err=True)
     for f in report.failures:
         typer.echo(f"  LỖI {f.line()}", err=True)
     if report.failures:

@@ -59,6 +59,7 @@ class IndexReport:
     removed: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     failures: list[Failure] = field(default_factory=list)
+    flagged: list[str] = field(default_factory=list)  # sources with passages addressed to an AI
     n_documents: int = 0
     n_chunks: int = 0
     written: bool = False
@@ -71,6 +72,7 @@ class IndexReport:
             "removed": self.removed,
             "unchanged": self.unchanged,
             "failures": [f.__dict__ for f in self.failures],
+            "flagged": self.flagged,
             "n_documents": self.n_documents,
             "n_chunks": self.n_chunks,
             "written": self.written,
@@ -260,6 +262,7 @@ def build_index(
         _dedupe(entries)
         timings["parse"] = time.perf_counter() - t0 - timings.get("chunk", 0) - timings.get("segment", 0)
         report.removed = sorted(set(previous) - set(entries))
+        report.flagged = sorted(s for s, e in entries.items() if any(c.flags for c in e.chunks))
         changed = report.added or report.updated or report.removed
         if not changed and previous:
             report.n_documents = len(entries)

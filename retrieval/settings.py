@@ -56,6 +56,9 @@ class Settings:
     llm_threads: int = 2
     llm_ctx: int = 4096
     refusal_threshold: float | None = None  # None: the value calibrated on eval/questions.jsonl
+    # Passages flagged at indexing as written to steer an AI (retrieval/document/injection.py) are
+    # never used for answers unless this is true (TRACUU_ALLOW_FLAGGED)
+    allow_flagged: bool = False
 
     def __post_init__(self) -> None:
         if self.embed_batch_size < 1:

@@ -154,9 +154,11 @@ class Chunk:
     page_start: int | None = None
     page_end: int | None = None
     ocr: bool = False
+    flags: tuple[str, ...] = ()  # e.g. "ai_instruction": text written to steer an AI (document/injection.py)
 
     def to_json(self) -> dict:
         d = asdict(self)
+        d["flags"] = list(self.flags)
         d["heading_path"] = list(self.heading_path)
         d["spans"] = [list(s) for s in self.spans]
         d["footnotes"] = list(self.footnotes)
@@ -170,6 +172,7 @@ class Chunk:
         d["spans"] = tuple(tuple(s) for s in d["spans"])
         d["footnotes"] = tuple(d.get("footnotes") or ())
         d["footnote_spans"] = tuple(tuple(s) for s in d.get("footnote_spans") or ())
+        d["flags"] = tuple(d.get("flags") or ())  # records written before flags existed have none
         return cls(**d)
 
 

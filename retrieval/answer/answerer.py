@@ -24,6 +24,7 @@ from retrieval.answer.passages import Passage, passages_from_hits
 from retrieval.answer.result import REFUSAL, Answer, NearDocument
 from retrieval.answer.scope import out_of_scope, restates_question, wrong_answer_type
 from retrieval.chunking import SIGNATURE_PATH
+from retrieval.document.injection import usable_hits
 from retrieval.types import SearchHit
 
 NOTE_DROPPED = "Đã lược bỏ {n} câu không kiểm chứng được trong văn bản nguồn."
@@ -119,6 +120,7 @@ class Answerer:
         mode: str = "hybrid",
         refusal_threshold: float = DEFAULT_REFUSAL_THRESHOLD,
         mark_unsupported: bool = False,
+        allow_flagged: bool = False,
     ) -> None:
         self.searcher = searcher
         self.backend = backend or ExtractiveBackend()
@@ -126,12 +128,14 @@ class Answerer:
         self.mode = mode
         self.refusal_threshold = refusal_threshold
         self.mark_unsupported = mark_unsupported
+        self.allow_flagged = allow_flagged  # use passages flagged as instructions to an AI
 
     @classmethod
     def from_settings(cls, searcher: Any, settings: Any, backend: str | None = None, **kw) -> Answerer:
         threshold = getattr(settings, "refusal_threshold", None)
         if threshold is not None:
             kw.setdefault("refusal_threshold", float(threshold))
+        kw.setdefault("allow_flagged", bool(getattr(settings, "allow_flagged", False)))
         return cls(searcher, make_backend(backend, settings), **kw)
 
     # ------------------------------------------------------------------ public
@@ -143,6 +147,7 @@ class Answerer:
         hits = list(self.searcher.search(question, k=self.k, mode=self.mode, filters=filters))
         if hits and profile(question).wants_signer:
             hits = with_signature(self.searcher, hits)
+        hits = usable_hits(hits, self.allow_flagged)  # planted instructions never ground an answer
         passages = passages_from_hits(hits)
         conf = confidence(question, hits, passages[:5]) if hits else 0.0
         nearest = nearest_documents(hits)

@@ -48,7 +48,11 @@ def load_llama(path: str, n_ctx: int, n_threads: int):
 
 
 def to_openai_messages(messages: list[BaseMessage]) -> list[dict]:
-    return [{"role": _ROLES.get(m.type, "user"), "content": m.text} for m in messages]
+    """Role/content dicts; chat-template tokens in any content are made inert (messages may come from
+    a caller's own LangChain prompt, not only from prompting.answer_prompt)."""
+    from retrieval.document.injection import neutralize
+
+    return [{"role": _ROLES.get(m.type, "user"), "content": neutralize(m.text)} for m in messages]
 
 
 class LlamaCppChat(BaseChatModel):

@@ -1,0 +1,1 @@
+"""Document-level rules shared by indexing and answering (no heavy imports here)."""

@@ -1,6 +1,9 @@
-"""HTML (.html, .htm): main content only, via trafilatura; charset from BOM, <meta>, or detection.
+"""HTML (.html, .htm): the document body only; charset from BOM, <meta>, or detection.
 
-trafilatura falls back to the whole page when it finds no article, so a page that is only menus and
+Pages that mark their document body (legal-database snapshots, Word/LibreOffice web exports; see
+``html_body``) give exactly that body, tables as " | " rows like DOCX. Other pages go through
+trafilatura's main-content extraction. trafilatura falls back to the whole page when it finds no
+article, so a page that is only menus and
 links is recognised first with lxml: once navigation elements are dropped, too little text outside
 links remains.
 """
@@ -12,9 +15,11 @@ import re
 import unicodedata
 from pathlib import Path
 
+from retrieval.ingest import html_body
 from retrieval.ingest import vietnamese as vn
 from retrieval.ingest.errors import IngestError
 from retrieval.ingest.files import empty_file_error, file_size, no_text_error, open_regular, sha256_of
+from retrieval.ingest.limits import ingest_limits
 from retrieval.ingest.text import ENCODING_NAMES, detect_encoding
 from retrieval.types import RawDocument
 
@@ -26,6 +31,10 @@ _BOILERPLATE = (
 )  # fmt: skip
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
 _LATIN1_FAMILY = {"iso8859-1", "cp1252", "ascii"}  # codecs.lookup() names
+METADATA_ONLY_WARNING = (
+    "trang chỉ có thuộc tính văn bản (số hiệu, ngày, cơ quan…), không có toàn văn — "
+    "tải toàn văn nếu cần tra cứu"
+)
 _TABLE_SEPARATOR = re.compile(r"^\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?$")
 _NO_CONTENT = (
     "trang HTML không có nội dung chính (chỉ có menu, liên kết điều hướng)",
@@ -69,10 +78,8 @@ def decode_html(data: bytes) -> tuple[str, str]:
 
 
 def _content_outside_links(html: str) -> int:
-    import lxml.html
-
     try:
-        root = lxml.html.document_fromstring(html)
+        root = html_body.parse(html)
     except Exception:  # lxml rejects some inputs (e.g. only comments); let trafilatura decide
         return MIN_CONTENT_CHARS
     for el in root.xpath("|".join(f"//{tag}" for tag in _BOILERPLATE)):
@@ -96,9 +103,46 @@ def _tidy(text: str) -> str:
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
 
 
-def load_html(path: Path, source: str) -> RawDocument:
+def _too_deep(source: str, limit: int) -> IngestError:
+    return IngestError(
+        source,
+        f"trang HTML lồng thẻ quá sâu (hơn {limit:,} tầng, giới hạn TRACUU_MAX_HTML_DEPTH) — tệp hỏng "
+        "hoặc được tạo cố ý, không phải nội dung văn bản",
+        "lưu lại văn bản dưới dạng PDF/DOCX; nếu chắc đây là văn bản thật, tăng TRACUU_MAX_HTML_DEPTH",
+    )
+
+
+def _marked_body(html: str, source: str, limit: int) -> tuple[str, str] | None:
+    """(text, kind) of the document the page marks itself, or None for a page that marks none."""
+    try:
+        root = html_body.parse(html)
+    except Exception:  # lxml refuses some inputs (only comments, empty); trafilatura decides then
+        return None
+    try:
+        found = html_body.document_text(root)
+    except RecursionError:  # tables nested inside tables thousands deep
+        raise _too_deep(source, limit) from None
+    if found is not None and not found[0].strip():
+        raise no_text_error(source, "phần thân văn bản được đánh dấu trong trang HTML không có chữ")
+    return found
+
+
+def _main_content(html: str, source: str) -> str:
     import trafilatura
 
+    if _content_outside_links(html) < MIN_CONTENT_CHARS:
+        raise IngestError(source, *_NO_CONTENT)
+    try:  # parsed here so that trafilatura sees pages deeper than lxml's default cap (256 levels)
+        tree = html_body.parse(html)
+    except Exception:
+        tree = html
+    extracted = trafilatura.extract(
+        tree, include_tables=True, include_comments=False, favor_recall=True, output_format="txt"
+    )
+    return _tidy(extracted or "")
+
+
+def load_html(path: Path, source: str) -> RawDocument:
     with open_regular(path, source) as f:
         size = file_size(f)
         if size == 0:
@@ -115,15 +159,16 @@ def load_html(path: Path, source: str) -> RawDocument:
         raise IngestError(
             source, "tệp có đuôi .html nhưng không phải trang web (nội dung nhị phân)", "kiểm tra lại tệp"
         )
-    if _content_outside_links(html) < MIN_CONTENT_CHARS:
-        raise IngestError(source, *_NO_CONTENT)
-    extracted = trafilatura.extract(
-        html, include_tables=True, include_comments=False, favor_recall=True, output_format="txt"
-    )
-    text = unicodedata.normalize("NFC", _tidy(extracted or ""))
+    limit = ingest_limits().max_html_depth
+    if html_body.markup_depth(html, stop_at=limit) > limit:
+        raise _too_deep(source, limit)
+    found = _marked_body(html, source, limit)
+    text = unicodedata.normalize("NFC", found[0] if found is not None else _main_content(html, source))
     if not text.strip():
         raise no_text_error(source, "không tìm thấy phần nội dung chính của trang")
-    warnings = ()
+    warnings: tuple[str, ...] = ()
     if codec in vn.LEGACY_ENCODINGS:
         warnings = (f"trang dùng bảng mã cũ {ENCODING_NAMES[codec]}, đã chuyển sang Unicode",)
+    if found is not None and found[1] == "metadata":
+        warnings += (METADATA_ONLY_WARNING,)
     return RawDocument(source=source, text=text, sha256=digest, format="html", warnings=warnings)

@@ -86,6 +86,7 @@ def ask(
     k: int = 8,
     filters: SearchFilters | None = None,
     refusal_threshold: float | None = None,
+    allow_flagged: bool = False,
 ) -> Iterator[str | Turn]:
     """Yield the backend's raw text pieces as they come, then the checked ``Turn`` (always last).
 
@@ -96,7 +97,7 @@ def ask(
 
     t0 = time.perf_counter()
     kw = {} if refusal_threshold is None else {"refusal_threshold": refusal_threshold}
-    answerer = Answerer(searcher, LimitedBackend(backend, k), k=k, **kw)
+    answerer = Answerer(searcher, LimitedBackend(backend, k), k=k, allow_flagged=allow_flagged, **kw)
     stream = answerer.stream(question, filters if filters is not None and not filters.empty() else None)
     yield from stream
     ans = stream.answer

@@ -1,88 +1,18 @@
-"""Corpus-side helpers of the chat: saving uploaded files, filter options, chunks of a document.
+"""Corpus-side helpers of the chat: filter options, chunks of a document (uploads: ``ui.uploads``).
 
 No Streamlit here: these functions take plain values and are unit-tested directly.
 """
 
 from __future__ import annotations
 
-import os
-import re
-import unicodedata
-import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from pathlib import Path
 
 from retrieval.store import StoredDocument
 from retrieval.types import Chunk, Span
+from retrieval.ui.uploads import UPLOAD_TYPES, SavedUpload, safe_filename, save_upload  # noqa: F401 (re-export)
 
-UPLOAD_TYPES = ("pdf", "docx", "txt", "md")
 PIECE_GAP = 300  # spans of one chunk closer than this are shown as one piece (footnotes, blank lines)
-_UNSAFE = re.compile(r"[\x00-\x1f\x7f/\\:*?\"<>|]+")
-
-
-@dataclass(frozen=True)
-class SavedUpload:
-    name: str  # what the user uploaded
-    source: str | None  # path relative to the corpus dir, None when not saved
-    message: str  # Vietnamese, one line
-    ok: bool
-    new: bool = False  # a file this upload created (removed again if it cannot be indexed)
-
-
-def safe_filename(name: str) -> str:
-    """A plain file name: last path component, NFC, no control or reserved characters, not hidden."""
-    base = unicodedata.normalize("NFC", name.replace("\\", "/").rsplit("/", 1)[-1])
-    base = _UNSAFE.sub("_", base).strip().lstrip(".~$ ")
-    stem, dot, suffix = base.rpartition(".")
-    if not dot:
-        stem, suffix = base, ""
-    stem = stem[:120].strip() or "van-ban"
-    return f"{stem}.{suffix.lower()}" if suffix else stem
-
-
-def _free_name(folder: Path, name: str) -> Path:
-    path = folder / name
-    stem, suffix = path.stem, path.suffix
-    n = 2
-    while path.exists():
-        path = folder / f"{stem} ({n}){suffix}"
-        n += 1
-    return path
-
-
-def save_upload(corpus_dir: Path, name: str, data: bytes) -> SavedUpload:
-    """Write one uploaded file into ``corpus_dir`` (atomically; never overwriting another file).
-
-    The same content under the same name is not saved twice; a different file with an existing
-    name is saved as "name (2).ext".
-    """
-    clean = safe_filename(name)
-    suffix = clean.rsplit(".", 1)[-1].lower() if "." in clean else ""
-    if suffix not in UPLOAD_TYPES:
-        kinds = ", ".join(t.upper() for t in UPLOAD_TYPES)
-        return SavedUpload(name, None, f"{name}: định dạng không được hỗ trợ (chỉ nhận {kinds}).", False)
-    if not data:
-        return SavedUpload(name, None, f"{name}: tệp rỗng, không lưu.", False)
-    corpus_dir.mkdir(parents=True, exist_ok=True)
-    existing = corpus_dir / clean
-    if existing.is_file() and existing.read_bytes() == data:
-        return SavedUpload(name, clean, f"{clean}: đã có trong kho văn bản (cùng nội dung).", True)
-    target = _free_name(corpus_dir, clean)
-    tmp = corpus_dir / f".{target.name}.{uuid.uuid4().hex[:8]}.upload"
-    try:
-        with tmp.open("wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, target)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        return SavedUpload(
-            name, None, f"{name}: không lưu được vào kho văn bản ({exc.strerror or exc}).", False
-        )
-    source = target.relative_to(corpus_dir).as_posix()
-    return SavedUpload(name, source, f"{source}: đã lưu vào kho văn bản.", True, new=True)
 
 
 @dataclass(frozen=True)

@@ -1,12 +1,14 @@
 """Process-wide resources of the chat (loaded once, ``st.cache_resource``) and re-indexing from the UI.
 
 The embedding model is cached on its own, so re-indexing and reloading the searcher never load it
-again. The searcher is cached by the index manifest's modification time: an index rebuilt by
-another process (``tracuu index``) is picked up on the next interaction, without a restart.
+again. The searcher is cached by a stamp of the index manifest (``manifest_stamp``: the file's
+identity and times, and the generation it names), checked on every run: an index rebuilt by another
+process (``tracuu index``) is picked up on the next interaction, without a restart.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import warnings
@@ -27,6 +29,11 @@ from retrieval.ui.corpus import (
     sort_documents,
 )
 
+FLAGGED_NOTE = (
+    "có đoạn nhắm vào trợ lý AI (câu ra lệnh, mã chat template hoặc dấu “đã kiểm chứng” giả) — "
+    "vẫn xem được trong kho nhưng không dùng để trả lời"
+)
+
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
@@ -38,6 +45,7 @@ class Resources:
     lookup: ChunkLookup
     options: FilterOptions
     documents: tuple[StoredDocument, ...]  # sorted for the sidebar list
+    flagged: frozenset[str] = frozenset()  # doc ids with passages addressed to an AI (never answers)
 
 
 def _quiet() -> None:
@@ -68,15 +76,24 @@ def load_embedder(_settings: Settings, key: str):
     return model
 
 
-def manifest_stamp(index_dir: Path) -> int:
+def manifest_stamp(index_dir: Path) -> tuple:
+    """What identifies the live index: a save replaces manifest.json (a new inode, new times) and names
+    a new generation, so any re-index changes the stamp even within one clock tick; () when absent."""
+    path = index_dir / MANIFEST
     try:
-        return (index_dir / MANIFEST).stat().st_mtime_ns
-    except OSError:
-        return 0
+        st = path.stat()
+        generation = json.loads(path.read_text(encoding="utf-8")).get("generation")
+    except (OSError, ValueError, AttributeError):
+        try:
+            st = path.stat()
+        except OSError:
+            return ()
+        generation = None
+    return (st.st_ino, st.st_dev, st.st_mtime_ns, st.st_ctime_ns, st.st_size, generation)
 
 
 @st.cache_resource(show_spinner="Đang nạp chỉ mục…", max_entries=2)
-def load_resources(_settings: Settings, key: str, stamp: int) -> Resources:
+def load_resources(_settings: Settings, key: str, stamp: tuple) -> Resources:
     """The searcher of ``_settings.index_dir`` as of manifest ``stamp`` (raises the store's errors)."""
     settings = _settings
     read_manifest(settings.index_dir)  # a missing index is reported before loading the model
@@ -90,6 +107,7 @@ def load_resources(_settings: Settings, key: str, stamp: int) -> Resources:
         ChunkLookup(searcher.chunks),
         filter_options(searcher.documents),
         tuple(sort_documents(searcher.documents)),
+        frozenset(c.doc_id for c in searcher.chunks if c.flags),
     )
 
 
@@ -145,6 +163,7 @@ def reindex(settings: Settings, uploads: list[tuple[str, bytes]], progress) -> I
     from retrieval.store import IndexError_
 
     lines: list[tuple[str, str]] = []
+    # save_upload never raises: each file gets its own result, the batch always goes on
     saved: list[SavedUpload] = [save_upload(settings.corpus_dir, name, data) for name, data in uploads]
     for s in saved:
         if not s.new:  # not saved, or already there: say so; new files are reported by the indexer
@@ -166,6 +185,7 @@ def reindex(settings: Settings, uploads: list[tuple[str, bytes]], progress) -> I
             progress=on_file,
         )
     except (IndexLockedError, IndexError_, OSError) as exc:
+        lines.extend(("info", f"{s.message} Chưa lập chỉ mục.") for s in saved if s.new)
         lines.append(("error", f"Không lập chỉ mục được: {exc}"))
         return IndexOutcome(lines)
     progress(1.0, "Đã lập chỉ mục xong.")
@@ -182,6 +202,11 @@ def reindex(settings: Settings, uploads: list[tuple[str, bytes]], progress) -> I
             lines.append(("error", f"{failure.line()}. Tệp chưa được thêm vào kho; hãy sửa rồi tải lên lại."))
         else:
             lines.append(("warning", f"Lỗi (tệp có sẵn trong kho) — {failure.line()}"))
+    changed = {*report.added, *report.updated}
+    for source in (s for s in report.flagged if s in changed):
+        lines.append(("warning", f"{source}: {FLAGGED_NOTE}"))
+    reported = {*report.added, *report.updated, *(f.source for f in report.failures)}
+    lines.extend(("info", s.message) for s in saved if s.new and s.source not in reported)
     if not (report.added or report.updated or report.removed or report.failures):
         lines.append(("info", "Không có văn bản mới hoặc thay đổi; chỉ mục giữ nguyên."))
     lines.append(("info", f"Chỉ mục hiện có {report.n_documents} văn bản, {report.n_chunks} đoạn."))

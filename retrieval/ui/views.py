@@ -154,14 +154,22 @@ def _backend_name(turn: dict) -> str:
     return BACKEND_LABELS.get(turn.get("backend", ""), turn.get("backend", "")).split(" (")[0]
 
 
-def render_document_list(docs: list[StoredDocument]) -> None:
-    """Sidebar list of the corpus, each with a button opening its full text."""
+FLAGGED_MARK = (
+    ":orange[:material/warning: Có đoạn nhắm vào trợ lý AI (câu ra lệnh, mã điều khiển hoặc dấu "
+    "“đã kiểm chứng” giả): không dùng để trả lời]"
+)
+
+
+def render_document_list(docs: list[StoredDocument], flagged: frozenset[str] = frozenset()) -> None:
+    """Sidebar list of the corpus, each with a button opening its full text; flagged documents (see
+    retrieval/document/injection.py) are marked."""
     for i, doc in enumerate(docs):
         meta = doc.metadata
         date = fmt_date(meta.ngay_ban_hanh) or "không ghi ngày"
+        mark = f"  \n{FLAGGED_MARK}" if doc.doc_id in flagged else ""
         st.markdown(
             f"**{md_escape(doc.title or doc.source)}**  \n{md_escape(meta.so_ky_hieu or 'Không ghi số')}"
-            f" · {date}"
+            f" · {date}{mark}"
         )
         if st.button("Xem toàn văn", key=f"doclist-{i}-{doc.doc_id}", type="tertiary"):
             document_dialog(doc, (), anchor=f"doc-{i}")
