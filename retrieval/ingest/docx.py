@@ -12,6 +12,7 @@ import zipfile
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from retrieval.ingest.docx_fonts import DocumentRuns
 from retrieval.ingest.errors import IngestError
 from retrieval.ingest.files import empty_file_error, file_size, no_text_error, open_regular, sha256_of, sniff
 from retrieval.types import RawDocument
@@ -70,46 +71,46 @@ def check_container(f: BinaryIO, source: str) -> None:
     f.seek(0)
 
 
-def _cell_text(tc: Any) -> str:
+def _cell_text(tc: Any, para_text: Any = None) -> str:
     from docx.oxml.ns import qn
 
     parts = []
     for p in tc.iter(qn("w:p")):
-        text = "".join(t.text or "" for t in p.iter(qn("w:t")))
+        text = para_text(p) if para_text else "".join(t.text or "" for t in p.iter(qn("w:t")))
         if text.strip():
             parts.append(text.strip())
     return " ".join(parts)
 
 
-def table_text(tbl: Any) -> str:
-    """One line per row, cells joined by " | "; merged cells appear once, nested tables flattened."""
+def table_text(tbl: Any, para_text: Any = None) -> str:
+    """One line per row, cells joined by " | "; merged cells appear once, nested tables flattened.
+    ``para_text`` turns one w:p into text (legacy fonts decoded); default: its w:t text."""
     rows = []
     for tr in tbl.xpath("./w:tr | ./w:sdt/w:sdtContent/w:tr"):
-        cells = [_cell_text(tc) for tc in tr.xpath("./w:tc | ./w:sdt/w:sdtContent/w:tc")]
+        cells = [_cell_text(tc, para_text) for tc in tr.xpath("./w:tc | ./w:sdt/w:sdtContent/w:tc")]
         if any(cells):
             rows.append(" | ".join(cells))
     return "\n".join(rows)
 
 
-def _blocks(body: Any, parent: Any, numbering: Any) -> list[str]:
+def _blocks(body: Any, numbering: Any, para_text: Any) -> list[str]:
     from docx.oxml.ns import qn
-    from docx.text.paragraph import Paragraph
 
     out = []
     for child in body.iterchildren():
         if child.tag == qn("w:p"):
             label = numbering.label(child)
-            text = Paragraph(child, parent).text.strip()
+            text = para_text(child).strip()
             if text:
                 out.append(f"{label} {text}" if label else text)
         elif child.tag == qn("w:tbl"):
-            rows = table_text(child)
+            rows = table_text(child, para_text)
             if rows:
                 out.append(rows)
         elif child.tag == qn("w:sdt"):  # content control wrapping paragraphs/tables
             content = child.find(qn("w:sdtContent"))
             if content is not None:
-                out.extend(_blocks(content, parent, numbering))
+                out.extend(_blocks(content, numbering, para_text))
     return out
 
 
@@ -117,8 +118,6 @@ def load_docx(path: Path, source: str) -> RawDocument:
     import docx
     from docx.opc.exceptions import OpcError
     from lxml.etree import LxmlError
-
-    from retrieval.ingest.docx_numbering import ListNumbering
 
     with open_regular(path, source) as f:
         if file_size(f) == 0:
@@ -131,9 +130,18 @@ def load_docx(path: Path, source: str) -> RawDocument:
             raise IngestError(
                 source, f"tệp DOCX bị hỏng, không đọc được ({type(exc).__name__})", _RESAVE
             ) from exc
+    return document_to_raw(document, source, digest, "docx")
+
+
+def document_to_raw(document: Any, source: str, digest: str, fmt: str) -> RawDocument:
+    """A python-docx Document as a RawDocument; runs in legacy fonts (.VnTime, VNI-Times) decoded."""
+    from retrieval.ingest.docx_numbering import ListNumbering
+
     numbering = ListNumbering(document)
-    blocks = _blocks(document.element.body, document._body, numbering)
+    runs = DocumentRuns(document)
+    blocks = _blocks(document.element.body, numbering, runs.paragraph_text)
     text = unicodedata.normalize("NFC", "\n\n".join(blocks))
     if not text.strip():
         raise no_text_error(source, "tài liệu Word không có đoạn văn hay bảng nào")
-    return RawDocument(source=source, text=text, sha256=digest, format="docx")
+    warnings = runs.warnings()
+    return RawDocument(source=source, text=text, sha256=digest, format=fmt, warnings=warnings)

@@ -1,0 +1,142 @@
+"""Legacy Vietnamese font text (TCVN3 "ABC", VNI, VISCII) back to Unicode, decided by font name.
+
+Before Unicode, Vietnamese was typed as 8-bit bytes shown by special fonts (.VnTime, .VnTimeH, VNI-Times).
+Word, Excel and PDF keep the font of each run, and a converter (LibreOffice, pypdf) hands the bytes over
+as the Windows-1252 characters with the same codes ("Quy\u00d5t \u00aeÞnh"), or as Symbol-font private-use
+code points U+F0xx. This module maps such text back to the bytes and decodes them with the tables of
+``vietnamese``. Upper-case TCVN3 fonts (.VnTimeH, .VnArialH) draw every letter as a capital, so their
+text is upper-cased.
+
+The decision is per font over the whole document (``decide_fonts``): a font named like a legacy family is
+decoded when that does not make its text look less Vietnamese (a file retyped in Unicode but still set in
+.VnTime is left alone); a font with any other name is decoded only when its text clearly reads as
+mojibake of one legacy encoding.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from functools import cache
+
+from retrieval.ingest import vietnamese as vn
+
+_SUBSET = re.compile(r"^[A-Z]{6}\+")  # PDF font subset tag "ABCDEF+"
+_STYLE = re.compile(r"[,\-\s]*(?:bold|italic|oblique|regular|mt|ps)*$", re.IGNORECASE)
+MIN_SAMPLE_CHARS = 3  # non-ASCII characters a font's text needs before a non-legacy font is judged
+
+
+@dataclass(frozen=True)
+class FontCoding:
+    """How the text of one font is decoded: a legacy encoding, and whether the font shows capitals."""
+
+    encoding: str
+    upper: bool = False
+
+
+def _base_name(name: str) -> str:
+    name = _SUBSET.sub("", name.strip().strip("/"))
+    return _STYLE.sub("", name).strip() or name
+
+
+@cache
+def font_coding(name: str | None) -> FontCoding | None:
+    """The legacy encoding a font name stands for, or None for an ordinary (Unicode) font.
+
+    TCVN3 ("ABC") fonts are named ".VnXxx" (".VnTime", ".VnArial Narrow"), capitals-only ones end in
+    "H" (".VnTimeH", ".VnArialH"); VNI fonts "VNI-Xxx" / "VNI Xxx"; VISCII fonts carry "VISCII" or start
+    with "VI " / "VI-". Subset prefixes and style suffixes of PDF font names are ignored."""
+    if not name:
+        return None
+    base = _base_name(name)
+    low = base.lower()
+    if re.match(r"\.?vn[a-z0-9]", low) and not low.startswith(("vni", "vnu")):
+        stem = base.lstrip(".")
+        return FontCoding("tcvn3", upper=stem.endswith("H") and len(stem) > 3)
+    if re.match(r"vni[\s\-_]", low):
+        return FontCoding("vni")
+    if "viscii" in low or re.match(r"vi[\s\-_]", low):
+        return FontCoding("viscii")
+    return None
+
+
+@cache
+def _byte_of() -> dict[str, int]:
+    """Character -> the byte it stands for when 8-bit font text went through Windows-1252 or Latin-1."""
+    out = {chr(b): b for b in range(0x100)}
+    for b in range(0x80, 0xA0):
+        try:
+            out[bytes([b]).decode("cp1252")] = b
+        except UnicodeDecodeError:
+            continue
+    out.update({chr(0xF000 + b): b for b in range(0x20, 0x100)})  # Symbol-font private-use codes
+    return out
+
+
+def redecode(text: str, coding: FontCoding) -> str:
+    """Text shown in a legacy font, decoded to Unicode NFC. Characters that cannot be a byte of the
+    font (already Unicode: "ế", "—") pass through unchanged."""
+    table = _byte_of()
+    out: list[str] = []
+    buf = bytearray()
+    for ch in text:
+        b = table.get(ch)
+        if b is None:
+            if buf:
+                out.append(vn.decode_legacy(bytes(buf), coding.encoding))
+                buf.clear()
+            out.append(ch)
+        else:
+            buf.append(b)
+    if buf:
+        out.append(vn.decode_legacy(bytes(buf), coding.encoding))
+    result = vn.to_nfc("".join(out))
+    return result.upper() if coding.upper else result
+
+
+def _non_ascii(text: str) -> int:
+    return sum(ord(ch) >= 0x80 for ch in text)
+
+
+def _unicode_letters(text: str) -> int:
+    """Letters that cannot be a byte of an 8-bit font (ư, ơ, ế...): the text is already Unicode."""
+    table = _byte_of()
+    return sum(ch.isalpha() and ch not in table for ch in text)
+
+
+def judge_font(name: str | None, texts: Iterable[str]) -> FontCoding | None:
+    """Whether the text set in one font (all of it, from one document) is to be re-decoded, and how."""
+    sample = " ".join(texts)
+    named = font_coding(name)
+    if _non_ascii(sample) == 0:
+        return named if named is not None and named.upper else None
+    before = vn.vietnamese_score(vn.to_nfc(sample))
+    if named is not None:
+        if _unicode_letters(sample) > 0.1 * _non_ascii(sample):
+            return None  # retyped in Unicode, font left as it was
+        after = vn.vietnamese_score(redecode(sample, FontCoding(named.encoding)))
+        return None if before > 0.6 and after <= before else named
+    if _non_ascii(sample) < MIN_SAMPLE_CHARS:
+        return None
+    fixed = vn.repair_mojibake(sample)
+    return FontCoding(fixed[1]) if fixed is not None and fixed[1] != "cp1258" else None
+
+
+def decide_fonts(samples: Mapping[str | None, Iterable[str]]) -> dict[str | None, FontCoding]:
+    """Per font name (None: no font known), the coding of the fonts whose text is to be re-decoded."""
+    out = {}
+    for name, texts in samples.items():
+        coding = judge_font(name, texts)
+        if coding is not None:
+            out[name] = coding
+    return out
+
+
+def decode_runs(runs: list[tuple[str | None, str]], codings: Mapping[str | None, FontCoding]) -> str:
+    """Join (font, text) runs of one paragraph or cell, each decoded by its font's coding."""
+    parts = []
+    for font, text in runs:
+        coding = codings.get(font)
+        parts.append(redecode(text, coding) if coding is not None and text else text)
+    return vn.to_nfc("".join(parts))
