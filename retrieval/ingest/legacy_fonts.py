@@ -71,6 +71,7 @@ def _byte_of() -> dict[str, int]:
         except UnicodeDecodeError:
             continue
     out.update({chr(0xF000 + b): b for b in range(0x20, 0x100)})  # Symbol-font private-use codes
+    out.update({"\u2212": 0xAD, "\u2219": 0xB7})  # PDF glyph names "minus", "bulletoperator" (pypdf)
     return out
 
 
