@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import unicodedata
 import zipfile
+from functools import cache
 from pathlib import Path
 from typing import Any, BinaryIO
 
 from retrieval.ingest.docx_fonts import DocumentRuns
 from retrieval.ingest.errors import IngestError
 from retrieval.ingest.files import empty_file_error, file_size, no_text_error, open_regular, sha256_of, sniff
+from retrieval.ingest.limits import ingest_limits
 from retrieval.types import RawDocument
 
 MAX_ENTRIES = 10_000
@@ -63,6 +65,15 @@ def check_container(f: BinaryIO, source: str) -> None:
             f"tệp DOCX giải nén ra quá lớn ({total / 2**20:,.0f} MB, {len(infos)} mục) — nghi là 'bom ZIP'",
             "không mở tệp này; xin bản gốc từ nơi gửi",
         )
+    limits = ingest_limits()
+    xml = next((i for i in infos if i.filename.endswith(".xml") and i.file_size > limits.max_xml_bytes), None)
+    if xml is not None:
+        raise IngestError(
+            source,
+            f"phần '{xml.filename}' giải nén ra {xml.file_size / 2**20:,.0f} MB XML, vượt giới hạn"
+            f" {limits.max_xml_mb} MB (TRACUU_MAX_XML_MB)",
+            "tách tài liệu thành nhiều tệp nhỏ hơn hoặc tăng TRACUU_MAX_XML_MB",
+        )
     names = {i.filename for i in infos}
     if "word/document.xml" not in names:
         other = next((kind for part, kind in _OTHER_OFFICE.items() if part in names), None)
@@ -82,12 +93,26 @@ def _cell_text(tc: Any, para_text: Any = None) -> str:
     return " ".join(parts)
 
 
+@cache
+def _table_xpaths() -> tuple[Any, Any]:
+    """Compiled once: compiling an XPath per row made large tables slow."""
+    from docx.oxml.ns import nsmap
+    from lxml import etree
+
+    ns = {"w": nsmap["w"]}
+    return (
+        etree.XPath("./w:tr | ./w:sdt/w:sdtContent/w:tr", namespaces=ns),
+        etree.XPath("./w:tc | ./w:sdt/w:sdtContent/w:tc", namespaces=ns),
+    )
+
+
 def table_text(tbl: Any, para_text: Any = None) -> str:
     """One line per row, cells joined by " | "; merged cells appear once, nested tables flattened.
     ``para_text`` turns one w:p into text (legacy fonts decoded); default: its w:t text."""
     rows = []
-    for tr in tbl.xpath("./w:tr | ./w:sdt/w:sdtContent/w:tr"):
-        cells = [_cell_text(tc, para_text) for tc in tr.xpath("./w:tc | ./w:sdt/w:sdtContent/w:tc")]
+    rows_xpath, cells_xpath = _table_xpaths()
+    for tr in rows_xpath(tbl):
+        cells = [_cell_text(tc, para_text) for tc in cells_xpath(tr)]
         if any(cells):
             rows.append(" | ".join(cells))
     return "\n".join(rows)
@@ -144,4 +169,8 @@ def document_to_raw(document: Any, source: str, digest: str, fmt: str) -> RawDoc
     if not text.strip():
         raise no_text_error(source, "tài liệu Word không có đoạn văn hay bảng nào")
     warnings = runs.warnings()
+    max_chars = ingest_limits().max_chars
+    if len(text) > max_chars:
+        text = text[:max_chars]
+        warnings += (f"tài liệu dài hơn {max_chars:,} ký tự (TRACUU_MAX_CHARS): chỉ lập chỉ mục phần đầu",)
     return RawDocument(source=source, text=text, sha256=digest, format=fmt, warnings=warnings)

@@ -10,20 +10,22 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from docx.oxml.ns import qn
+from docx.oxml.ns import nsmap, qn
+from lxml import etree
 
 from retrieval.ingest.legacy_fonts import FontCoding, decide_fonts, decode_runs
 
 _RUNS = "./w:r | ./w:hyperlink/w:r | ./w:ins/w:r | ./w:smartTag/w:r | ./w:fldSimple/w:r"
 _MAX_STYLE_DEPTH = 20
 _SOFT_HYPHEN = qn("w:softHyphen")
-_INNER = "w:br | w:cr | w:noBreakHyphen | w:ptab | w:t | w:tab | w:softHyphen"
+_INNER = frozenset(qn(f"w:{t}") for t in ("br", "cr", "noBreakHyphen", "ptab", "t", "tab", "softHyphen"))
+_RUNS_XPATH = etree.XPath(_RUNS, namespaces={"w": nsmap["w"]})  # compiled once: linear in document size
 
 
 def run_text(run: Any) -> str:
     """A w:r's text as python-docx gives it, plus w:softHyphen as U+00AD: byte 0xAD of a legacy font
     is a letter (TCVN3 "ư"), which LibreOffice writes as a soft-hyphen element."""
-    return "".join("\xad" if e.tag == _SOFT_HYPHEN else str(e) for e in run.xpath(_INNER))
+    return "".join("\xad" if e.tag == _SOFT_HYPHEN else str(e) for e in run if e.tag in _INNER)
 
 
 def _rfonts_name(rpr: Any) -> str | None:
@@ -100,7 +102,7 @@ class DocumentRuns:
         ppr = p.find(qn("w:pPr"))
         para_style = _val(ppr, "w:pStyle") or self._styles.default_paragraph
         out = []
-        for run in p.xpath(_RUNS):
+        for run in _RUNS_XPATH(p):
             rpr = run.find(qn("w:rPr"))
             font = (
                 _rfonts_name(rpr)
@@ -113,7 +115,7 @@ class DocumentRuns:
 
     def paragraph_text(self, p: Any) -> str:
         if not self.codings:
-            return "".join(run_text(run) for run in p.xpath(_RUNS)).replace("\xad", "")
+            return "".join(run_text(run) for run in _RUNS_XPATH(p)).replace("\xad", "")
         runs = [(font, run_text(run)) for run, font in self._paragraph_runs(p)]
         return decode_runs(runs, self.codings).replace("\xad", "")
 

@@ -24,6 +24,7 @@ from retrieval.ingest import vietnamese as vn
 
 _SUBSET = re.compile(r"^[A-Z]{6}\+")  # PDF font subset tag "ABCDEF+"
 _STYLE = re.compile(r"[,\-\s]*(?:bold|italic|oblique|regular|mt|ps)*$", re.IGNORECASE)
+MAX_SAMPLE_CHARS = 200_000  # text of one font judged: enough to decide, bounded for huge documents
 MIN_SAMPLE_CHARS = 3  # non-ASCII characters a font's text needs before a non-legacy font is judged
 
 
@@ -108,7 +109,13 @@ def _unicode_letters(text: str) -> int:
 
 def judge_font(name: str | None, texts: Iterable[str]) -> FontCoding | None:
     """Whether the text set in one font (all of it, from one document) is to be re-decoded, and how."""
-    sample = " ".join(texts)
+    parts, size = [], 0
+    for t in texts:
+        if size >= MAX_SAMPLE_CHARS:
+            break
+        parts.append(t)
+        size += len(t) + 1
+    sample = " ".join(parts)
     named = font_coding(name)
     if _non_ascii(sample) == 0:
         return named if named is not None and named.upper else None
