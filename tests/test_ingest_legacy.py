@@ -17,7 +17,7 @@ from openpyxl.styles import Font
 
 from retrieval.ingest import load_document
 from retrieval.ingest import vietnamese as vn
-from retrieval.ingest.legacy_fonts import FontCoding, font_coding, judge_font, redecode
+from retrieval.ingest.legacy_fonts import FontCoding, font_coding, judge_font, redecode, run_coding
 from retrieval.ingest.office import soffice_binary
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -161,3 +161,13 @@ def test_real_legacy_files_decode_above_floor(path: Path, floor: float):
     words = " ".join(longest.split()[:8])
     assert words.lower() in " ".join(doc.text.split()).lower(), words
     assert doc.format == path.suffix.lower().lstrip(".")
+
+
+def test_font_named_for_one_encoding_holding_another_is_decoded_by_its_bytes():
+    text = "Máy lưu điện 1000 VA, thiết bị mạng và các thiết bị phụ trợ cho văn phòng"
+    assert judge_font("VNSTCVN3", [shown(text, "vni")]) == FontCoding("vni")
+    assert judge_font("VNSTCVN3", [shown(text, "tcvn3")]) == FontCoding("tcvn3")
+    mixed = [shown("Thiết bị mạng", "tcvn3"), shown("Máy lưu điện", "vni")]
+    coding = judge_font("VNSTCVN3", mixed)
+    assert [redecode(t, run_coding(t, coding)) for t in mixed] == ["Thiết bị mạng", "Máy lưu điện"]
+    assert font_coding("VnArialH(Ds)") == FontCoding("tcvn3", upper=True)

@@ -24,8 +24,10 @@ from retrieval.ingest import vietnamese as vn
 
 _SUBSET = re.compile(r"^[A-Z]{6}\+")  # PDF font subset tag "ABCDEF+"
 _STYLE = re.compile(r"[,\-\s]*(?:bold|italic|oblique|regular|mt|ps)*$", re.IGNORECASE)
+_FONT_ENCODINGS = ("tcvn3", "vni", "viscii")
 MAX_SAMPLE_CHARS = 200_000  # text of one font judged: enough to decide, bounded for huge documents
 MIN_SAMPLE_CHARS = 3  # non-ASCII characters a font's text needs before a non-legacy font is judged
+MIN_RUN_CHARS = 1  # non-ASCII characters a run needs before its own bytes can overrule its font
 
 
 @dataclass(frozen=True)
@@ -37,7 +39,7 @@ class FontCoding:
 
 
 def _base_name(name: str) -> str:
-    name = _SUBSET.sub("", name.strip().strip("/"))
+    name = re.sub(r"\s*\([^)]*\)$", "", _SUBSET.sub("", name.strip().strip("/")))  # "VnTimeH(Ds)"
     return _STYLE.sub("", name).strip() or name
 
 
@@ -123,8 +125,14 @@ def judge_font(name: str | None, texts: Iterable[str]) -> FontCoding | None:
     if named is not None:
         if _unicode_letters(sample) > 0.1 * _non_ascii(sample):
             return None  # retyped in Unicode, font left as it was
-        after = vn.vietnamese_score(redecode(sample, FontCoding(named.encoding)))
-        return None if before > 0.6 and after <= before else named
+        scores = {enc: vn.vietnamese_score(redecode(sample, FontCoding(enc))) for enc in _FONT_ENCODINGS}
+        after = scores[named.encoding]
+        if before > 0.6 and after <= before:
+            return None
+        best = max(scores, key=lambda enc: scores[enc])
+        if scores[best] > after + 0.3:  # a font named for one encoding holding another ("VNSTCVN3" + VNI)
+            return FontCoding(best, upper=named.upper and best == "tcvn3")
+        return named
     if _non_ascii(sample) < MIN_SAMPLE_CHARS:
         return None
     fixed = vn.repair_mojibake(sample)
@@ -141,10 +149,22 @@ def decide_fonts(samples: Mapping[str | None, Iterable[str]]) -> dict[str | None
     return out
 
 
+def run_coding(text: str, coding: FontCoding) -> FontCoding:
+    """The coding for one run of a legacy font: the font's, unless the run's own bytes clearly read as
+    another legacy encoding (one font name used for TCVN3 and VNI text alike)."""
+    if _non_ascii(text) < MIN_RUN_CHARS:
+        return coding
+    scores = {enc: vn.vietnamese_score(redecode(text, FontCoding(enc))) for enc in _FONT_ENCODINGS}
+    best = max(scores, key=lambda enc: scores[enc])
+    if best != coding.encoding and scores[best] > scores[coding.encoding] + 0.5:
+        return FontCoding(best, upper=coding.upper and best == "tcvn3")
+    return coding
+
+
 def decode_runs(runs: list[tuple[str | None, str]], codings: Mapping[str | None, FontCoding]) -> str:
     """Join (font, text) runs of one paragraph or cell, each decoded by its font's coding."""
     parts = []
     for font, text in runs:
         coding = codings.get(font)
-        parts.append(redecode(text, coding) if coding is not None and text else text)
+        parts.append(redecode(text, run_coding(text, coding)) if coding is not None and text else text)
     return vn.to_nfc("".join(parts))
