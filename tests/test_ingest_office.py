@@ -111,18 +111,21 @@ def test_odt_reads_like_the_docx_it_came_from(tmp_path):
 
 @pytest.mark.slow
 @needs_office
-def test_rtf_with_a_tcvn3_font_table_is_decoded(tmp_path):
+def test_rtf_with_a_tcvn3_font_table_and_a_footnote(tmp_path):
     body = vn.encode_legacy("Quyết định về việc ban hành quy chế", "tcvn3")
     escaped = "".join(chr(b) if b < 0x80 else f"\\'{b:02x}" for b in body)
     rtf = (
         "{\\rtf1\\ansi\\ansicpg1252\\deff0{\\fonttbl{\\f0\\fnil .VnTime;}{\\f1\\fnil Times New Roman;}}"
-        f"\\pard\\f0\\fs26 {escaped}\\par\\pard\\f1 Unicode \\u272?i\\u7873?u 1\\par}}"
+        f"\\pard\\f0\\fs26 {escaped}\\par\\pard\\f1 Unicode \\u272?i\\u7873?u 1"
+        "{\\super\\chftn}{\\footnote\\pard\\f1 {\\super\\chftn} Theo Lu\\u7853?t s\\u7889? 72}\\par}"
     )
     path = tmp_path / "qd.rtf"
     path.write_text(rtf, encoding="ascii")
     doc = load(path)
     assert doc.format == "rtf"
-    assert doc.text.split("\n\n") == ["Quyết định về việc ban hành quy chế", "Unicode Điều 1"]
+    blocks = doc.text.split("\n\n")
+    assert blocks[:2] == ["Quyết định về việc ban hành quy chế", "Unicode Điều 1"]
+    assert blocks[2:] == ["(1) Theo Luật số 72"]  # footnotes follow the body
 
 
 def test_xlsx_sheets_as_rows(tmp_path):

@@ -158,6 +158,31 @@ def load_docx(path: Path, source: str) -> RawDocument:
     return document_to_raw(document, source, digest, "docx")
 
 
+_NOTE_PARTS = (("/word/footnotes.xml", "w:footnote"), ("/word/endnotes.xml", "w:endnote"))
+_NOT_NOTES = ("separator", "continuationSeparator", "continuationNotice")
+
+
+def notes_blocks(document: Any, para_text: Any) -> list[str]:
+    """Footnotes, then endnotes, after the body as "(n) text" blocks, n counting from 1 in order."""
+    from docx.oxml import parse_xml
+    from docx.oxml.ns import qn
+
+    parts = {str(part.partname): part for part in document.part.package.iter_parts()}
+    out: list[str] = []
+    for partname, tag in _NOTE_PARTS:
+        part = parts.get(partname)
+        if part is None:
+            continue
+        root = parse_xml(part.blob)
+        for note in root.iterchildren(qn(tag)):
+            if note.get(qn("w:type")) in _NOT_NOTES:
+                continue
+            text = " ".join(t for t in (para_text(p).strip() for p in note.iter(qn("w:p"))) if t)
+            if text:
+                out.append(f"({len(out) + 1}) {text}")
+    return out
+
+
 def document_to_raw(document: Any, source: str, digest: str, fmt: str) -> RawDocument:
     """A python-docx Document as a RawDocument; runs in legacy fonts (.VnTime, VNI-Times) decoded."""
     from retrieval.ingest.docx_numbering import ListNumbering
@@ -165,6 +190,7 @@ def document_to_raw(document: Any, source: str, digest: str, fmt: str) -> RawDoc
     numbering = ListNumbering(document)
     runs = DocumentRuns(document)
     blocks = _blocks(document.element.body, numbering, runs.paragraph_text)
+    blocks += notes_blocks(document, runs.paragraph_text)
     text = unicodedata.normalize("NFC", "\n\n".join(blocks))
     if not text.strip():
         raise no_text_error(source, "tài liệu Word không có đoạn văn hay bảng nào")
