@@ -286,3 +286,26 @@ def test_xml_part_over_the_limit_is_a_named_setting(tmp_path, monkeypatch):
         monkeypatch.delenv("TRACUU_MAX_XML_MB")
         ingest_limits.cache_clear()
     assert_clear(exc.value, "TRACUU_MAX_XML_MB", "word/document.xml")
+
+
+def test_text_box_text_is_read_once(tmp_path):
+    """Word and LibreOffice write a text box twice (DrawingML choice + VML fallback): read it once."""
+    mc = 'xmlns:mc="http://schemas.openxmlformats.org/markup-compatibility/2006"'
+    wps = 'xmlns:wps="http://schemas.microsoft.com/office/word/2010/wordprocessingShape"'
+    v = 'xmlns:v="urn:schemas-microsoft-com:vml"'
+    box = '<w:txbxContent><w:p><w:r><w:t>Số: 15/KH-UBND</w:t></w:r></w:p></w:txbxContent>'
+    run = (
+        f"<w:r {W} {mc} {wps} {v}><mc:AlternateContent><mc:Choice Requires=\"wps\"><w:drawing>"
+        f"<wps:wsp><wps:txbx>{box}</wps:txbx></wps:wsp></w:drawing></mc:Choice><mc:Fallback><w:pict>"
+        f"<v:rect><v:textbox>{box}</v:textbox></v:rect></w:pict></mc:Fallback></mc:AlternateContent></w:r>"
+    )
+    doc = Document()
+    p = doc.add_paragraph("ỦY BAN NHÂN DÂN")
+    p._p.append(parse_xml(run))
+    doc.add_paragraph("Kế hoạch thực hiện")
+    doc.save(tmp_path / "hop-chu.docx")
+    assert load(tmp_path / "hop-chu.docx").text.split("\n\n") == [
+        "ỦY BAN NHÂN DÂN",
+        "Số: 15/KH-UBND",
+        "Kế hoạch thực hiện",
+    ]

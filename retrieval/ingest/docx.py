@@ -94,15 +94,17 @@ def _cell_text(tc: Any, para_text: Any = None) -> str:
 
 
 @cache
-def _table_xpaths() -> tuple[Any, Any]:
+def _table_xpaths() -> tuple[Any, Any, Any]:
     """Compiled once: compiling an XPath per row made large tables slow."""
     from docx.oxml.ns import nsmap
     from lxml import etree
 
-    ns = {"w": nsmap["w"]}
+    ns = {"w": nsmap["w"], "mc": "http://schemas.openxmlformats.org/markup-compatibility/2006"}
     return (
         etree.XPath("./w:tr | ./w:sdt/w:sdtContent/w:tr", namespaces=ns),
         etree.XPath("./w:tc | ./w:sdt/w:sdtContent/w:tc", namespaces=ns),
+        # text boxes anchored in a paragraph (the modern copy only, not the VML fallback)
+        etree.XPath(".//w:txbxContent//w:p[not(ancestor::mc:Fallback)]", namespaces=ns),
     )
 
 
@@ -110,7 +112,7 @@ def table_text(tbl: Any, para_text: Any = None) -> str:
     """One line per row, cells joined by " | "; merged cells appear once, nested tables flattened.
     ``para_text`` turns one w:p into text (legacy fonts decoded); default: its w:t text."""
     rows = []
-    rows_xpath, cells_xpath = _table_xpaths()
+    rows_xpath, cells_xpath, _ = _table_xpaths()
     for tr in rows_xpath(tbl):
         cells = [_cell_text(tc, para_text) for tc in cells_xpath(tr)]
         if any(cells):
@@ -128,6 +130,7 @@ def _blocks(body: Any, numbering: Any, para_text: Any) -> list[str]:
             text = para_text(child).strip()
             if text:
                 out.append(f"{label} {text}" if label else text)
+            out.extend(t for t in (para_text(p).strip() for p in _table_xpaths()[2](child)) if t)
         elif child.tag == qn("w:tbl"):
             rows = table_text(child, para_text)
             if rows:
