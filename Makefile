@@ -6,7 +6,7 @@ PIP    := $(VENV)/bin/python -m pip
 STAMP  := $(VENV)/.tracuu-deps
 INDEX_DIR ?= index
 
-.PHONY: setup setup-llm setup-ocr setup-ui model index run test lint eval bench clean
+.PHONY: setup setup-llm setup-ocr setup-office setup-ui model index run test lint eval bench clean
 
 ## setup: venv + torch CPU (first, so pip never pulls CUDA) + project + default embedding model
 setup: $(STAMP) model
@@ -32,6 +32,10 @@ setup-llm: $(STAMP)
 setup-ocr:
 	@bash scripts/setup_ocr.sh
 
+## setup-office: LibreOffice headless (Writer + Calc) to read .doc/.rtf/.odt/.xls (Debian packages)
+setup-office:
+	@bash scripts/setup_office.sh
+
 ## setup-ui: Chromium + chromedriver for the end-to-end UI test (Debian packages)
 setup-ui:
 	@bash scripts/setup_ui.sh
@@ -47,7 +51,7 @@ run: setup $(INDEX_DIR)/manifest.json
 	TRACUU_INDEX_DIR=$(INDEX_DIR) $(VENV)/bin/streamlit run app.py --server.headless true --browser.gatherUsageStats false
 
 ## test: install everything (LLM, OCR, browser included), then the whole suite
-test: setup setup-llm setup-ocr setup-ui
+test: setup setup-llm setup-ocr setup-office setup-ui
 	$(VENV)/bin/ruff check .
 	$(PY) -m pytest -q -rs
 

@@ -240,3 +240,72 @@ def test_zero_byte_docx(tmp_path):
     with pytest.raises(IngestError) as exc:
         load(tmp_path / "rong.docx")
     assert_clear(exc.value, "rỗng")
+
+
+def _docx_with_body(path: Path, body: str) -> Path:
+    """A real python-docx package whose document.xml body is replaced by ``body``."""
+    Document().save(path)
+    with zipfile.ZipFile(path) as src:
+        items = {i.filename: src.read(i) for i in src.infolist()}
+    items["word/document.xml"] = (
+        f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><w:document {W}><w:body>{body}'
+        "</w:body></w:document>"
+    ).encode()
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as out:
+        for name, data in items.items():
+            out.writestr(name, data)
+    return path
+
+
+def test_small_docx_with_6_mib_of_xml_is_linear(tmp_path):
+    """A few tens of KB that inflate to 6 MiB of XML (tiny repeated paragraphs): read in bounded time;
+    half the paragraphs take about half the time (no per-paragraph XPath compilation)."""
+    para = "<w:p><w:r><w:t>Điều khoản số một hai ba</w:t></w:r></w:p>"
+    times = {}
+    for n in (30_000, 120_000):
+        path = _docx_with_body(tmp_path / f"lon-{n}.docx", para * n)
+        t0 = time.perf_counter()
+        doc = load(path)
+        times[n] = time.perf_counter() - t0
+        assert doc.text.count("Điều khoản") == n
+    assert path.stat().st_size < 200_000
+    assert times[120_000] < 120, times
+    assert times[120_000] < 8 * times[30_000] + 5, times  # 4x the input: roughly 4x the time
+
+
+def test_xml_part_over_the_limit_is_a_named_setting(tmp_path, monkeypatch):
+    from retrieval.ingest.limits import ingest_limits
+
+    path = _docx_with_body(tmp_path / "lon.docx", "<w:p><w:r><w:t>abc</w:t></w:r></w:p>" * 40_000)
+    monkeypatch.setenv("TRACUU_MAX_XML_MB", "1")
+    ingest_limits.cache_clear()
+    try:
+        with pytest.raises(IngestError) as exc:
+            load(path)
+    finally:
+        monkeypatch.delenv("TRACUU_MAX_XML_MB")
+        ingest_limits.cache_clear()
+    assert_clear(exc.value, "TRACUU_MAX_XML_MB", "word/document.xml")
+
+
+def test_text_box_text_is_read_once(tmp_path):
+    """Word and LibreOffice write a text box twice (DrawingML choice + VML fallback): read it once."""
+    mc = 'xmlns:mc="http://schemas.openxmlformats.org/markup-compatibility/2006"'
+    wps = 'xmlns:wps="http://schemas.microsoft.com/office/word/2010/wordprocessingShape"'
+    v = 'xmlns:v="urn:schemas-microsoft-com:vml"'
+    box = '<w:txbxContent><w:p><w:r><w:t>Số: 15/KH-UBND</w:t></w:r></w:p></w:txbxContent>'
+    run = (
+        f"<w:r {W} {mc} {wps} {v}><mc:AlternateContent><mc:Choice Requires=\"wps\"><w:drawing>"
+        f"<wps:wsp><wps:txbx>{box}</wps:txbx></wps:wsp></w:drawing></mc:Choice><mc:Fallback><w:pict>"
+        f"<v:rect><v:textbox>{box}</v:textbox></v:rect></w:pict></mc:Fallback></mc:AlternateContent></w:r>"
+    )
+    doc = Document()
+    p = doc.add_paragraph("ỦY BAN NHÂN DÂN")
+    p._p.append(parse_xml(run))
+    doc.add_paragraph("Kế hoạch thực hiện")
+    doc.save(tmp_path / "hop-chu.docx")
+    assert load(tmp_path / "hop-chu.docx").text.split("\n\n") == [
+        "ỦY BAN NHÂN DÂN",
+        "Số: 15/KH-UBND",
+        "Kế hoạch thực hiện",
+    ]

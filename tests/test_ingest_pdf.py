@@ -249,3 +249,76 @@ def test_text_pages_survive_when_ocr_is_unavailable(tmp_path, plan_pdf, scan_ima
     assert len(doc.page_starts) == 7 and doc.ocr_pages == ()
     assert "Nguyễn Hồng Thắng" in doc.text
     assert any("trang 7" in w and "Tesseract" in w for w in doc.warnings)
+
+
+def test_mojibake_text_layer_with_tesseract_missing_says_what_is_wrong(tmp_path, scan_image, monkeypatch):
+    import pytesseract
+
+    from retrieval.ingest import ocr as ocr_mod
+
+    monkeypatch.setattr(pytesseract.pytesseract, "tesseract_cmd", str(tmp_path / "khong-co-tesseract"))
+    monkeypatch.setattr(ocr_mod, "_ok_cmds", set())
+    garbage = "þÿ¤§¶ ¤§¶ ®¯±² ×ØÙ ¼½¾ ¡¢£ Ææ ¬ ÞÐ " * 30
+    path = mf.image_pdf([scan_image], tmp_path / "rac.pdf", text_layer=garbage, dpi=200)
+    with pytest.raises(IngestError) as exc:
+        load(path)
+    assert_clear(exc.value, "ký tự vô nghĩa", "Tesseract")
+
+
+def _inflating_pdf(path: Path, mib: int) -> Path:
+    """One page whose content stream is a few hundred KB compressed and ``mib`` MiB inflated."""
+    import zlib
+
+    comp = zlib.compressobj(9)
+    parts = [comp.compress(b"BT /F1 12 Tf 72 720 Td (Noi dung) Tj ET\n")]
+    parts += [comp.compress(b" " * (1 << 20)) for _ in range(mib)] + [comp.flush()]
+    stream = b"".join(parts)
+    objs = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 5 0 R >> >>"
+        b" /Contents 4 0 R >>",
+        b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(stream) + stream + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    out, offsets = bytearray(b"%PDF-1.4\n"), []
+    for i, obj in enumerate(objs, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % i + obj + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objs) + 1)
+    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objs) + 1, xref)
+    path.write_bytes(bytes(out))
+    return path
+
+
+def test_stream_inflating_to_400_mib_is_refused_without_ocr(tmp_path):
+    import resource
+
+    path = _inflating_pdf(tmp_path / "bom.pdf", 400)
+    assert path.stat().st_size < 1 << 20
+    t0 = time.perf_counter()
+    with pytest.raises(IngestError) as exc:
+        load(path)
+    assert time.perf_counter() - t0 < 60
+    assert_clear(exc.value, "bom nén")
+    assert "Tesseract" not in str(exc.value)
+    assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss < 1_500_000  # KB: nothing inflated it all
+
+
+LEGACY = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "legacy" / "docs"
+
+
+@pytest.mark.skipif(not LEGACY.is_dir(), reason="thiếu ../shared/corpus/legacy")
+def test_real_legacy_font_pdf_is_decoded_not_ocrd():
+    path = min(LEGACY.glob("*.pdf"), key=lambda p: p.stat().st_size)
+    truth = (LEGACY.parent / "truth" / f"{path.stem}.txt").read_text(encoding="utf-8")
+    doc = load(path)
+    assert 1 not in doc.ocr_pages  # its text layer (legacy font) is decoded; only pages without text OCR
+    assert len(doc.ocr_pages) <= len(doc.page_starts) // 2
+    assert any("phông mã cũ" in w for w in doc.warnings)
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "eval"))
+    import legacy_eval
+
+    assert legacy_eval.score(truth, doc.text).diacritic_accuracy_folded >= 0.97

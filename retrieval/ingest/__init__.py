@@ -8,6 +8,9 @@ Each format lives in its own module, imported on first use (PDF/OCR/HTML librari
 * ``ocr``: .png .jpg .jpeg .tif .tiff via Tesseract (``vie``), pages rendered with pypdfium2
 * ``docx``: .docx via python-docx, list numbering and tables kept as text
 * ``html``: .html .htm via trafilatura (main content only)
+* ``office``: .doc .rtf .odt .xls converted by LibreOffice (``soffice --headless``), then read as DOCX/XLSX
+* ``sheets``: .xlsx via openpyxl (read-only), each sheet as rows of "cell | cell"
+* ``legacy_fonts``: text in TCVN3/VNI/VISCII fonts (DOCX runs, XLSX cells) decoded to Unicode by font
 
 Every failure, expected or not, reaches the caller as ``IngestError`` with a Vietnamese reason and
 hint; only KeyboardInterrupt/SystemExit pass through.
@@ -56,6 +59,14 @@ def _loader(module: str) -> Callable[[Path, str], RawDocument]:
         from retrieval.ingest.docx import load_docx
 
         return load_docx
+    if module == "office":
+        from retrieval.ingest.office import load_office
+
+        return load_office
+    if module == "sheets":
+        from retrieval.ingest.sheets import load_xlsx
+
+        return load_xlsx
     if module == "html":
         from retrieval.ingest.html import load_html
 

@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import unicodedata
 import zipfile
+from functools import cache
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from retrieval.ingest.docx_fonts import DocumentRuns
 from retrieval.ingest.errors import IngestError
 from retrieval.ingest.files import empty_file_error, file_size, no_text_error, open_regular, sha256_of, sniff
+from retrieval.ingest.limits import ingest_limits
 from retrieval.types import RawDocument
 
 MAX_ENTRIES = 10_000
@@ -62,6 +65,15 @@ def check_container(f: BinaryIO, source: str) -> None:
             f"tệp DOCX giải nén ra quá lớn ({total / 2**20:,.0f} MB, {len(infos)} mục) — nghi là 'bom ZIP'",
             "không mở tệp này; xin bản gốc từ nơi gửi",
         )
+    limits = ingest_limits()
+    xml = next((i for i in infos if i.filename.endswith(".xml") and i.file_size > limits.max_xml_bytes), None)
+    if xml is not None:
+        raise IngestError(
+            source,
+            f"phần '{xml.filename}' giải nén ra {xml.file_size / 2**20:,.0f} MB XML, vượt giới hạn"
+            f" {limits.max_xml_mb} MB (TRACUU_MAX_XML_MB)",
+            "tách tài liệu thành nhiều tệp nhỏ hơn hoặc tăng TRACUU_MAX_XML_MB",
+        )
     names = {i.filename for i in infos}
     if "word/document.xml" not in names:
         other = next((kind for part, kind in _OTHER_OFFICE.items() if part in names), None)
@@ -70,46 +82,63 @@ def check_container(f: BinaryIO, source: str) -> None:
     f.seek(0)
 
 
-def _cell_text(tc: Any) -> str:
+def _cell_text(tc: Any, para_text: Any = None) -> str:
     from docx.oxml.ns import qn
 
     parts = []
     for p in tc.iter(qn("w:p")):
-        text = "".join(t.text or "" for t in p.iter(qn("w:t")))
+        text = para_text(p) if para_text else "".join(t.text or "" for t in p.iter(qn("w:t")))
         if text.strip():
             parts.append(text.strip())
     return " ".join(parts)
 
 
-def table_text(tbl: Any) -> str:
-    """One line per row, cells joined by " | "; merged cells appear once, nested tables flattened."""
+@cache
+def _table_xpaths() -> tuple[Any, Any, Any]:
+    """Compiled once: compiling an XPath per row made large tables slow."""
+    from docx.oxml.ns import nsmap
+    from lxml import etree
+
+    ns = {"w": nsmap["w"], "mc": "http://schemas.openxmlformats.org/markup-compatibility/2006"}
+    return (
+        etree.XPath("./w:tr | ./w:sdt/w:sdtContent/w:tr", namespaces=ns),
+        etree.XPath("./w:tc | ./w:sdt/w:sdtContent/w:tc", namespaces=ns),
+        # text boxes anchored in a paragraph (the modern copy only, not the VML fallback)
+        etree.XPath(".//w:txbxContent//w:p[not(ancestor::mc:Fallback)]", namespaces=ns),
+    )
+
+
+def table_text(tbl: Any, para_text: Any = None) -> str:
+    """One line per row, cells joined by " | "; merged cells appear once, nested tables flattened.
+    ``para_text`` turns one w:p into text (legacy fonts decoded); default: its w:t text."""
     rows = []
-    for tr in tbl.xpath("./w:tr | ./w:sdt/w:sdtContent/w:tr"):
-        cells = [_cell_text(tc) for tc in tr.xpath("./w:tc | ./w:sdt/w:sdtContent/w:tc")]
+    rows_xpath, cells_xpath, _ = _table_xpaths()
+    for tr in rows_xpath(tbl):
+        cells = [_cell_text(tc, para_text) for tc in cells_xpath(tr)]
         if any(cells):
             rows.append(" | ".join(cells))
     return "\n".join(rows)
 
 
-def _blocks(body: Any, parent: Any, numbering: Any) -> list[str]:
+def _blocks(body: Any, numbering: Any, para_text: Any) -> list[str]:
     from docx.oxml.ns import qn
-    from docx.text.paragraph import Paragraph
 
     out = []
     for child in body.iterchildren():
         if child.tag == qn("w:p"):
             label = numbering.label(child)
-            text = Paragraph(child, parent).text.strip()
+            text = para_text(child).strip()
             if text:
                 out.append(f"{label} {text}" if label else text)
+            out.extend(t for t in (para_text(p).strip() for p in _table_xpaths()[2](child)) if t)
         elif child.tag == qn("w:tbl"):
-            rows = table_text(child)
+            rows = table_text(child, para_text)
             if rows:
                 out.append(rows)
         elif child.tag == qn("w:sdt"):  # content control wrapping paragraphs/tables
             content = child.find(qn("w:sdtContent"))
             if content is not None:
-                out.extend(_blocks(content, parent, numbering))
+                out.extend(_blocks(content, numbering, para_text))
     return out
 
 
@@ -117,8 +146,6 @@ def load_docx(path: Path, source: str) -> RawDocument:
     import docx
     from docx.opc.exceptions import OpcError
     from lxml.etree import LxmlError
-
-    from retrieval.ingest.docx_numbering import ListNumbering
 
     with open_regular(path, source) as f:
         if file_size(f) == 0:
@@ -131,9 +158,48 @@ def load_docx(path: Path, source: str) -> RawDocument:
             raise IngestError(
                 source, f"tệp DOCX bị hỏng, không đọc được ({type(exc).__name__})", _RESAVE
             ) from exc
+    return document_to_raw(document, source, digest, "docx")
+
+
+_NOTE_PARTS = (("/word/footnotes.xml", "w:footnote"), ("/word/endnotes.xml", "w:endnote"))
+_NOT_NOTES = ("separator", "continuationSeparator", "continuationNotice")
+
+
+def notes_blocks(document: Any, para_text: Any) -> list[str]:
+    """Footnotes, then endnotes, after the body as "(n) text" blocks, n counting from 1 in order."""
+    from docx.oxml import parse_xml
+    from docx.oxml.ns import qn
+
+    parts = {str(part.partname): part for part in document.part.package.iter_parts()}
+    out: list[str] = []
+    for partname, tag in _NOTE_PARTS:
+        part = parts.get(partname)
+        if part is None:
+            continue
+        root = parse_xml(part.blob)
+        for note in root.iterchildren(qn(tag)):
+            if note.get(qn("w:type")) in _NOT_NOTES:
+                continue
+            text = " ".join(t for t in (para_text(p).strip() for p in note.iter(qn("w:p"))) if t)
+            if text:
+                out.append(f"({len(out) + 1}) {text}")
+    return out
+
+
+def document_to_raw(document: Any, source: str, digest: str, fmt: str) -> RawDocument:
+    """A python-docx Document as a RawDocument; runs in legacy fonts (.VnTime, VNI-Times) decoded."""
+    from retrieval.ingest.docx_numbering import ListNumbering
+
     numbering = ListNumbering(document)
-    blocks = _blocks(document.element.body, document._body, numbering)
+    runs = DocumentRuns(document)
+    blocks = _blocks(document.element.body, numbering, runs.paragraph_text)
+    blocks += notes_blocks(document, runs.paragraph_text)
     text = unicodedata.normalize("NFC", "\n\n".join(blocks))
     if not text.strip():
         raise no_text_error(source, "tài liệu Word không có đoạn văn hay bảng nào")
-    return RawDocument(source=source, text=text, sha256=digest, format="docx")
+    warnings = runs.warnings()
+    max_chars = ingest_limits().max_chars
+    if len(text) > max_chars:
+        text = text[:max_chars]
+        warnings += (f"tài liệu dài hơn {max_chars:,} ký tự (TRACUU_MAX_CHARS): chỉ lập chỉ mục phần đầu",)
+    return RawDocument(source=source, text=text, sha256=digest, format=fmt, warnings=warnings)

@@ -9,6 +9,11 @@ FORMATS = {
     ".md": "text",
     ".pdf": "pdf",
     ".docx": "docx",
+    ".doc": "office",
+    ".rtf": "office",
+    ".odt": "office",
+    ".xls": "office",
+    ".xlsx": "sheets",
     ".html": "html",
     ".htm": "html",
     ".png": "ocr",
@@ -21,11 +26,8 @@ SUPPORTED_SUFFIXES: tuple[str, ...] = tuple(FORMATS)
 
 _CONVERT = "mở bằng Word hoặc LibreOffice rồi lưu lại dưới dạng .docx hoặc .pdf"
 _UNSUPPORTED_HINTS = {
-    ".doc": ("tệp Word 97-2003 (.doc) chưa được hỗ trợ", _CONVERT),
-    ".rtf": ("tệp RTF chưa được hỗ trợ", _CONVERT),
-    ".odt": ("tệp OpenDocument (.odt) chưa được hỗ trợ", _CONVERT),
-    ".xls": ("bảng tính Excel chưa được hỗ trợ", "xuất nội dung cần tra cứu sang .pdf hoặc .docx"),
-    ".xlsx": ("bảng tính Excel chưa được hỗ trợ", "xuất nội dung cần tra cứu sang .pdf hoặc .docx"),
+    ".ppt": ("bản trình chiếu PowerPoint chưa được hỗ trợ", _CONVERT),
+    ".pptx": ("bản trình chiếu PowerPoint chưa được hỗ trợ", _CONVERT),
     ".zip": ("tệp nén chưa được hỗ trợ", "giải nén vào thư mục dữ liệu rồi lập chỉ mục lại"),
     ".rar": ("tệp nén chưa được hỗ trợ", "giải nén vào thư mục dữ liệu rồi lập chỉ mục lại"),
     ".7z": ("tệp nén chưa được hỗ trợ", "giải nén vào thư mục dữ liệu rồi lập chỉ mục lại"),

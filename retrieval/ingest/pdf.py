@@ -10,9 +10,12 @@ from collections import Counter
 from contextlib import contextmanager
 from pathlib import Path
 
+from pypdf.errors import LimitReachedError
+
 from retrieval.ingest import vietnamese as vn
 from retrieval.ingest.errors import IngestError
 from retrieval.ingest.files import empty_file_error, file_size, no_text_error, open_regular, sha256_of
+from retrieval.ingest.pdf_fonts import decode_legacy_pages, fix_abbreviated_filters, page_font_names
 from retrieval.types import RawDocument
 
 MIN_TEXT_CHARS = 20  # fewer letters/digits on a page: no usable text layer
@@ -20,6 +23,10 @@ SCAN_TEXT_CHARS = 500  # a page mostly covered by an image with less text than t
 SCAN_COVERAGE = 0.5
 MAX_MASKED_LINE = 40  # header/footer lines matched with digits masked are at most this long
 _ENCRYPTED = ("PDF được mã hóa bằng mật khẩu", "hãy gỡ mật khẩu rồi lập chỉ mục lại")
+_BOMB = (
+    "PDF có luồng dữ liệu giải nén ra quá lớn (nghi là 'bom nén'), không đọc và không OCR",
+    "không mở tệp này; xin bản gốc từ nơi gửi",
+)
 _BROKEN_HINT = "mở và lưu lại (hoặc in ra PDF) bằng phần mềm đọc PDF rồi lập chỉ mục lại"
 _PAGE_NUMBER = re.compile(
     r"[-–—\s]*(?:trang|page)?\s*\d{1,4}(?:\s*(?:/|của|of)\s*\d{1,4})?[-–—\s]*", re.IGNORECASE
@@ -194,24 +201,47 @@ def load_pdf(path: Path, source: str) -> RawDocument:
         digest = sha256_of(f, source)
         with _captured_pypdf_logs() as logs:
             reader, n_pages = _open_reader(f, source)
-            texts, failed = [], []
+            texts, failed, page_fonts, bombs = [], [], [], []
             for i in range(n_pages):
                 try:
-                    texts.append(_clean_page(reader.pages[i].extract_text() or ""))
+                    page = reader.pages[i]
+                    page_fonts.append(page_font_names(page))
+                    fix_abbreviated_filters(page)
+                    texts.append(_clean_page(page.extract_text() or ""))
+                except LimitReachedError:  # a stream that inflates past pypdf's limit: never render it
+                    page_fonts.extend([[]] * (len(texts) + 1 - len(page_fonts)))
+                    texts.append("")
+                    bombs.append(i)
                 except Exception:  # one unreadable page must not lose the document: OCR it instead
+                    page_fonts.extend([[]] * (len(texts) + 1 - len(page_fonts)))
                     texts.append("")
                     failed.append(i)
     warnings: list[str] = []
     if not has_eof or logs:
         warnings.append("PDF có lỗi cấu trúc (có thể bị cắt cụt), đã khôi phục phần đọc được")
-    repaired = vn.repair_mojibake("\n".join(texts)[:20000])
+    legacy = decode_legacy_pages(texts, page_fonts)
+    if legacy:
+        warnings.append(f"lớp chữ PDF dùng phông mã cũ {legacy}, đã chuyển sang Unicode")
+    repaired = None if legacy else vn.repair_mojibake("\n".join(texts)[:20000])
     if repaired:
         texts = [(vn.repair_mojibake(t) or (t, ""))[0] for t in texts]
         warnings.append(f"lớp chữ PDF dùng phông mã cũ {repaired[1].upper()}, đã chuyển sang Unicode")
-    ocr_pages, ocr_error = _ocr_where_needed(path, source, texts, set(failed), warnings)
+    garbage = sum(is_garbage(t) for t in texts)
+    ocr_pages, ocr_error = _ocr_where_needed(path, source, texts, set(failed), warnings, set(bombs))
+    if bombs:
+        warnings.append(f"bỏ qua trang {_ranges([i + 1 for i in bombs])}: {_BOMB[0]}")
     texts, removed = remove_headers_footers(texts)
     text, starts = join_pages(texts)
     if not text.strip():
+        if bombs:
+            raise IngestError(source, _BOMB[0] + f" (trang {_ranges([i + 1 for i in bombs])})", _BOMB[1])
+        if garbage and ocr_error is not None:
+            raise IngestError(
+                source,
+                f"lớp chữ PDF là ký tự vô nghĩa ở {garbage} trang (phông chữ không có bảng mã Unicode),"
+                f" và không nhận dạng lại được bằng OCR: {ocr_error.reason}",
+                ocr_error.hint,
+            )
         if ocr_error is not None:
             raise ocr_error
         raise no_text_error(source, f"{n_pages} trang không có lớp chữ và OCR không nhận ra chữ")
@@ -227,7 +257,7 @@ def load_pdf(path: Path, source: str) -> RawDocument:
 
 
 def _ocr_where_needed(
-    path: Path, source: str, texts: list[str], failed: set[int], warnings: list[str]
+    path: Path, source: str, texts: list[str], failed: set[int], warnings: list[str], skip: set[int]
 ) -> tuple[list[int], IngestError | None]:
     """Replace, in place, the text of pages that need OCR. Returns their 1-based numbers and the first
     OCR error: a page OCR cannot read (Tesseract missing, timeout) is left out with a warning, so the
@@ -235,7 +265,9 @@ def _ocr_where_needed(
     from retrieval.ingest.ocr import MAX_OCR_PAGES, PdfPages, ocr_image
 
     candidates = [
-        i for i, t in enumerate(texts) if i in failed or _significant(t) < SCAN_TEXT_CHARS or is_garbage(t)
+        i
+        for i, t in enumerate(texts)
+        if i not in skip and (i in failed or _significant(t) < SCAN_TEXT_CHARS or is_garbage(t))
     ]
     if not candidates:
         return [], None
