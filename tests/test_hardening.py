@@ -45,7 +45,9 @@ def test_symlink_outside_corpus_is_refused(tmp_path, corpus_copy, fake_settings,
     report = _index(corpus_copy, fake_settings, fake_embedder)
     failed = {f.source: f for f in report.failures}
     assert set(failed) == {"passwd.txt", "thu_muc_ngoai"}
-    assert all("ngoài thư mục dữ liệu" in f.reason and "TRACUU_ALLOWED_ROOTS" in f.hint for f in failed.values())
+    assert all(
+        "ngoài thư mục dữ liệu" in f.reason and "TRACUU_ALLOWED_ROOTS" in f.hint for f in failed.values()
+    )
     assert not {"passwd.txt", "thu_muc_ngoai/passwd.txt"} & set(_sources(fake_settings.index_dir))
     hits = Searcher.load(fake_settings.index_dir, fake_settings, fake_embedder).search(
         "mật khẩu quản trị", k=3, mode="bm25"
@@ -58,8 +60,9 @@ def test_symlink_outside_corpus_is_refused(tmp_path, corpus_copy, fake_settings,
         load_document(secret, corpus_copy)
 
 
-def test_allowed_roots_setting_admits_linked_folders(tmp_path, corpus_copy, fake_settings, fake_embedder,
-                                                     monkeypatch):
+def test_allowed_roots_setting_admits_linked_folders(
+    tmp_path, corpus_copy, fake_settings, fake_embedder, monkeypatch
+):
     shared = tmp_path / "dung_chung"
     shared.mkdir()
     (shared / "ke_hoach_chung.txt").write_text(TEXT, encoding="utf-8")
@@ -140,7 +143,8 @@ def test_mixed_tcvn3_and_utf8_lines_decode_per_line(tmp_path):
         "Thời gian: ngày 15 tháng 3 năm 2024, địa điểm: hội trường tỉnh ủy",
     ]
     data = b"\n".join(
-        vn.encode_legacy(ln.lower(), "tcvn3") if i % 2 == 0 else ln.encode("utf-8") for i, ln in enumerate(lines)
+        vn.encode_legacy(ln.lower(), "tcvn3") if i % 2 == 0 else ln.encode("utf-8")
+        for i, ln in enumerate(lines)
     )
     (tmp_path / "tron.txt").write_bytes(data + b"\n")
     doc = load_document(tmp_path / "tron.txt", tmp_path)
@@ -186,8 +190,10 @@ def test_reader_finishes_on_its_generation_while_a_reindex_commits(
     (corpus_copy / "moi2.txt").write_text(TEXT.replace("hợp tác xã", "doanh nghiệp"), encoding="utf-8")
     _index(corpus_copy, fake_settings, fake_embedder)
     assert sum(n.startswith("gen-") for n in os.listdir(fake_settings.index_dir)) == 1
-    assert "moi2.txt" in {d.source for d in Searcher.load(
-        fake_settings.index_dir, fake_settings, fake_embedder).documents.values()}
+    assert "moi2.txt" in {
+        d.source
+        for d in Searcher.load(fake_settings.index_dir, fake_settings, fake_embedder).documents.values()
+    }
 
 
 def test_damaged_generation_is_a_clear_index_error(corpus_copy, fake_settings, fake_embedder):
