@@ -115,6 +115,7 @@ class StoredDocument:
     copies: tuple[str, ...] = ()  # other sources with the same content (indexed once)
     content_key: str = ""  # hash of the normalized body text: equal keys = the same document
     duplicate_of: str | None = None  # source of the copy that is indexed, when this one is not
+    warnings: tuple[str, ...] = ()  # the loader's non-fatal problems (legacy encoding, truncation, OCR…)
 
     @classmethod
     def from_json(cls, d: dict) -> StoredDocument:
@@ -132,6 +133,7 @@ class StoredDocument:
             copies=tuple(d.get("copies") or ()),
             content_key=d.get("content_key", ""),
             duplicate_of=d.get("duplicate_of"),
+            warnings=tuple(d.get("warnings") or ()),
         )
 
     def to_json(self) -> dict:
@@ -149,6 +151,7 @@ class StoredDocument:
             "copies": list(self.copies),
             "content_key": self.content_key,
             "duplicate_of": self.duplicate_of,
+            "warnings": list(self.warnings),
         }
 
     @classmethod
@@ -166,11 +169,14 @@ class StoredDocument:
             raw.ocr_pages,
             doc.footnotes,
             copies,
+            warnings=raw.warnings,
         )
 
     @property
     def raw(self) -> RawDocument:
-        return RawDocument(self.source, self.text, self.sha256, self.format, self.page_starts, self.ocr_pages)
+        return RawDocument(
+            self.source, self.text, self.sha256, self.format, self.page_starts, self.ocr_pages, self.warnings
+        )
 
     @property
     def year(self) -> int | None:
