@@ -87,6 +87,8 @@ def index(
     )
     if not report.written:
         typer.echo("Không có thay đổi: giữ nguyên chỉ mục hiện có.")
+    for w in report.warnings:
+        typer.echo(f"  CẢNH BÁO {w.line()}", err=True)
     for f in report.failures:
         typer.echo(f"  LỖI {f.line()}", err=True)
     if report.failures:
