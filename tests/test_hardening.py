@@ -236,3 +236,26 @@ def test_two_runs_share_the_segmentation_cache(tmp_path):
     c = SegmentCache(path)
     assert c.words("Hội nghị sơ kết số 3") and c.words("Báo cáo tổng kết năm 7")
     c.close()
+
+
+# --------------------------------------------------------------------------- the `tracuu index` summary
+
+
+def test_index_summary_prints_warnings_and_refusals(tmp_path, corpus_copy, fake_settings, monkeypatch):
+    from typer.testing import CliRunner
+
+    from retrieval.cli import app
+
+    monkeypatch.setenv("TRACUU_EMBED_MODEL", "fake")
+    monkeypatch.setenv("TRACUU_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.delenv("TRACUU_ALLOWED_ROOTS", raising=False)
+    text = "\n".join(["Kế hoạch tuyên truyền chuyển đổi số năm 2024 của huyện"] * 20) + "\n"
+    (corpus_copy / "cu.txt").write_bytes(vn.encode_legacy(text, "tcvn3"))
+    secret = tmp_path / "passwd.txt"
+    secret.write_text("root:x:0:0:root:/root:/bin/bash\n", encoding="utf-8")
+    (corpus_copy / "passwd.txt").symlink_to(secret)
+    result = CliRunner().invoke(app, ["index", str(corpus_copy), "--index-dir", str(fake_settings.index_dir)])
+    assert result.exit_code == 1, result.output
+    out = result.output
+    assert "CẢNH BÁO cu.txt: tệp dùng bảng mã cũ TCVN3" in out
+    assert "LỖI passwd.txt: đường dẫn trỏ ra ngoài thư mục dữ liệu" in out
