@@ -259,3 +259,28 @@ def test_index_summary_prints_warnings_and_refusals(tmp_path, corpus_copy, fake_
     out = result.output
     assert "CẢNH BÁO cu.txt: tệp dùng bảng mã cũ TCVN3" in out
     assert "LỖI passwd.txt: đường dẫn trỏ ra ngoài thư mục dữ liệu" in out
+
+
+# --------------------------------------------------------------------------- 4. big ordinary files
+
+
+@pytest.mark.slow
+def test_one_long_line_costs_linear_time(tmp_path):
+    """Load + structure + chunks of a file that is one long line: 4x the text may cost at most ~4x
+    (CPU time, so other jobs on the machine do not count); quadratic behaviour would show as 16x."""
+    from retrieval.chunking import chunk_document
+    from retrieval.ingest.limits import ingest_limits
+    from retrieval.structure import parse_document
+
+    sentence = "Ban Thường vụ Tỉnh ủy xây dựng kế hoạch thực hiện như sau: đổi mới nội dung số {}. "
+    cost = {}
+    for n in (3_000, 12_000):  # ~250 KB and ~1 MB, one line
+        path = tmp_path / f"mot_dong_{n}.txt"
+        path.write_text("".join(sentence.format(i) for i in range(n)), encoding="utf-8")
+        t0 = time.process_time()
+        raw = load_document(path, tmp_path)
+        chunks = chunk_document(parse_document(raw, path.stem), 350)
+        cost[n] = time.process_time() - t0
+        assert max(len(ln) for ln in raw.text.split("\n")) <= ingest_limits().max_line_chars
+        assert sum(len(c.text) for c in chunks) > 0.9 * len(raw.text)  # nothing dropped
+    assert cost[12_000] < 7 * cost[3_000], cost
