@@ -397,6 +397,7 @@ def write_entries(
                 "doc_id": e.doc.doc_id,
                 "chunks": len(e.chunks),
                 **({"duplicate_of": e.doc.duplicate_of} if e.doc.duplicate_of else {}),
+                **({"warnings": list(e.doc.warnings)} if e.doc.warnings else {}),
             }
             for e in all_entries
         },

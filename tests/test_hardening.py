@@ -161,6 +161,8 @@ def test_loader_warnings_reach_the_stored_document(corpus_copy, fake_settings, f
     assert "TCVN3" in report.warnings[0].line()
     doc = Searcher.load(fake_settings.index_dir, fake_settings, fake_embedder).document("cu")
     assert any("TCVN3" in w for w in doc.warnings)
+    assert any("TCVN3" in w for w in _sources(fake_settings.index_dir)["cu.txt"]["warnings"])
+    assert not _index(corpus_copy, fake_settings, fake_embedder).warnings  # unchanged: said once
 
 
 # --------------------------------------------------------------------------- 6. readers during a re-index
