@@ -52,7 +52,8 @@ for line in Path("/proc/self/status").read_text().splitlines():
     if line.startswith("VmHWM"):
         peak = int(line.split()[1]) // 1024
 print(json.dumps({{"seconds": dt, "cpu_s": cpu, "peak_rss_mb": peak, "chunks": r.n_chunks,
-                  "timings": r.timings, "failures": [f.line() for f in r.failures], "warnings": [w.line() for w in r.warnings]}}))
+                  "timings": r.timings, "failures": [f.line() for f in r.failures],
+                  "warnings": [w.line() for w in r.warnings]}}))
 """
 
 
