@@ -8,6 +8,7 @@ of it was indexed, that version is kept. Nothing is written when nothing changed
 from __future__ import annotations
 
 import hashlib
+import sys
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
@@ -175,7 +176,7 @@ def read_entries(gen: Path) -> list[DocEntry]:
     """Every document of a stored generation with its chunks, BM25 tokens and vectors."""
     docs = store.load_documents(gen)
     chunks = store.load_chunks(gen)
-    tokens = [r["t"] for r in store.read_jsonl(gen / "tokens.jsonl")]
+    tokens = [[sys.intern(t) for t in r["t"]] for r in store.read_jsonl(gen / "tokens.jsonl")]
     vectors = store.load_vectors(gen / "vectors.npy")
     rows = store.rows_by_doc(chunks)
     entries = []
@@ -371,7 +372,10 @@ def write_entries(
     dense = VectorIndex.build(vectors)
     dense.save(partial / "dense.faiss")
     SparseIndex.build(tokens).save(partial / "bm25_acc")
-    SparseIndex.build([[strip_accents(t) for t in ts] for ts in tokens]).save(partial / "bm25_plain")
+    plain: dict[str, str] = {}  # each distinct token stripped once, and one string per distinct result
+    SparseIndex.build(
+        [[plain.get(t) or plain.setdefault(t, sys.intern(strip_accents(t))) for t in ts] for ts in tokens]
+    ).save(partial / "bm25_plain")
     AccentModel.build(index_text(e.doc.title, c) for e in entries for c in e.chunks).save(
         partial / "accents.json"
     )

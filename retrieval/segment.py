@@ -12,6 +12,7 @@ import hashlib
 import json
 import re
 import sqlite3
+import sys
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -50,7 +51,9 @@ def tokens(word_tokens: list[str]) -> list[str]:
     out = list(sylls)
     out.extend(f"{a}|{b}" for a, b in zip(sylls, sylls[1:], strict=False))
     out.extend(w for w in word_tokens if w.count("_") >= 2)
-    return out
+    # Interned: a big corpus repeats a small vocabulary millions of times, and every indexed token
+    # stays in memory until the index is written (one shared string each instead of ~55 bytes each).
+    return [sys.intern(t) for t in out]
 
 
 @dataclass(frozen=True)
