@@ -33,13 +33,29 @@ def _tokenizer():
     return word_tokenize
 
 
+SEGMENT_PIECE_CHARS = 20_000  # underthesea's memory grows fast with its input: longer texts go in pieces
+
+
+def _pieces(text: str, size: int = SEGMENT_PIECE_CHARS) -> list[str]:
+    """``text`` cut at whitespace into pieces of at most ``size`` characters (one piece when short)."""
+    pieces, i = [], 0
+    while len(text) - i > size:
+        j = max(text.rfind(" ", i + size // 2, i + size), text.rfind("\n", i + size // 2, i + size))
+        j = j if j > i else i + size
+        pieces.append(text[i:j])
+        i = j
+    pieces.append(text[i:])
+    return pieces
+
+
 def words(text: str) -> list[str]:
     """Lower-cased underthesea word tokens joined by '_', punctuation dropped."""
     out = []
-    for tok in _tokenizer()(text):
-        if not _WORD_CHARS.search(tok):
-            continue
-        out.append("_".join(tok.lower().split()))
+    for piece in _pieces(text):
+        for tok in _tokenizer()(piece):
+            if not _WORD_CHARS.search(tok):
+                continue
+            out.append("_".join(tok.lower().split()))
     return out
 
 

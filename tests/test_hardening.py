@@ -286,3 +286,26 @@ def test_one_long_line_costs_linear_time(tmp_path):
         assert max(len(ln) for ln in raw.text.split("\n")) <= ingest_limits().max_line_chars
         assert sum(len(c.text) for c in chunks) > 0.9 * len(raw.text)  # nothing dropped
     assert cost[12_000] < 7 * cost[3_000], cost
+
+
+def test_lines_broken_mid_sentence_still_make_bounded_chunks(tmp_path, monkeypatch):
+    """A long line broken at TRACUU_MAX_LINE_CHARS is rejoined by the parser (the breaks fall mid
+    sentence); the chunker must still cut it to the budget, or segmentation gets one huge text."""
+    from retrieval.chunking import chunk_document, estimate_tokens
+    from retrieval.ingest.limits import ingest_limits
+    from retrieval.structure import parse_document
+
+    monkeypatch.setenv("TRACUU_MAX_LINE_CHARS", "2000")
+    ingest_limits.cache_clear()
+    try:
+        (tmp_path / "dai.txt").write_text(
+            "Ban Thường vụ Tỉnh ủy xây dựng kế hoạch thực hiện " * 400, encoding="utf-8"
+        )
+        raw = load_document(tmp_path / "dai.txt", tmp_path)
+    finally:
+        monkeypatch.undo()
+        ingest_limits.cache_clear()
+    assert raw.text.count("\n") >= 9
+    chunks = chunk_document(parse_document(raw, "dai"), 350)
+    assert max(estimate_tokens(c.text) for c in chunks) <= 2 * 350
+    assert sum(len(c.text.split()) for c in chunks) >= 0.95 * len(raw.text.split())
