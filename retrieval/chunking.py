@@ -25,9 +25,13 @@ def estimate_tokens(text: str) -> int:
 
 
 def _split_block(block: Block, raw_text: str, budget: int) -> list[Block]:
-    """Cut one over-long single-span block at sentence ends (multi-span blocks stay whole)."""
-    if estimate_tokens(block.text) <= budget or len(block.spans) != 1:
+    """Cut one over-long block at sentence ends; an over-long block joined from several spans (lines
+    rejoined by the parser) is first cut into its spans, so no chunk grows with the document."""
+    if estimate_tokens(block.text) <= budget:
         return [block]
+    if len(block.spans) != 1:
+        parts = [_sub(block, raw_text, s, e) for s, e in block.spans]
+        return [p for part in parts for p in _split_block(part, raw_text, budget)]
     start, end = block.spans[0]
     source = raw_text[start:end]
     bounds = [0] + [m.end() for m in _SENTENCE_END.finditer(source)] + [len(source)]

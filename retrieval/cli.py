@@ -95,6 +95,8 @@ def index(
         typer.echo("Không có thay đổi: giữ nguyên chỉ mục hiện có.")
     for source in report.flagged:  # indexed, but never used for answers (TRACUU_ALLOW_FLAGGED)
         typer.echo(f"  CẢNH BÁO {source}: {FLAGGED_NOTE}", err=True)
+    for w in report.warnings:
+        typer.echo(f"  CẢNH BÁO {w.line()}", err=True)
     for f in report.failures:
         typer.echo(f"  LỖI {f.line()}", err=True)
     if report.failures:

@@ -8,6 +8,7 @@ of it was indexed, that version is kept. Nothing is written when nothing changed
 from __future__ import annotations
 
 import hashlib
+import sys
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
@@ -21,6 +22,7 @@ from retrieval.accents import AccentModel
 from retrieval.chunking import CHUNKER_VERSION, chunk_document, index_text
 from retrieval.embedding import Embedder, expected_checksum, make_embedder
 from retrieval.ingest import IngestError, iter_corpus_files, load_document
+from retrieval.ingest.walk import OutsideCorpusError
 from retrieval.segment import SEGMENTER_VERSION, SegmentCache, strip_accents
 from retrieval.settings import Settings
 from retrieval.sparse import SparseIndex
@@ -34,11 +36,22 @@ class IndexLockedError(RuntimeError):
     pass
 
 
+def printable(text: str) -> str:
+    """``text`` with undecodable file-name bytes (surrogates) shown as U+FFFD: always writable as UTF-8."""
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
 @dataclass(frozen=True)
 class Failure:
+    """One line of the summary about one file: a failure, or (in ``IndexReport.warnings``) a warning."""
+
     source: str
     reason: str
     hint: str = ""
+
+    def __post_init__(self) -> None:
+        for name in ("source", "reason", "hint"):
+            object.__setattr__(self, name, printable(getattr(self, name)))
 
     def line(self) -> str:
         return f"{self.source}: {self.reason}" + (f" — {self.hint}" if self.hint else "")
@@ -60,6 +73,7 @@ class IndexReport:
     unchanged: list[str] = field(default_factory=list)
     failures: list[Failure] = field(default_factory=list)
     flagged: list[str] = field(default_factory=list)  # sources with passages addressed to an AI
+    warnings: list[Failure] = field(default_factory=list)  # loader warnings of added/updated files
     n_documents: int = 0
     n_chunks: int = 0
     written: bool = False
@@ -73,6 +87,7 @@ class IndexReport:
             "unchanged": self.unchanged,
             "failures": [f.__dict__ for f in self.failures],
             "flagged": self.flagged,
+            "warnings": [w.__dict__ for w in self.warnings],
             "n_documents": self.n_documents,
             "n_chunks": self.n_chunks,
             "written": self.written,
@@ -165,7 +180,7 @@ def read_entries(gen: Path) -> list[DocEntry]:
     """Every document of a stored generation with its chunks, BM25 tokens and vectors."""
     docs = store.load_documents(gen)
     chunks = store.load_chunks(gen)
-    tokens = [r["t"] for r in store.read_jsonl(gen / "tokens.jsonl")]
+    tokens = [[sys.intern(t) for t in r["t"]] for r in store.read_jsonl(gen / "tokens.jsonl")]
     vectors = store.load_vectors(gen / "vectors.npy")
     rows = store.rows_by_doc(chunks)
     entries = []
@@ -180,6 +195,59 @@ def read_entries(gen: Path) -> list[DocEntry]:
             )
         )
     return entries
+
+
+def _unchanged(path: Path, old: DocEntry) -> bool:
+    try:
+        return old.doc.sha256 == file_sha256(path)
+    except OSError:  # unreadable now: the loader reports why
+        return False
+
+
+def _ingest(
+    path: Path,
+    source: str,
+    corpus_dir: Path,
+    settings: Settings,
+    timings: dict,
+    seg: SegmentCache,
+    report: IndexReport,
+) -> DocEntry | None:
+    """Load, parse, chunk and segment one file; a failure becomes one report line (None returned)."""
+    from retrieval.structure import parse_document
+
+    try:
+        raw = load_document(path, corpus_dir)
+        entry = _entry_from_parsed(parse_document(raw, doc_id_for(source)), settings, timings, seg)
+    except IngestError as exc:
+        failure = Failure(exc.source, exc.reason, exc.hint)
+    except Exception as exc:  # a parser bug must not stop the run or lose the index
+        failure = Failure(
+            source,
+            f"lỗi khi phân tích văn bản ({type(exc).__name__}: {exc})",
+            "hãy báo lỗi này kèm tệp cho nhóm phát triển",
+        )
+    else:
+        if raw.warnings:
+            report.warnings.append(Failure(source, "; ".join(raw.warnings)))
+        return entry
+    if failure not in report.failures:
+        report.failures.append(failure)
+    return None
+
+
+def _promote(twin: DocEntry, copy: StoredDocument) -> DocEntry:
+    """The twin's indexed content under the copy's own name (the copy cannot be read any more and its
+    twin is gone): what was searchable stays searchable."""
+    doc_id = copy.doc_id
+    chunks = [
+        replace(c, chunk_id=f"{doc_id}#{c.chunk_id.rsplit('#', 1)[-1]}", doc_id=doc_id, source=copy.source)
+        for c in twin.chunks
+    ]
+    doc = replace(
+        twin.doc, doc_id=doc_id, source=copy.source, sha256=copy.sha256, copies=(), duplicate_of=None
+    )
+    return DocEntry(doc, chunks, twin.tokens, twin.vectors)
 
 
 class _LazyEmbedder:
@@ -200,8 +268,6 @@ def build_index(
     progress: Callable[[str, int, int], None] | None = None,
 ) -> IndexReport:
     """Index (incrementally) every supported file under ``corpus_dir`` into ``index_dir``."""
-    from retrieval.structure import parse_document
-
     index_dir.mkdir(parents=True, exist_ok=True)
     lock = FileLock(str(index_dir / ".lock"))
     try:
@@ -222,43 +288,37 @@ def build_index(
         for n, item in enumerate(items, start=1):
             if isinstance(item, IngestError):
                 report.failures.append(Failure(item.source, item.reason, item.hint))
-                if item.source in previous:
+                if item.source in previous and not isinstance(item, OutsideCorpusError):
                     entries[item.source] = previous[item.source]
                 continue
             source = item.relative_to(corpus_dir).as_posix()
             if progress:
-                progress(source, n, len(items))
+                progress(printable(source), n, len(items))
             old = previous.get(source)
-            try:
-                if old is not None and old.doc.sha256 == file_sha256(item):
-                    entries[source] = old
-                    report.unchanged.append(source)
-                    continue
-                raw = load_document(item, corpus_dir)
-                parsed = parse_document(raw, doc_id_for(source))
-            except IngestError as exc:
-                report.failures.append(Failure(source, exc.reason, exc.hint))
+            if old is not None and _unchanged(item, old):
+                entries[source] = old
+                report.unchanged.append(source)
+                continue
+            entry = _ingest(item, source, corpus_dir, settings, timings, seg, report)
+            if entry is None:
                 if old is not None:
                     entries[source] = old
                 continue
-            except Exception as exc:  # a parser bug must not stop the run or lose the index
-                report.failures.append(
-                    Failure(
-                        source,
-                        f"lỗi khi phân tích văn bản ({type(exc).__name__}: {exc})",
-                        "hãy báo lỗi này kèm tệp cho nhóm phát triển",
-                    )
-                )
-                if old is not None:
-                    entries[source] = old
-                continue
-            entries[source] = _entry_from_parsed(parsed, settings, timings, seg)
+            entries[source] = entry
             (report.updated if old is not None else report.added).append(source)
-        seg.close()
         for source in _dedupe(entries):  # a copy whose indexed twin changed or vanished: parse it again
-            parsed = parse_document(load_document(corpus_dir / source, corpus_dir), doc_id_for(source))
-            entries[source] = _entry_from_parsed(parsed, settings, timings, seg)
-            report.updated.append(source)
+            copy = entries[source].doc
+            entry = _ingest(corpus_dir / source, source, corpus_dir, settings, timings, seg, report)
+            twin = previous.get(copy.duplicate_of or "")
+            if entry is not None:
+                entries[source] = entry
+                if source not in report.added + report.updated:
+                    report.updated.append(source)
+            elif twin is not None and twin.doc.content_key == copy.content_key:
+                entries[source] = _promote(twin, copy)  # its last good content lived under the twin
+            else:
+                del entries[source]
+        seg.close()
         _dedupe(entries)
         timings["parse"] = time.perf_counter() - t0 - timings.get("chunk", 0) - timings.get("segment", 0)
         report.removed = sorted(set(previous) - set(entries))
@@ -317,7 +377,10 @@ def write_entries(
     dense = VectorIndex.build(vectors)
     dense.save(partial / "dense.faiss")
     SparseIndex.build(tokens).save(partial / "bm25_acc")
-    SparseIndex.build([[strip_accents(t) for t in ts] for ts in tokens]).save(partial / "bm25_plain")
+    plain: dict[str, str] = {}  # each distinct token stripped once, and one string per distinct result
+    SparseIndex.build(
+        [[plain.get(t) or plain.setdefault(t, sys.intern(strip_accents(t))) for t in ts] for ts in tokens]
+    ).save(partial / "bm25_plain")
     AccentModel.build(index_text(e.doc.title, c) for e in entries for c in e.chunks).save(
         partial / "accents.json"
     )
@@ -344,6 +407,7 @@ def write_entries(
                 "doc_id": e.doc.doc_id,
                 "chunks": len(e.chunks),
                 **({"duplicate_of": e.doc.duplicate_of} if e.doc.duplicate_of else {}),
+                **({"warnings": list(e.doc.warnings)} if e.doc.warnings else {}),
             }
             for e in all_entries
         },

@@ -24,6 +24,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from array import array
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 __all__ = [
@@ -78,8 +80,9 @@ class NormalizedText:
     """Normalized text plus, per output character, the source range ``[offsets[i], ends[i])``."""
 
     text: str
-    offsets: tuple[int, ...]  # index in the source of the (first) character behind output char i
-    ends: tuple[int, ...]  # index just past the source character(s) behind output char i
+    offsets: Sequence[int]  # index in the source of the (first) character behind output char i
+    ends: Sequence[int]  # index just past the source character(s) behind output char i
+    # (compact int arrays: a document's lines keep one entry per character while it is parsed)
     source_length: int = 0
 
     def to_source_span(self, i: int, j: int) -> tuple[int, int]:
@@ -174,7 +177,7 @@ def normalize_text(s: str) -> NormalizedText:
         out.pop()
         out_starts.pop()
         out_ends.pop()
-    return NormalizedText("".join(out), tuple(out_starts), tuple(out_ends), len(s))
+    return NormalizedText("".join(out), array("q", out_starts), array("q", out_ends), len(s))
 
 
 def normalize_query(s: str) -> str:

@@ -49,9 +49,13 @@ class Searcher:
     def __init__(self, index_dir: Path, settings: Settings, embedder: Embedder | None = None) -> None:
         self.index_dir = index_dir
         self.settings = settings
-        self.manifest = store.read_manifest(index_dir)
+        self._embedder = embedder
+        store.load_generation(index_dir, self._load)
+
+    def _load(self, manifest: dict, gen: Path) -> None:
+        """Read one generation (held by the caller's reader lock) into memory."""
+        self.manifest = manifest
         self._check_versions()
-        gen = store.generation_dir(index_dir, self.manifest)
         self.documents = store.load_documents(gen)
         self.chunks = store.load_chunks(gen)
         n = len(self.chunks)
@@ -64,7 +68,6 @@ class Searcher:
         self._sample_vectors = np.ascontiguousarray(vectors[sample], dtype=np.float32)
         del vectors
         self.accents = AccentModel.load(gen / "accents.json")
-        self._embedder = embedder
         self._doc_rows = {d: np.array(r, dtype=np.int64) for d, r in store.rows_by_doc(self.chunks).items()}
         self._mentions = _number_mentions(self.chunks)
         self._doc_numbers: dict[str, list[tuple[str, str]]] = defaultdict(list)  # number -> (doc, số/ký hiệu)

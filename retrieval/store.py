@@ -12,6 +12,10 @@ Layout::
 
 A save writes a new generation folder completely (fsynced), then replaces manifest.json with
 ``os.replace``: a crash at any moment leaves the old or the new index, never a mix.
+
+Readers (``load_generation``) hold a shared ``flock`` on ``<generation>/.readers`` while they load;
+the cleanup after a commit removes an old generation only when it gets that lock exclusively, so a
+search process that started loading before a re-index finishes on the generation it started with.
 """
 
 from __future__ import annotations
@@ -21,15 +25,25 @@ import os
 import shutil
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 
 from retrieval.types import Chunk, DocMetadata, Footnote, ParsedDocument, RawDocument
 
+try:
+    import fcntl
+except ImportError:  # Windows: no reader locks; readers retry on a newer manifest instead
+    fcntl = None
+
+T = TypeVar("T")
 SCHEMA_VERSION = 1
 MANIFEST = "manifest.json"
+READERS = ".readers"  # per-generation lock file: shared by readers, exclusive for removal
+LOAD_RETRIES = 3
 
 
 class IndexError_(RuntimeError):
@@ -60,9 +74,14 @@ def write_text_durable(path: Path, text: str) -> None:
 
 
 def atomic_write_text(path: Path, text: str) -> None:
+    """Replace ``path`` with ``text`` or leave it untouched; never leaves the temporary file behind."""
     tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
-    write_text_durable(tmp, text)
-    os.replace(tmp, path)
+    try:
+        write_text_durable(tmp, text)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
     fsync_dir(path.parent)
 
 
@@ -96,7 +115,7 @@ class StoredDocument:
     copies: tuple[str, ...] = ()  # other sources with the same content (indexed once)
     content_key: str = ""  # hash of the normalized body text: equal keys = the same document
     duplicate_of: str | None = None  # source of the copy that is indexed, when this one is not
-    warnings: tuple[str, ...] = ()  # non-fatal ingest problems (RawDocument.warnings), for the catalogue
+    warnings: tuple[str, ...] = ()  # the loader's non-fatal problems (legacy encoding, truncation, OCR…)
 
     @classmethod
     def from_json(cls, d: dict) -> StoredDocument:
@@ -155,7 +174,9 @@ class StoredDocument:
 
     @property
     def raw(self) -> RawDocument:
-        return RawDocument(self.source, self.text, self.sha256, self.format, self.page_starts, self.ocr_pages)
+        return RawDocument(
+            self.source, self.text, self.sha256, self.format, self.page_starts, self.ocr_pages, self.warnings
+        )
 
     @property
     def year(self) -> int | None:
@@ -201,6 +222,7 @@ def new_generation(index_dir: Path) -> Path:
 
 def commit_generation(index_dir: Path, partial: Path, manifest: dict) -> None:
     """Make ``partial`` the live generation: rename it, then atomically replace the manifest."""
+    (partial / READERS).touch()
     for child in partial.rglob("*"):
         if child.is_file():
             with child.open("rb") as fh:
@@ -214,16 +236,107 @@ def commit_generation(index_dir: Path, partial: Path, manifest: dict) -> None:
 
 
 def cleanup_generations(index_dir: Path, keep: str) -> None:
-    """Remove generations other than ``keep`` and leftovers of interrupted saves."""
+    """Remove generations other than ``keep`` (unless a reader still holds one: it goes at a later
+    commit) and leftovers of interrupted saves."""
     for child in index_dir.iterdir():
-        if (
-            child.is_dir()
-            and child.name != keep
-            and (child.name.startswith("gen-") or child.name.endswith(".partial"))
-        ):
+        if child.is_dir() and child.name != keep and child.name.endswith(".partial"):
             shutil.rmtree(child, ignore_errors=True)
+        elif child.is_dir() and child.name != keep and child.name.startswith("gen-"):
+            _remove_unread(child)
         elif child.is_file() and child.name.endswith(".tmp"):
             child.unlink(missing_ok=True)
+
+
+def _remove_unread(gen: Path) -> None:
+    """rmtree ``gen`` while holding its reader lock exclusively; skip it when a reader holds it."""
+    if fcntl is None:
+        shutil.rmtree(gen, ignore_errors=True)
+        return
+    try:
+        fd = os.open(gen / READERS, os.O_RDONLY | os.O_CLOEXEC)
+    except OSError:  # no lock file: written before reader locks existed, or already half removed
+        shutil.rmtree(gen, ignore_errors=True)
+        return
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        os.close(fd)
+        return
+    try:
+        shutil.rmtree(gen, ignore_errors=True)
+    finally:
+        os.close(fd)  # releases the lock
+
+
+def _lock_for_reading(gen: Path) -> int | None:
+    """A shared lock on a live generation: its fd, or None when the generation is gone (removed by a
+    cleanup before the lock was taken). Without fcntl (or a read-only folder) returns -1: no lock."""
+    if fcntl is None:
+        return -1 if gen.is_dir() else None
+    try:
+        fd = os.open(gen / READERS, os.O_RDONLY | os.O_CREAT | os.O_CLOEXEC, 0o644)
+    except FileNotFoundError:
+        return None
+    except OSError:
+        return -1 if gen.is_dir() else None
+    fcntl.flock(fd, fcntl.LOCK_SH)
+    try:
+        still_there = os.stat(gen / READERS).st_ino == os.fstat(fd).st_ino
+    except OSError:
+        still_there = False
+    if not still_there:
+        os.close(fd)
+        return None
+    return fd
+
+
+def _damaged(index_dir: Path, gen: Path, exc: BaseException) -> IndexMismatchError:
+    detail = f"{type(exc).__name__}: {exc}"
+    if isinstance(exc, OSError) and exc.filename:
+        detail = f"{exc.strerror or type(exc).__name__}: {Path(str(exc.filename)).name}"
+    return IndexMismatchError(
+        f"Chỉ mục tại '{index_dir}' bị hỏng hoặc thiếu tệp trong {gen.name} ({detail}). "
+        f"Hãy lập chỉ mục lại: tracuu index --index-dir {index_dir}"
+    )
+
+
+def load_generation(index_dir: Path, loader: Callable[[dict, Path], T]) -> T:
+    """``loader(manifest, generation folder)`` on the live index, with the generation kept on disk
+    until it returns (shared reader lock).
+
+    A damaged generation (missing or unreadable file) becomes an IndexMismatchError with a clear
+    message; when the manifest moved on meanwhile (no reader locks on this OS), the load is retried
+    on the new generation.
+    """
+    for attempt in range(LOAD_RETRIES + 1):
+        manifest = read_manifest(index_dir)
+        gen = index_dir / str(manifest.get("generation", ""))
+        fd = _lock_for_reading(gen) if manifest.get("generation") else None
+        if fd is None:
+            if attempt < LOAD_RETRIES and _generation_changed(index_dir, manifest):
+                continue
+            raise IndexMismatchError(
+                f"Chỉ mục tại '{index_dir}' thiếu thư mục dữ liệu {gen.name}; hãy lập chỉ mục lại."
+            )
+        try:
+            return loader(manifest, gen)
+        except IndexError_:
+            raise
+        except (OSError, ValueError, KeyError, TypeError, RuntimeError, EOFError) as exc:
+            if attempt < LOAD_RETRIES and _generation_changed(index_dir, manifest):
+                continue
+            raise _damaged(index_dir, gen, exc) from exc
+        finally:
+            if fd >= 0:
+                os.close(fd)
+    raise IndexMismatchError(f"Chỉ mục tại '{index_dir}' thay đổi liên tục khi đang tải; hãy thử lại.")
+
+
+def _generation_changed(index_dir: Path, manifest: dict) -> bool:
+    try:
+        return read_manifest(index_dir).get("generation") != manifest.get("generation")
+    except IndexError_:
+        return False
 
 
 def save_vectors(path: Path, vectors: np.ndarray) -> None:

@@ -275,7 +275,12 @@ def test_unexpected_library_error_becomes_ingest_error(tmp_path, monkeypatch):
     assert_clear(exc.value, "ZeroDivisionError", "báo lỗi")
 
 
-def test_path_outside_corpus_root(tmp_path):
+def test_path_outside_corpus_root(tmp_path, monkeypatch):
+    monkeypatch.delenv("TRACUU_ALLOWED_ROOTS", raising=False)
     (tmp_path / "x.txt").write_text(TEXT, encoding="utf-8")
-    doc = load_document(tmp_path / "x.txt", tmp_path / "khac")
-    assert doc.source.endswith("x.txt")
+    (tmp_path / "khac").mkdir()
+    with pytest.raises(IngestError) as exc:
+        load_document(tmp_path / "x.txt", tmp_path / "khac")
+    assert_clear(exc.value, "ngoài thư mục dữ liệu", "TRACUU_ALLOWED_ROOTS")
+    monkeypatch.setenv("TRACUU_ALLOWED_ROOTS", str(tmp_path))
+    assert load_document(tmp_path / "x.txt", tmp_path / "khac").source.endswith("x.txt")

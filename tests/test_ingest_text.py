@@ -220,21 +220,50 @@ def test_chunk_boundaries_do_not_split_letters(tmp_path, monkeypatch, encoding):
     assert load(tmp_path / "nho.txt").text == text.replace("\r\n", "\n")
 
 
+@pytest.fixture
+def limits_env(monkeypatch):
+    """Set TRACUU_* limit variables for one test; the process-wide limits are re-read around it."""
+    from retrieval.ingest.limits import ingest_limits
+
+    def set_env(**values: int) -> None:
+        for name, value in values.items():
+            monkeypatch.setenv(f"TRACUU_{name.upper()}", str(value))
+        ingest_limits.cache_clear()
+
+    yield set_env
+    monkeypatch.undo()
+    ingest_limits.cache_clear()
+
+
 def test_extremely_long_line(tmp_path):
+    from retrieval.ingest.limits import ingest_limits
+
     line = (SENTENCE + " ") * 40_000  # one 4 MB line, no newline
     (tmp_path / "mot_dong.txt").write_text(line, encoding="utf-8")
     doc = load(tmp_path / "mot_dong.txt")
-    assert doc.text == line
-    assert "\n" not in doc.text
+    limit = ingest_limits().max_line_chars
+    assert doc.text.replace("\n", " ") == line  # broken at spaces: nothing lost or added
+    assert max(len(ln) for ln in doc.text.split("\n")) <= limit
+    assert len(doc.text.split("\n")) >= len(line) / limit
+    assert any("TRACUU_MAX_LINE_CHARS" in w for w in doc.warnings), doc.warnings
 
 
-def test_text_cap_warns(tmp_path, monkeypatch):
-    monkeypatch.setattr(text_mod, "MAX_TEXT_CHARS", 10_000)
+def test_long_line_without_spaces_is_cut_at_the_limit(tmp_path, limits_env):
+    limits_env(max_line_chars=1000)
+    word = "Nghịquyết" * 500  # 4,500 letters, no space
+    (tmp_path / "lien.txt").write_text(word + "\nDòng thường.\n", encoding="utf-8")
+    doc = load(tmp_path / "lien.txt")
+    assert doc.text.replace("\n", "") == word + "Dòng thường."
+    assert [len(ln) for ln in doc.text.split("\n")][:5] == [1000, 1000, 1000, 1000, 500]
+
+
+def test_text_cap_warns(tmp_path, limits_env):
+    limits_env(max_chars=10_000)
     (tmp_path / "lon.txt").write_text((SENTENCE + "\n") * 1000, encoding="utf-8")
     doc = load(tmp_path / "lon.txt")
     assert len(doc.text) <= 10_000
     assert doc.text.endswith("\n")  # cut at a line break
-    assert any("quá lớn" in w for w in doc.warnings)
+    assert any("quá lớn" in w and "TRACUU_MAX_CHARS" in w for w in doc.warnings)
     # sha256 still covers the whole file
     import hashlib
 
@@ -281,7 +310,10 @@ def test_100_mb_file_has_bounded_memory(tmp_path):
         path.unlink()
     assert out.returncode == 0, out.stderr
     n_chars, n_warnings, max_rss_kb = map(int, out.stdout.split())
-    assert n_chars == text_mod.MAX_TEXT_CHARS or n_chars > text_mod.MAX_TEXT_CHARS * 0.9
+    from retrieval.ingest.limits import ingest_limits
+
+    max_chars = ingest_limits().max_chars
+    assert max_chars * 0.9 < n_chars <= max_chars
     assert n_warnings == 1
     print(f"100 MB file: {n_chars} chars kept, peak RSS {max_rss_kb / 1024:.0f} MB")
     assert max_rss_kb < 150 * 1024, f"peak RSS {max_rss_kb / 1024:.0f} MB"

@@ -25,7 +25,7 @@ from pathlib import Path
 from retrieval.ingest.errors import IngestError
 from retrieval.ingest.files import HINT_REPORT, check_regular, oserror_to_ingest
 from retrieval.ingest.formats import FORMATS, SUPPORTED_SUFFIXES, unsupported_error
-from retrieval.ingest.walk import iter_corpus_files
+from retrieval.ingest.walk import allowed_roots, iter_corpus_files, outside_error
 from retrieval.types import RawDocument
 
 __all__ = ["SUPPORTED_SUFFIXES", "IngestError", "iter_corpus_files", "load_document"]
@@ -80,6 +80,8 @@ def load_document(path: Path, corpus_root: Path) -> RawDocument:
     """Load one file of the corpus; raises IngestError (never anything else) when it cannot."""
     path, corpus_root = Path(path), Path(corpus_root)
     source = _source_name(path, corpus_root)
+    if err := outside_error(path, allowed_roots(corpus_root), source):
+        raise err
     try:
         check_regular(os.stat(path), source)
     except OSError as exc:
