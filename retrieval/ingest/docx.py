@@ -88,8 +88,9 @@ def _cell_text(tc: Any, para_text: Any = None) -> str:
     parts = []
     for p in tc.iter(qn("w:p")):
         text = para_text(p) if para_text else "".join(t.text or "" for t in p.iter(qn("w:t")))
-        if text.strip():
-            parts.append(text.strip())
+        text = " ".join(text.split())  # line breaks inside a cell: the row stays one line
+        if text:
+            parts.append(text)
     return " ".join(parts)
 
 
