@@ -61,3 +61,13 @@ def format_passages(passages: Sequence[Passage], directory: Path | None = None) 
             text = text[:MAX_PASSAGE_CHARS].rsplit(" ", 1)[0] + " …"
         blocks.append(template.format(n=p.n, title=p.title or p.source, text=text))
     return "\n\n".join(blocks)
+
+
+def compose_prompt(directory: Path | None = None) -> ChatPromptTemplate:
+    """Compose mode (llm_compose): variables ``candidates`` (numbered sentences) and ``question``."""
+    return ChatPromptTemplate.from_messages(
+        [
+            ("system", load_prompt("compose_system", directory)),
+            ("human", load_prompt("compose_user", directory)),
+        ]
+    )
