@@ -63,9 +63,7 @@ def candidates(question: str, passages: Sequence[Passage], limit: int = MAX_CAND
         chosen.append((p, s.span))
     docs = list(dict.fromkeys(p.doc_id for p, _ in chosen))
     chosen.sort(key=lambda ps: docs.index(ps[0].doc_id))  # stable: score order inside a document
-    return [
-        Candidate(i, p.n, p.doc_id, span, p.quote(span)) for i, (p, span) in enumerate(chosen, start=1)
-    ]
+    return [Candidate(i, p.n, p.doc_id, span, p.quote(span)) for i, (p, span) in enumerate(chosen, start=1)]
 
 
 def format_candidates(cands: Sequence[Candidate], passages: Sequence[Passage], template: str) -> str:
