@@ -70,7 +70,9 @@ def is_compare_question(question: str) -> bool:
 
 
 def _entries(catalogue: Mapping[str, Any] | Sequence[Any]) -> list[Any]:
-    return list(catalogue.values()) if isinstance(catalogue, Mapping) else list(catalogue)
+    """The catalogue's documents, copies of an indexed document left out."""
+    docs = catalogue.values() if isinstance(catalogue, Mapping) else catalogue
+    return [d for d in docs if not getattr(d, "duplicate_of", None)]
 
 
 _OLD_TONES = {

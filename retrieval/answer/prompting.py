@@ -71,3 +71,13 @@ def compose_prompt(directory: Path | None = None) -> ChatPromptTemplate:
             ("human", load_prompt("compose_user", directory)),
         ]
     )
+
+
+def followup_prompt(directory: Path | None = None) -> ChatPromptTemplate:
+    """Follow-up rewriting (followup.llm_rewriter): variables ``previous`` and ``question``."""
+    return ChatPromptTemplate.from_messages(
+        [
+            ("system", load_prompt("followup_system", directory)),
+            ("human", load_prompt("followup_user", directory)),
+        ]
+    )
