@@ -72,7 +72,9 @@ def answer(res: Resources, settings: Settings, question: str, ctl: Controls) -> 
 
         def pieces():
             threshold = getattr(settings, "refusal_threshold", None)  # as the CLI's Answerer.from_settings
-            for piece in ask(res.searcher, backend, res.lookup, question, ctl.k, ctl.filters, threshold):
+            history = [m["turn"] for m in st.session_state.messages if m["role"] == "assistant"]
+            stream = ask(res.searcher, backend, res.lookup, question, ctl.k, ctl.filters, threshold, history)
+            for piece in stream:
                 if isinstance(piece, Turn):
                     holder.append(piece)
                 else:
