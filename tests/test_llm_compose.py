@@ -148,3 +148,43 @@ def test_compose_is_the_default_style_and_free_keeps_the_old_backend():
     assert isinstance(_chat_backend("llamacpp", chat, LlmConfig(Path("x"))), ComposeBackend)
     assert isinstance(_chat_backend("llamacpp", chat, LlmConfig(Path("x"), style="free")), ChatBackend)
     assert Settings().llm_style == "compose"
+
+
+# ------------------------------------------------------------------ the real local model (marked llm)
+def _llm_missing() -> list[str]:
+    import importlib.util
+
+    from retrieval.settings import Settings
+
+    model = LlmConfig.from_settings(Settings.from_env()).model_path
+    checks = (
+        (f"model file {model}", model.is_file()),
+        ("llama-cpp-python", importlib.util.find_spec("llama_cpp")),
+    )
+    return [what for what, ok in checks if not ok]
+
+
+@pytest.mark.llm
+@pytest.mark.skipif(
+    bool(_llm_missing()) and not __import__("os").environ.get("CI"),
+    reason="local LLM not installed; run `make setup-llm`",
+)
+def test_real_model_composition_survives_the_check():
+    from retrieval.answer import make_backend
+    from retrieval.settings import Settings
+
+    backend = make_backend("llamacpp", Settings.from_env(llm_style="compose"))
+    assert isinstance(backend, ComposeBackend)
+    searcher = FakeSearcher()
+    questions = [
+        QUESTION,
+        "Báo cáo 6 tháng gửi trước ngày nào?",
+        "Hội nghị cấp tỉnh học tập chuyên đề thế nào?",
+    ]
+    answers = [Answerer(searcher, backend).answer(q) for q in questions]
+    own = [a for a in answers if a.backend == "llamacpp" and not a.refused]
+    assert own, [a.answer for a in answers]  # at least one answer is the model's composition
+    for a in own:
+        assert a.citations and all(c.verified for c in a.citations)
+        for c in a.citations:
+            assert read_document(CORPUS / c.source)[c.start : c.end] == c.quote
