@@ -14,6 +14,7 @@ from retrieval.answer.backends import LlmConfig, _chat_backend
 from retrieval.answer.llm_compose import (
     ComposeBackend,
     PlanLine,
+    PlanReader,
     acceptable_lead,
     assemble,
     candidates,
@@ -108,9 +109,23 @@ def test_assemble_quotes_the_real_sentences_with_their_passage_markers(passages)
     cands = candidates(QUESTION, passages)
     one = assemble([PlanLine("", (1,))], cands)
     assert one == f"{cands[0].text.strip()} [{cands[0].passage}]"
-    two = assemble([PlanLine("Thời hạn", (2, 1))], cands)
-    assert two.split("\n")[0] == "Thời hạn:"
-    assert two.split("\n")[1] == f"- {cands[1].text.strip()} [{cands[1].passage}]"
+    two = assemble([PlanLine("Thời hạn", (2, 1)), PlanLine("", (3,))], cands).split("\n")
+    assert two[0] == "Thời hạn:"
+    assert two[1] == f"{cands[1].text.strip()} [{cands[1].passage}]"
+    assert two[3] == f"{cands[2].text.strip()} [{cands[2].passage}]"
+    assert assemble([PlanLine("", (1, 2, 3))], cands, limit=2).count("\n") == 1
+
+
+def test_plan_reader_quotes_each_sentence_as_soon_as_the_model_names_it(passages):
+    cands = candidates(QUESTION, passages)
+    reader = PlanReader(cands)
+    assert reader.feed("Thời hạn: S") == ""
+    assert reader.feed("1") == ""  # "S1" may still become "S12"
+    first = reader.feed(" S")
+    assert first == f"Thời hạn:\n{cands[0].text.strip()} [{cands[0].passage}]"
+    rest = reader.feed("2\nS1 [S3]", final=True)
+    plan = parse_plan("Thời hạn: S1 S2\nS1 [S3]", len(cands))
+    assert first + rest == assemble(plan, cands)
 
 
 def test_compose_answer_survives_the_check_and_cites_exact_spans():
@@ -119,6 +134,10 @@ def test_compose_answer_survives_the_check_and_cites_exact_spans():
     sid = next(c.sid for c in cands if "30/11/2020" in c.text)
     chat = ScriptedChat(f"Thời hạn gửi báo cáo: S{sid}")
     answer = Answerer(searcher, ComposeBackend("llamacpp", chat)).answer(QUESTION)
+    stream = Answerer(
+        searcher, ComposeBackend("llamacpp", ScriptedChat(f"Thời hạn gửi báo cáo: S{sid}"))
+    ).stream(QUESTION)
+    assert len(list(stream)) > 1  # streamed in pieces as soon as the plan names the sentence
     assert answer.backend == "llamacpp"  # the model's composition is what the user sees
     assert not answer.notes
     assert answer.answer.startswith("Thời hạn gửi báo cáo:")
@@ -142,12 +161,16 @@ def test_a_plan_without_ids_falls_back_to_extractive_and_a_refusal_plan_refuses(
 
 def test_compose_is_the_default_style_and_free_keeps_the_old_backend():
     from retrieval.answer.backends import ChatBackend
-    from retrieval.settings import Settings
+    from retrieval.settings import Settings, SettingsError
 
     chat = ScriptedChat("S1")
     assert isinstance(_chat_backend("llamacpp", chat, LlmConfig(Path("x"))), ComposeBackend)
+    assert isinstance(_chat_backend("openai", chat, LlmConfig(Path("x"))), ChatBackend)  # a server writes
+    assert isinstance(_chat_backend("openai", chat, LlmConfig(Path("x"), style="compose")), ComposeBackend)
     assert isinstance(_chat_backend("llamacpp", chat, LlmConfig(Path("x"), style="free")), ChatBackend)
-    assert Settings().llm_style == "compose"
+    assert Settings().llm_style == "auto"
+    with pytest.raises(SettingsError, match="TRACUU_LLM_STYLE"):
+        Settings(llm_style="poem")
 
 
 # ------------------------------------------------------------------ the real local model (marked llm)

@@ -51,7 +51,8 @@ class LlmConfig:
     api_key: str | None = None
     timeout: float = 120.0
     max_passages: int = 3
-    style: str = "compose"  # "compose": retrieval.answer.llm_compose; "free": the model writes the text
+    # "compose": retrieval.answer.llm_compose; "free": the model writes the text; "auto": compose for llamacpp
+    style: str = "auto"
 
     @classmethod
     def from_settings(cls, settings: Any) -> LlmConfig:
@@ -103,7 +104,7 @@ class ChatBackend:
 
 
 def _chat_backend(name: str, chat: Any, cfg: LlmConfig) -> AnswerBackend:
-    if cfg.style == "compose":
+    if cfg.style == "compose" or (cfg.style == "auto" and name == "llamacpp"):
         from retrieval.answer.llm_compose import ComposeBackend
 
         return ComposeBackend(name, chat)  # reads sentences of the top passages, not whole passages

@@ -87,7 +87,7 @@ def format_candidates(cands: Sequence[Candidate], passages: Sequence[Passage], t
 def acceptable_lead(text: str) -> str:
     """The model's connecting phrase, kept only when short and fact-free (no number, date, code,
     quote): it is shown without a citation, so it must not state anything."""
-    lead = re.sub(r"\s+", " ", text).strip(" \t-–•*.,;:|")
+    lead = re.sub(r"\s+", " ", text).strip(" \t-–•*.,;:|[]")
     if not lead or len(lead) > MAX_LEAD_CHARS or re.search(r"\d|[\"“”]", lead):
         return ""
     if not extract_facts(lead).empty or _REFUSAL_KEY in fold(lead):
@@ -120,24 +120,54 @@ def is_refusal_plan(text: str) -> bool:
 
 
 def assemble(plan: Sequence[PlanLine], cands: Sequence[Candidate], limit: int = MAX_CHOSEN) -> str:
-    """Answer text from a plan: each line's lead phrase as "lead:" and its sentences verbatim as
-    "- sentence [n]"; a single sentence without a lead is the whole answer."""
+    """Answer text from a plan: each line's lead phrase as a "lead:" line, then its sentences
+    verbatim, one per line, each with its passage marker [n] (the format ``PlanReader`` streams)."""
     by_sid = {c.sid: c for c in cands}
+    lines: list[str] = []
     used = 0
-    blocks: list[list[str]] = []
     for line in plan:
         items = []
-        for sid in line.ids:
-            if used >= limit:
-                break
-            c = by_sid[sid]
-            items.append(f"{c.text.strip()} [{c.passage}]")
+        for sid in line.ids[: max(0, limit - used)]:
+            items.append(_quoted(by_sid[sid]))
             used += 1
         if items:
-            blocks.append([f"{line.lead}:"] * bool(line.lead) + [f"- {it}" for it in items])
-    if len(blocks) == 1 and len(blocks[0]) == 1:
-        return blocks[0][0][2:]
-    return "\n".join("\n".join(b) for b in blocks)
+            lines += [f"{line.lead}:"] * bool(line.lead) + items
+    return "\n".join(lines)
+
+
+def _quoted(c: Candidate) -> str:
+    return f"{c.text.strip()} [{c.passage}]"
+
+
+class PlanReader:
+    """Reads the model's plan as it streams and returns the answer text each new sentence id adds:
+    the sentence is quoted as soon as the model names it."""
+
+    def __init__(self, cands: Sequence[Candidate], limit: int = MAX_CHOSEN) -> None:
+        self.by_sid = {c.sid: c for c in cands}
+        self.limit = limit
+        self.buffer = ""
+        self.pos = 0  # ids before this offset of ``buffer`` are handled
+        self.used: list[int] = []
+        self.lines: set[int] = set()  # starts of plan lines that already gave a sentence
+
+    def feed(self, text: str, final: bool = False) -> str:
+        self.buffer += text
+        out = []
+        for m in _SID.finditer(self.buffer, self.pos):
+            if not final and m.end() == len(self.buffer):
+                break  # "S1" may still become "S12"
+            self.pos = m.end()
+            sid = int(m.group(1))
+            if sid not in self.by_sid or sid in self.used or len(self.used) >= self.limit:
+                continue
+            start = max(self.buffer.rfind("\n", 0, m.start()), self.buffer.rfind("|", 0, m.start())) + 1
+            lead = "" if start in self.lines else acceptable_lead(self.buffer[start : m.start()])
+            self.lines.add(start)
+            piece = (f"{lead}:\n" if lead else "") + _quoted(self.by_sid[sid])
+            out.append(("\n" if self.used else "") + piece)
+            self.used.append(sid)
+        return "".join(out)
 
 
 class ComposeBackend:
@@ -157,19 +187,21 @@ class ComposeBackend:
         return self.prompt.format_messages(candidates=block, question=question)
 
     def stream(self, question: str, passages: Sequence[Passage]) -> Iterator[str]:
-        """The assembled answer in one piece once the model's plan is complete (the plan itself,
-        "S3 S1", means nothing to a reader, so it is not streamed)."""
+        """Quoted sentences as the model names them (its plan, "S3 S1", is never shown)."""
         passages = list(passages[: self.max_passages])
         cands = candidates(question, passages)
         if not cands:
             return
-        raw = "".join(
-            c.text if isinstance(c.text, str) else str(c.content)
-            for c in self.chat_model.stream(self.messages(question, passages, cands))
-        )
-        if is_refusal_plan(raw):
+        reader = PlanReader(cands)
+        for chunk in self.chat_model.stream(self.messages(question, passages, cands)):
+            yield from _pieces(reader.feed(chunk.text if isinstance(chunk.text, str) else str(chunk.content)))
+        yield from _pieces(reader.feed("", final=True))
+        if not reader.used and is_refusal_plan(reader.buffer):
             yield REFUSAL
-            return
-        text = assemble(parse_plan(raw, len(cands)), cands)
-        if text:
-            yield text
+
+
+def _pieces(text: str, words: int = 6) -> Iterator[str]:
+    """``text`` in runs of a few words (for the chat's progressive display), character for character."""
+    tokens = re.findall(r"\s*\S+", text)
+    for i in range(0, len(tokens), words):
+        yield "".join(tokens[i : i + words])
