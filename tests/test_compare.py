@@ -197,6 +197,21 @@ def test_compare_question_refuses_what_it_cannot_pin_down(catalogue, question):
     assert compare_question(question, catalogue) is None
 
 
+def test_a_plan_and_the_previous_or_next_one_of_its_series(catalogue):
+    docs = dict(catalogue)
+    for year, num in ((2023, 5), (2024, 7), (2025, 9)):
+        d = yearly(num, year, 90, f"30/11/{year}")
+        docs[d.doc_id] = d
+    q = "Kế hoạch kiểm tra, giám sát năm 2024 của MTTQ Khánh Hòa có gì mới so với năm trước?"
+    assert compare_question(q, docs) == ("kh2023", "kh2024")
+    assert compare_question("So sánh kế hoạch 7/KH-MTTQ-BTT với kế hoạch năm sau", docs) == (
+        "kh2024",
+        "kh2025",
+    )
+    assert compare_question("Kế hoạch 5/KH-MTTQ-BTT khác gì năm trước?", docs) is None  # first of its series
+    assert compare_question("Kế hoạch 37/KH-MTTQ-BTT khác gì năm trước?", docs) is None  # in no series
+
+
 def test_resolve_reference(catalogue):
     assert resolve_reference(MTTQ_2020, catalogue) == MTTQ_2020
     assert resolve_reference(f"{TT_2023}.txt", catalogue) == TT_2023

@@ -25,10 +25,14 @@ from typing import Any
 from retrieval.answer.compare import CompareDoc, Comparison, compare_documents, render
 from retrieval.answer.result import Answer, Citation
 from retrieval.answer.scope import named_places
-from retrieval.catalog.series import family_in, plain, profile, same_series
+from retrieval.catalog.series import family_in, link_series, plain, profile, same_series, series_of
 from retrieval.query import number_refs
 
-_TRIGGER = re.compile(r"\b(?:so sanh|doi chieu|khac nhau|khac gi|diem moi|giong va khac|giong nhau)\b")
+_TRIGGER = re.compile(
+    r"\b(?:so sanh|doi chieu|khac nhau|khac gi|diem moi|gi moi|giong va khac|giong nhau|thay doi gi)\b"
+)
+_PREVIOUS = re.compile(r"\b(?:nam truoc|nam ngoai|ky truoc|lan truoc|ke hoach truoc)\b")
+_NEXT = re.compile(r"\b(?:nam sau|ky sau|lan sau|ke hoach sau)\b")
 _SEPARATOR = re.compile(r"\s+(?:so voi|voi|va)\s+")
 _YEAR = re.compile(r"(?<![\d/.-])(19[4-9]\d|20\d\d)(?![\d/])")
 _FILLER = frozenset(
@@ -180,7 +184,30 @@ def compare_question(question: str, catalogue: Mapping[str, Any] | Sequence[Any]
         a, b = _best(left, text, docs), _best(right, text, docs)
         if a and b and a != b:
             return a, b
-    return None
+    return _series_neighbour(text, docs)
+
+
+def _series_neighbour(text: str, docs: Sequence[Any]) -> tuple[str, str] | None:
+    """ "… so với năm trước / năm sau": the named document and its neighbour in its plan series,
+    older first."""
+    low = plain(text)
+    step = -1 if _PREVIOUS.search(low) else 1 if _NEXT.search(low) else 0
+    if not step:
+        return None
+    side = text
+    for m in (*_PREVIOUS.finditer(low), *_NEXT.finditer(low)):  # plain() keeps offsets
+        side = side[: m.start()] + " " * (m.end() - m.start()) + side[m.end() :]
+    named = _best(side, text, docs)
+    if named is None:
+        return None
+    found = series_of(named, link_series((d.doc_id, d.metadata, d.title) for d in docs))
+    if found is None:
+        return None
+    i = found.doc_ids.index(named) + step
+    if not 0 <= i < len(found.doc_ids):
+        return None
+    other = found.doc_ids[i]
+    return (other, named) if step < 0 else (named, other)
 
 
 def resolve_reference(ref: str, catalogue: Mapping[str, Any] | Sequence[Any]) -> str | None:
