@@ -154,3 +154,42 @@ def test_history_json_shapes():
     for bad in ({"question": "x"}, [{"answer": "a"}], ["x"]):
         with pytest.raises(ValueError, match="lịch sử"):
             turns_from_json(bad)
+
+
+@pytest.mark.slow
+def test_cli_and_chat_answer_a_follow_up_with_their_history(sample_index, searcher, tmp_path):
+    import json
+
+    from typer.testing import CliRunner
+
+    from retrieval.answer.extractive import ExtractiveBackend
+    from retrieval.cli import app
+    from retrieval.ui.answering import Turn, ask
+    from retrieval.ui.corpus import ChunkLookup
+
+    history = tmp_path / "history.json"
+    history.write_text(
+        json.dumps([{"question": DEADLINE_Q, "answer": "…"}], ensure_ascii=False), encoding="utf-8"
+    )
+    runner = CliRunner()
+    args = ["ask", "còn năm 2023?", "--json", "--history", str(history), "--index-dir", str(sample_index)]
+    res = runner.invoke(app, args)
+    assert res.exit_code == 0, res.output
+    data = json.loads(res.stdout)
+    assert data["question"] == "còn năm 2023?"
+    assert data["rewritten_question"].startswith("Kế hoạch chuyên đề năm 2023 của MTTQ Khánh Hòa")
+    history.write_text("{", encoding="utf-8")
+    bad = runner.invoke(app, ["ask", "x", "--history", str(history), "--index-dir", str(sample_index)])
+    assert bad.exit_code == 2 and "history.json" in bad.output and "JSON" in bad.output
+
+    lookup = ChunkLookup(searcher.chunks)
+    first = [p for p in ask(searcher, ExtractiveBackend(), lookup, PLAN_Q) if isinstance(p, Turn)][-1]
+    assert first.rewritten_question is None
+    second = [
+        p
+        for p in ask(searcher, ExtractiveBackend(), lookup, "Kế hoạch đó do ai ký?", history=[first.record()])
+        if isinstance(p, Turn)
+    ][-1]
+    assert second.rewritten_question == "Kế hoạch 427-KH/TU do ai ký?"
+    assert any("Câu hỏi được hiểu là" in n for n in second.notes)
+    assert not second.refused and "Nguyễn Hồng Thắng" in second.text

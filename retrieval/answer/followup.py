@@ -101,7 +101,8 @@ def turns_from_json(data: object) -> list[HistoryTurn]:
         for c in turn.get("citations") or []:
             if isinstance(c, dict):
                 md = c.get("metadata") or {}
-                label = md.get("so_ky_hieu") or c.get("title")
+                code = md.get("so_ky_hieu")
+                label = " ".join(x for x in (md.get("loai_van_ban"), code) if x) if code else c.get("title")
                 if label and label not in docs:
                     docs.append(str(label))
         out.append(
