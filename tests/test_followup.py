@@ -73,6 +73,19 @@ def test_pronouns_take_the_previous_document(follow_up, expected):
     assert (r.rule, r.question) == ("dai_tu", expected)
 
 
+@pytest.mark.parametrize(
+    "question,expected",
+    [
+        ("Kế hoạch do ai ký?", "Kế hoạch 427-KH/TU do ai ký?"),
+        ("ke hoach do ai ky?", "Kế hoạch 427-KH/TU do ai ky?"),
+        ("Văn bản do cơ quan nào ban hành?", "Kế hoạch 427-KH/TU do cơ quan nào ban hành?"),
+    ],
+)
+def test_do_meaning_by_is_not_a_pronoun_but_the_bare_document_is_carried(question, expected):
+    r = rw(PLAN_Q, question)
+    assert (r.rule, r.question) == ("luoc_chu_ngu", expected)
+
+
 def test_pronoun_prefers_the_document_the_previous_answer_cited():
     r = rw("Báo cáo năm phải gửi trước ngày nào?", "Văn bản đó do ai ký?", documents=("37/KH-MTTQ-BTT",))
     assert r.question == "37/KH-MTTQ-BTT do ai ký?"
@@ -96,6 +109,7 @@ def test_elided_subject_and_new_aspect_carry_the_previous_document():
         "Báo cáo năm phải gửi trước ngày nào?",
         "Kế hoạch của Tỉnh ủy Tuyên Quang về Kết luận 160 có mục đích gì?",
         "Hình thức học tập chủ yếu của chuyên đề năm 2020 là gì?",
+        "Báo cáo gửi khi nào?",  # a report the plan asks for, not the plan
     ],
 )
 def test_standalone_questions_are_left_alone(question):

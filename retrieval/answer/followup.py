@@ -28,6 +28,9 @@ HISTORY_ERROR = 'Tệp lịch sử hội thoại phải là danh sách JSON các
 MAX_REWRITE_CHARS = 300
 _DOC_TYPE = r"(?:van ban|ke hoach|huong dan|chi thi|nghi quyet|quyet dinh|cong van|thong bao|bao cao|de an)"
 _PRONOUN = re.compile(rf"\b{_DOC_TYPE}\s+(?:nay|do|tren|ay|vua (?:roi|neu|noi))\b|^no\b|\bcua no\b")
+# Typed with diacritics, "do" (by) is not "đó" (that): "Kế hoạch do ai ký?" names no document.
+_PRONOUN_WORD = frozenset(["này", "đó", "trên", "ấy", "vừa", "nó"])
+_BY = re.compile(r"\s*(?:ai|co quan|ban|so|tinh|ubnd|uy ban|mttq|cap|bo)\b")
 _CON = re.compile(
     r"^\s*(?:(?:vay|the|con)\s+)?con\s+(?P<x>.+?)(?:\s+(?:thi sao|the nao|ra sao))?\s*[?.!]*\s*$"
 )
@@ -206,6 +209,28 @@ def _is_elided(question: str) -> bool:
     )
 
 
+def _bare_document(question: str, low: str) -> re.Match[str] | None:
+    """A short question naming a document only by its type ("Kế hoạch do ai ký?")."""
+    doc = re.search(rf"\b{_DOC_TYPE}\b", low)
+    if doc is None or doc.group() == "bao cao" or mentions(question) or len(_content_words(question)) > 4:
+        return None
+    return doc if _QUESTION_WORD.search(low) else None
+
+
+def _pronoun(question: str, low: str) -> re.Match[str] | None:
+    """The "văn bản này/đó/trên" phrase; with diacritics the pronoun word must be one; without them
+    "do" followed by who/which body is "by", not "that"."""
+    accented = plain(question) != question.lower()
+    for m in _PRONOUN.finditer(low):
+        word = question[m.start() : m.end()].split()[-1].lower()
+        if accented and word not in _PRONOUN_WORD:
+            continue
+        if not accented and word == "do" and _BY.match(low, m.end()):
+            continue
+        return m
+    return None
+
+
 def _embedded(target: str) -> str:
     """A designation inside a sentence: "Kế hoạch …" -> "kế hoạch …" (proper names unchanged)."""
     return target[:1].lower() + target[1:] if re.match(rf"{_DOC_TYPE}\b", plain(target)) else target
@@ -239,11 +264,16 @@ def rewrite_followup(
             return Rewrite(
                 f"{_sentence_case(x)} của {_embedded(target)} như thế nào?", question, "con_thi_sao"
             )
-    pron = _PRONOUN.search(low)
+    pron = _pronoun(q, low)
     if pron:
         target = _designation(prev, turn)
         if target:
             return Rewrite(q[: pron.start()] + target + q[pron.end() :], question, "dai_tu")
+    bare = _bare_document(q, low)
+    if bare:
+        target = _designation(prev, turn)
+        if target:
+            return Rewrite(q[: bare.start()] + target + q[bare.end() :], question, "luoc_chu_ngu")
     if _is_elided(q):
         target = _designation(prev, turn)
         if target:
