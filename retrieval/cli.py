@@ -1,4 +1,4 @@
-"""Command line: `tracuu index | search | eval | ask | setup-model`. Messages to users are Vietnamese."""
+"""Command line: `tracuu index | search | eval | ask | compare | setup-model`. User messages: Vietnamese."""
 
 from __future__ import annotations
 
