@@ -222,10 +222,15 @@ def link_series(docs: Iterable[tuple[str, DocMetadata, str]]) -> list[Series]:
             i = parent[i]
         return i
 
-    for i, a in enumerate(profiles):
-        for j in range(i + 1, len(profiles)):
-            if same_series(a, profiles[j]):
-                parent[root(j)] = root(i)
+    by_family: dict[str, list[int]] = {}  # only documents of one body family can be a series
+    for i, p in enumerate(profiles):
+        if p.family and len(p.key) >= 2:
+            by_family.setdefault(p.family, []).append(i)
+    for members in by_family.values():
+        for x, i in enumerate(members):
+            for j in members[x + 1 :]:
+                if same_series(profiles[i], profiles[j]):
+                    parent[root(j)] = root(i)
     groups: dict[int, list[SeriesDoc]] = {}
     for i, p in enumerate(profiles):
         groups.setdefault(root(i), []).append(p)
