@@ -40,6 +40,9 @@ def main() -> None:
         choices=("compose", "free"),
         help="LLM answer style (TRACUU_LLM_STYLE): the model picks quoted sentences, or writes the text",
     )
+    ap.add_argument(
+        "--index-dir", default=None, help="keep the sample index here between runs (incremental rebuild)"
+    )
     args = ap.parse_args()
 
     from retrieval.answer import Answerer, calibrate_refusal, make_backend
@@ -55,7 +58,7 @@ def main() -> None:
         answerable = [q for q in questions if q["gold"]][: args.limit]
         questions = answerable + [q for q in questions if not q["gold"]]
     with tempfile.TemporaryDirectory(prefix="tracuu-ans-") as tmp:
-        idx = Path(tmp) / "index"
+        idx = Path(args.index_dir) if args.index_dir else Path(tmp) / "index"
         embedder = make_embedder(settings)
         build_index(ROOT / "corpus", idx, settings, embedder=embedder)
         searcher = Searcher.load(idx, settings, embedder)
