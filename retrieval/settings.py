@@ -55,9 +55,9 @@ class Settings:
     llm_api_key: str | None = None
     llm_threads: int = 2
     llm_ctx: int = 4096
-    # "compose": the model picks and orders quoted sentences by id; "free": it writes the answer itself;
-    # "auto": compose for the small local model (llamacpp), free for a server (openai)
-    llm_style: str = "auto"
+    # "free": the model writes the answer itself; "compose": it only picks and orders quoted sentences
+    # by id (survives the citation check always, but the 1.5B model picks the wrong ones: eval/results)
+    llm_style: str = "free"
     refusal_threshold: float | None = None  # None: the value calibrated on eval/questions.jsonl
 
     def __post_init__(self) -> None:
@@ -85,8 +85,8 @@ class Settings:
             raise SettingsError("TRACUU_CANDIDATES ≥ 1 và TRACUU_CHUNK_MAX_TOKENS ≥ 32")
         if self.answer_backend not in BACKENDS:
             raise SettingsError(f"TRACUU_ANSWER_BACKEND phải là một trong {', '.join(BACKENDS)}")
-        if self.llm_style not in ("auto", "compose", "free"):
-            raise SettingsError("TRACUU_LLM_STYLE phải là 'auto', 'compose' hoặc 'free'")
+        if self.llm_style not in ("compose", "free"):
+            raise SettingsError("TRACUU_LLM_STYLE phải là 'compose' hoặc 'free'")
         if not self.embed_model.strip():
             raise SettingsError("TRACUU_EMBED_MODEL không được để trống")
 

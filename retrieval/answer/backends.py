@@ -51,8 +51,7 @@ class LlmConfig:
     api_key: str | None = None
     timeout: float = 120.0
     max_passages: int = 3
-    # "compose": retrieval.answer.llm_compose; "free": the model writes the text; "auto": compose for llamacpp
-    style: str = "auto"
+    style: str = "free"  # "compose": retrieval.answer.llm_compose; "free": the model writes the text
 
     @classmethod
     def from_settings(cls, settings: Any) -> LlmConfig:
@@ -104,7 +103,7 @@ class ChatBackend:
 
 
 def _chat_backend(name: str, chat: Any, cfg: LlmConfig) -> AnswerBackend:
-    if cfg.style == "compose" or (cfg.style == "auto" and name == "llamacpp"):
+    if cfg.style == "compose":
         from retrieval.answer.llm_compose import ComposeBackend
 
         return ComposeBackend(name, chat)  # reads sentences of the top passages, not whole passages
