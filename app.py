@@ -73,7 +73,9 @@ def answer(res: Resources, settings: Settings, question: str, ctl: Controls) -> 
         def pieces():
             threshold = getattr(settings, "refusal_threshold", None)  # as the CLI's Answerer.from_settings
             allow = settings.allow_flagged  # TRACUU_ALLOW_FLAGGED: planted instructions stay out by default
-            args = (res.searcher, backend, res.lookup, question, ctl.k, ctl.filters, threshold, allow)
+            history = [m["turn"] for m in st.session_state.messages if m["role"] == "assistant"]
+            args = (res.searcher, backend, res.lookup, question, ctl.k, ctl.filters, threshold)
+            args += (allow, history)
             for piece in ask(*args):
                 if isinstance(piece, Turn):
                     holder.append(piece)

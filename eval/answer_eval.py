@@ -34,6 +34,15 @@ def main() -> None:
     ap.add_argument(
         "--limit", type=int, default=0, help="only the first N answerable + all no-answer questions"
     )
+    ap.add_argument(
+        "--style",
+        default=None,
+        choices=("compose", "free"),
+        help="LLM answer style (TRACUU_LLM_STYLE): the model picks quoted sentences, or writes the text",
+    )
+    ap.add_argument(
+        "--index-dir", default=None, help="keep the sample index here between runs (incremental rebuild)"
+    )
     args = ap.parse_args()
 
     from retrieval.answer import Answerer, calibrate_refusal, make_backend
@@ -43,13 +52,13 @@ def main() -> None:
     from retrieval.search import Searcher
     from retrieval.settings import Settings
 
-    settings = Settings.from_env()
+    settings = Settings.from_env(llm_style=args.style)
     questions = load_questions()
     if args.limit:
         answerable = [q for q in questions if q["gold"]][: args.limit]
         questions = answerable + [q for q in questions if not q["gold"]]
     with tempfile.TemporaryDirectory(prefix="tracuu-ans-") as tmp:
-        idx = Path(tmp) / "index"
+        idx = Path(args.index_dir) if args.index_dir else Path(tmp) / "index"
         embedder = make_embedder(settings)
         build_index(ROOT / "corpus", idx, settings, embedder=embedder)
         searcher = Searcher.load(idx, settings, embedder)
@@ -106,7 +115,17 @@ def main() -> None:
         "seconds_per_answer": sum(r["seconds"] for r in rows) / max(1, len(rows)),
         "fallbacks_to_extractive": sum(r["backend_used"] != args.backend for r in rows),
     }
-    out = ROOT / "eval" / "results" / f"answers_{args.backend}.json"
+    if args.backend != "extractive":
+        shown = [r for r in ans_rows if not r["refused_by_check"]]
+        own = [r for r in shown if r["backend_used"] == args.backend]
+        summary["llm_style"] = settings.llm_style
+        # answers whose final text is the model's composition (not the extractive fallback)
+        summary["model_text_survival"] = len(own) / max(1, len(shown))
+        summary["accuracy_of_model_text"] = sum(
+            bool(r["keywords_found"] and r["cited_gold_doc"]) for r in own
+        ) / max(1, len(own))
+    suffix = f"_{settings.llm_style}" if args.backend != "extractive" and args.style else ""
+    out = ROOT / "eval" / "results" / f"answers_{args.backend}{suffix}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(
         json.dumps({"summary": summary, "per_question": rows}, ensure_ascii=False, indent=1), encoding="utf-8"

@@ -1,4 +1,4 @@
-"""Command line: `tracuu index | search | docs | eval | ask | setup-model`. User messages are Vietnamese."""
+"""Command line: `tracuu index | search | docs | eval | ask | compare | setup-model`. Messages: Vietnamese."""
 
 from __future__ import annotations
 
@@ -217,12 +217,39 @@ def eval_cmd(
         typer.echo(f"  {key:10s} {val:.3f}")
 
 
+def _history(path: Path) -> list:
+    """Conversation turns from ``--history``; a clear error naming the file otherwise."""
+    from retrieval.answer.followup import turns_from_json
+
+    try:
+        return turns_from_json(json.loads(path.read_text(encoding="utf-8")))
+    except OSError as exc:
+        _fail(f"Không đọc được tệp lịch sử '{path}': {exc.strerror}.", 2)
+    except json.JSONDecodeError as exc:
+        _fail(f"Tệp lịch sử '{path}' không phải JSON hợp lệ (dòng {exc.lineno}): {exc.msg}.", 2)
+    except ValueError as exc:
+        _fail(f"Tệp lịch sử '{path}': {exc}", 2)
+    return []
+
+
+def _standalone(question: str, turns: list, backend) -> str:
+    """The follow-up rewritten from the history (rules; the backend's LLM when it has one)."""
+    from retrieval.answer.followup import llm_rewriter, rewrite_followup
+
+    chat = getattr(backend, "chat_model", None)
+    return rewrite_followup(question, turns, llm_rewriter(chat) if chat is not None else None).question
+
+
 @app.command()
 def ask(
     question: Annotated[str, typer.Argument(help="Câu hỏi")],
     backend: Annotated[str | None, typer.Option("--backend", help="extractive | llamacpp | openai")] = None,
     k: Annotated[int, typer.Option("--k", min=1, max=50, help="Số đoạn văn bản đưa vào câu trả lời")] = 8,
     as_json: Annotated[bool, typer.Option("--json", help="In kết quả dạng JSON")] = False,
+    history: Annotated[
+        Path | None,
+        typer.Option("--history", help="Tệp JSON các lượt hỏi đáp trước: [{question, answer}, ...]"),
+    ] = None,
     index_dir: IndexDir = None,
 ) -> None:
     """Trả lời câu hỏi từ các văn bản, kèm trích dẫn [n] đã kiểm chứng."""
@@ -236,16 +263,24 @@ def ask(
     overrides = {"index_dir": index_dir} if index_dir else {}
     settings = _settings(**overrides, **({"answer_backend": backend} if backend else {}))
     searcher = _load_searcher(settings)
+    turns = _history(history) if history is not None else None
     try:
         answerer = Answerer.from_settings(searcher, settings, settings.answer_backend, k=k)
-        result = answerer.answer(question)
+        asked = _standalone(question, turns, answerer.backend) if turns is not None else question
+        result = answerer.answer(asked)
     except BackendUnavailable as exc:
         _fail(str(exc), 2)
     except IndexError_ as exc:
         _fail(str(exc), 2)
     if as_json:
-        typer.echo(json.dumps(result.to_json(), ensure_ascii=False))
+        data = result.to_json()
+        if turns is not None:
+            data["question"] = question
+            data["rewritten_question"] = asked if asked != question else None
+        typer.echo(json.dumps(data, ensure_ascii=False))
         return
+    if turns is not None and asked != question:
+        typer.echo(f"(Câu hỏi được hiểu là: {asked})")
     typer.echo(result.answer)
     for c in result.citations:
         mark = "✓" if c.verified else "?"
@@ -274,6 +309,49 @@ def docs(
     from retrieval.catalog.table import print_catalogue
 
     print_catalogue(rows)
+
+
+@app.command()
+def compare(
+    doc_a: Annotated[str, typer.Argument(help="Văn bản thứ nhất: doc_id, đường dẫn tệp hoặc số/ký hiệu")],
+    doc_b: Annotated[str, typer.Argument(help="Văn bản thứ hai")],
+    as_json: Annotated[bool, typer.Option("--json", help="In kết quả dạng JSON")] = False,
+    index_dir: IndexDir = None,
+) -> None:
+    """So sánh hai văn bản theo từng mục (mục đích, nội dung, thời gian, tổ chức thực hiện)."""
+    from retrieval import store
+    from retrieval.answer.compare import render, to_json
+    from retrieval.answer.compare_route import comparison_for, resolve_reference
+
+    settings = _settings(**({"index_dir": index_dir} if index_dir else {}))
+    try:
+        gen = store.generation_dir(settings.index_dir, store.read_manifest(settings.index_dir))
+        documents = store.load_documents(gen)
+    except store.IndexError_ as exc:
+        _fail(str(exc), 2)
+    ids = []
+    for ref in (doc_a, doc_b):
+        doc_id = resolve_reference(ref, documents)
+        if doc_id is None:
+            _fail(
+                f"Không tìm thấy đúng một văn bản '{ref}' trong chỉ mục. Hãy dùng doc_id, đường dẫn tệp "
+                "hoặc số/ký hiệu (xem kết quả của `tracuu search ... --json`).",
+                2,
+            )
+        ids.append(doc_id)
+    if ids[0] == ids[1]:
+        _fail(f"Hai tham chiếu '{doc_a}' và '{doc_b}' cùng chỉ một văn bản ({ids[0]}).", 2)
+    cmp = comparison_for(documents[ids[0]], documents[ids[1]])
+    shown = render(cmp)
+    cites = [{"n": n, **it.to_json()} for n, it in enumerate(shown.cited, start=1)]
+    if as_json:
+        typer.echo(json.dumps({**to_json(cmp), "text": shown.text, "citations": cites}, ensure_ascii=False))
+        return
+    typer.echo(shown.text)
+    typer.echo("")
+    for c in cites:
+        quote = " ".join(c["quote"].split())[:200]
+        typer.echo(f"  [{c['n']}] {c['source']} (ký tự {c['start']}–{c['end']}): {quote}")
 
 
 @app.command("setup-model")

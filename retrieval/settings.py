@@ -55,6 +55,9 @@ class Settings:
     llm_api_key: str | None = None
     llm_threads: int = 2
     llm_ctx: int = 4096
+    # "free": the model writes the answer itself; "compose": it only picks and orders quoted sentences
+    # by id (survives the citation check always, but the 1.5B model picks the wrong ones: eval/results)
+    llm_style: str = "free"
     refusal_threshold: float | None = None  # None: the value calibrated on eval/questions.jsonl
     # Passages flagged at indexing as written to steer an AI (retrieval/document/injection.py) are
     # never used for answers unless this is true (TRACUU_ALLOW_FLAGGED)
@@ -85,6 +88,8 @@ class Settings:
             raise SettingsError("TRACUU_CANDIDATES ≥ 1 và TRACUU_CHUNK_MAX_TOKENS ≥ 32")
         if self.answer_backend not in BACKENDS:
             raise SettingsError(f"TRACUU_ANSWER_BACKEND phải là một trong {', '.join(BACKENDS)}")
+        if self.llm_style not in ("compose", "free"):
+            raise SettingsError("TRACUU_LLM_STYLE phải là 'compose' hoặc 'free'")
         if not self.embed_model.strip():
             raise SettingsError("TRACUU_EMBED_MODEL không được để trống")
 

@@ -144,6 +144,9 @@ class Answerer:
 
     def stream(self, question: str, filters: Any = None) -> AnswerStream:
         t0 = time.perf_counter()
+        compared = self._comparison(question)
+        if compared is not None:  # "So sánh A và B": the two documents side by side, not a search
+            return AnswerStream(iter([compared.answer]), lambda _raw: compared)
         hits = list(self.searcher.search(question, k=self.k, mode=self.mode, filters=filters))
         if hits and profile(question).wants_signer:
             hits = with_signature(self.searcher, hits)
@@ -164,6 +167,19 @@ class Answerer:
         return AnswerStream(pieces, finish)
 
     # ------------------------------------------------------------------ steps
+    def _comparison(self, question: str) -> Answer | None:
+        """The comparison table when the question asks to compare two documents the index holds."""
+        documents = getattr(self.searcher, "documents", None)
+        if not documents:
+            return None
+        from retrieval.answer.compare_route import compare_question, comparison_answer
+
+        pair = compare_question(question, documents)
+        if pair is None:
+            return None
+        chunks = getattr(self.searcher, "chunks", None) or ()
+        return comparison_answer(question, documents[pair[0]], documents[pair[1]], chunks)
+
     def _guarded(self, pieces: Iterator[str]) -> tuple[Iterator[str], list[str]]:
         """Stream pieces; a backend failure ends the stream and is reported to ``finish``."""
         error: list[str] = []

@@ -51,6 +51,7 @@ class LlmConfig:
     api_key: str | None = None
     timeout: float = 120.0
     max_passages: int = 3
+    style: str = "free"  # "compose": retrieval.answer.llm_compose; "free": the model writes the text
 
     @classmethod
     def from_settings(cls, settings: Any) -> LlmConfig:
@@ -68,6 +69,7 @@ class LlmConfig:
             api_key=getattr(settings, "llm_api_key", None),
             timeout=float(getattr(settings, "llm_timeout", cls.timeout)),
             max_passages=int(getattr(settings, "llm_passages", cls.max_passages)),
+            style=str(getattr(settings, "llm_style", cls.style)),
         )
 
 
@@ -100,6 +102,14 @@ class ChatBackend:
                 yield text
 
 
+def _chat_backend(name: str, chat: Any, cfg: LlmConfig) -> AnswerBackend:
+    if cfg.style == "compose":
+        from retrieval.answer.llm_compose import ComposeBackend
+
+        return ComposeBackend(name, chat)  # reads sentences of the top passages, not whole passages
+    return ChatBackend(name, chat, cfg.max_passages)
+
+
 def make_backend(name: str | None, settings: Any) -> AnswerBackend:
     """The backend called ``name`` (default: settings.answer_backend, else "extractive").
 
@@ -123,7 +133,7 @@ def make_backend(name: str | None, settings: Any) -> AnswerBackend:
             max_tokens=cfg.max_tokens,
             temperature=cfg.temperature,
         )
-        return ChatBackend("llamacpp", chat, cfg.max_passages)
+        return _chat_backend("llamacpp", chat, cfg)
     if name == "openai":
         if not cfg.base_url or not cfg.model:
             raise BackendUnavailable(
@@ -131,5 +141,5 @@ def make_backend(name: str | None, settings: Any) -> AnswerBackend:
                 "và TRACUU_LLM_MODEL"
             )
         chat = openai_chat(cfg.base_url, cfg.model, cfg.api_key, cfg.max_tokens, cfg.timeout)
-        return ChatBackend("openai", chat, cfg.max_passages)
+        return _chat_backend("openai", chat, cfg)
     raise BackendUnavailable(f"Không có backend '{name}'; chọn một trong: {', '.join(BACKEND_NAMES)}")

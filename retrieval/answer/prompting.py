@@ -91,3 +91,23 @@ def format_passages(passages: Sequence[Passage], directory: Path | None = None) 
             text = text[:MAX_PASSAGE_CHARS].rsplit(" ", 1)[0] + " …"
         blocks.append(template.format(n=p.n, title=neutralize(passage_label(p)), text=text))
     return "\n\n".join(blocks)
+
+
+def compose_prompt(directory: Path | None = None) -> ChatPromptTemplate:
+    """Compose mode (llm_compose): variables ``candidates`` (numbered sentences) and ``question``."""
+    return SafeChatPromptTemplate.from_messages(
+        [
+            ("system", load_prompt("compose_system", directory)),
+            ("human", load_prompt("compose_user", directory)),
+        ]
+    )
+
+
+def followup_prompt(directory: Path | None = None) -> ChatPromptTemplate:
+    """Follow-up rewriting (followup.llm_rewriter): variables ``previous`` and ``question``."""
+    return SafeChatPromptTemplate.from_messages(
+        [
+            ("system", load_prompt("followup_system", directory)),
+            ("human", load_prompt("followup_user", directory)),
+        ]
+    )

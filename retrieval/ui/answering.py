@@ -34,6 +34,7 @@ class Turn:
     nearest: list[dict] = field(default_factory=list)  # nearest documents, shown when refused
     notes: list[str] = field(default_factory=list)  # UI remarks (e.g. the chosen backend was unavailable)
     error: str | None = None
+    rewritten_question: str | None = None  # the standalone form of a follow-up question
 
     def record(self) -> dict:
         return dict(self.__dict__)
@@ -87,6 +88,7 @@ def ask(
     filters: SearchFilters | None = None,
     refusal_threshold: float | None = None,
     allow_flagged: bool = False,
+    history: Sequence[dict] = (),
 ) -> Iterator[str | Turn]:
     """Yield the backend's raw text pieces as they come, then the checked ``Turn`` (always last).
 
@@ -98,7 +100,8 @@ def ask(
     t0 = time.perf_counter()
     kw = {} if refusal_threshold is None else {"refusal_threshold": refusal_threshold}
     answerer = Answerer(searcher, LimitedBackend(backend, k), k=k, allow_flagged=allow_flagged, **kw)
-    stream = answerer.stream(question, filters if filters is not None and not filters.empty() else None)
+    asked = standalone_question(question, history, getattr(backend, "chat_model", None))
+    stream = answerer.stream(asked, filters if filters is not None and not filters.empty() else None)
     yield from stream
     ans = stream.answer
     turn = Turn(
@@ -109,5 +112,29 @@ def ask(
         seconds=time.perf_counter() - t0,
         citations=[citation_record(c, searcher, lookup) for c in ans.citations],
         nearest=[nearest_record(d, searcher, lookup) for d in ans.nearest],
+        rewritten_question=asked if asked != question else None,
     )
+    if turn.rewritten_question:
+        turn.notes.append(f"Câu hỏi được hiểu là: {asked}")
     yield turn
+
+
+def standalone_question(question: str, history: Sequence[dict], chat_model: Any = None) -> str:
+    """A follow-up rewritten from the earlier turns' records (``Turn.record()``)."""
+    if not history:
+        return question
+    from retrieval.answer.followup import llm_rewriter, rewrite_followup, turns_from_json
+
+    turns = turns_from_json(
+        [
+            {
+                "question": t.get("question", ""),
+                "answer": t.get("text", ""),
+                "rewritten_question": t.get("rewritten_question"),
+                "citations": t.get("citations") or [],
+            }
+            for t in history
+        ]
+    )
+    llm = llm_rewriter(chat_model) if chat_model is not None else None
+    return rewrite_followup(question, turns, llm).question
