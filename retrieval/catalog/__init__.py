@@ -1,0 +1,1 @@
+"""The document catalogue: documents as first-class records (metadata, year, province, links)."""
