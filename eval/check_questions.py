@@ -11,6 +11,10 @@ Checks, for every line:
     substring of that file;
   * multi_doc items cite at least two different documents, other items exactly one;
   * footnote items: every gold passage lies on a footnote line (one starting with a superscript digit);
+  * document kinds (metadata, list, reference, multi_year, time_phrase, province_filter) may carry
+    ``gold_docs`` (the documents a list answer must name: corpus stems, covering every gold passage's
+    document; required for list, reference, multi_year) and ``today`` (ISO date that relative time
+    phrases such as "năm ngoái" refer to; required for time_phrase);
   * no_diacritics items: the question contains no Vietnamese diacritics (and no đ);
   * paraphrase items: the question shares no content syllable with its gold passages.
 Then the per-category and per-document coverage is checked against minimum counts.
@@ -34,6 +38,7 @@ DEFAULT_QUESTIONS = REPO_ROOT / "eval" / "questions.jsonl"
 DEFAULT_CORPUS = REPO_ROOT / "corpus"
 
 FIELDS = ("id", "question", "category", "gold", "answer", "answer_keywords")
+OPTIONAL_FIELDS = ("gold_docs", "today")
 MIN_PER_CATEGORY = {
     "fact": 10,
     "date": 6,
@@ -43,7 +48,17 @@ MIN_PER_CATEGORY = {
     "footnote": 3,
     "multi_doc": 4,
     "no_answer": 5,
+    # questions about documents rather than passages (answered from the catalogue)
+    "metadata": 12,
+    "list": 5,
+    "reference": 5,
+    "multi_year": 4,
+    "time_phrase": 4,
+    "province_filter": 4,
 }
+DOC_KINDS = ("metadata", "list", "reference", "multi_year", "time_phrase", "province_filter")
+NEEDS_GOLD_DOCS = ("list", "reference", "multi_year")
+SEVERAL_DOCS_OK = ("multi_doc", "list", "reference", "multi_year", "time_phrase")
 MIN_TOTAL = 48
 MIN_GOLD_PER_DOC = 3
 PASSAGE_MIN, PASSAGE_MAX = 20, 300
@@ -124,7 +139,7 @@ def check_item(item: object, line_no: int, docs: dict[str, str], problems: list[
         problems.append(f"{where}: not a JSON object")
         return None
     missing = [f for f in FIELDS if f not in item]
-    extra = [f for f in item if f not in FIELDS]
+    extra = [f for f in item if f not in FIELDS and f not in OPTIONAL_FIELDS]
     if missing or extra:
         problems.append(f"{where}: missing fields {missing}, unexpected fields {extra}")
         return None
@@ -166,10 +181,11 @@ def check_item(item: object, line_no: int, docs: dict[str, str], problems: list[
         passages += check_gold(qid, category, entry, docs, problems)
 
     gold_docs = {entry.get("doc") for entry in gold if isinstance(entry, dict)}
-    if category == "multi_doc" and len(gold_docs) < 2:
-        problems.append(f"{qid}: multi_doc needs gold passages from at least two documents")
-    if category != "multi_doc" and len(gold_docs) > 1:
-        problems.append(f"{qid}: only multi_doc items may cite several documents")
+    if category in ("multi_doc", "multi_year") and len(gold_docs) < 2:
+        problems.append(f"{qid}: {category} needs gold passages from at least two documents")
+    if category not in SEVERAL_DOCS_OK and len(gold_docs) > 1:
+        problems.append(f"{qid}: only {', '.join(SEVERAL_DOCS_OK)} items may cite several documents")
+    problems += check_doc_fields(qid, category, item, gold_docs, docs)
 
     if category == "no_diacritics" and has_diacritics(question):
         problems.append(f"{qid}: no_diacritics question contains diacritics: {question!r}")
@@ -178,6 +194,27 @@ def check_item(item: object, line_no: int, docs: dict[str, str], problems: list[
         if shared:
             problems.append(f"{qid}: paraphrase shares content syllables with its passage: {sorted(shared)}")
     return item
+
+
+def check_doc_fields(qid: str, category: str, item: dict, gold_docs: set, docs: dict[str, str]) -> list[str]:
+    """``gold_docs`` and ``today`` of the document kinds."""
+    out: list[str] = []
+    listed = item.get("gold_docs")
+    if ("gold_docs" in item or "today" in item) and category not in DOC_KINDS:
+        out.append(f"{qid}: gold_docs/today are only for {', '.join(DOC_KINDS)}")
+    if category in NEEDS_GOLD_DOCS and not listed:
+        out.append(f"{qid}: {category} needs gold_docs")
+    if listed is not None:
+        if not isinstance(listed, list) or not listed or len(set(listed)) != len(listed):
+            out.append(f"{qid}: gold_docs must be a non-empty list of distinct documents")
+        else:
+            out += [f"{qid}: unknown gold_docs entry {d!r}" for d in listed if d not in docs]
+            out += [
+                f"{qid}: gold passage document {d} missing from gold_docs" for d in gold_docs - set(listed)
+            ]
+    if category == "time_phrase" and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", str(item.get("today", ""))):
+        out.append(f"{qid}: time_phrase needs today (YYYY-MM-DD)")
+    return out
 
 
 def main(argv: list[str] | None = None) -> int:

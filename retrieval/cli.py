@@ -213,6 +213,9 @@ def ask(
     backend: Annotated[str | None, typer.Option("--backend", help="extractive | llamacpp | openai")] = None,
     k: Annotated[int, typer.Option("--k", min=1, max=50, help="Số đoạn văn bản đưa vào câu trả lời")] = 8,
     as_json: Annotated[bool, typer.Option("--json", help="In kết quả dạng JSON")] = False,
+    no_filters: Annotated[
+        bool, typer.Option("--no-filters", help="Không lọc theo năm/tỉnh/cơ quan nêu trong câu hỏi")
+    ] = False,
     index_dir: IndexDir = None,
 ) -> None:
     """Trả lời câu hỏi từ các văn bản, kèm trích dẫn [n] đã kiểm chứng."""
@@ -228,7 +231,7 @@ def ask(
     searcher = _load_searcher(settings)
     try:
         answerer = Answerer.from_settings(searcher, settings, settings.answer_backend, k=k)
-        result = answerer.answer(question)
+        result = answerer.answer(question, use_filters=not no_filters)
     except BackendUnavailable as exc:
         _fail(str(exc), 2)
     except IndexError_ as exc:
@@ -236,6 +239,10 @@ def ask(
     if as_json:
         typer.echo(json.dumps(result.to_json(), ensure_ascii=False))
         return
+    if result.understood and (result.understood.get("bo_loc") or result.understood.get("truong")):
+        u = result.understood
+        shown = [u["y_dinh"], *([u["truong"]] if u.get("truong") else []), *u.get("bo_loc", [])]
+        typer.echo(f"(Hiểu câu hỏi: {'; '.join(shown)})")
     typer.echo(result.answer)
     for c in result.citations:
         mark = "✓" if c.verified else "?"

@@ -197,7 +197,7 @@ class Answerer:
         from retrieval.answer import documents
 
         if u.intent == "metadata":
-            doc = documents.metadata_answer(u, self.searcher, hits)
+            doc = documents.metadata_answer(u, self.searcher, hits, question)
         elif u.intent == "references":
             doc = documents.references_answer(u, self.searcher)
         else:

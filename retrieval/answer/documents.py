@@ -36,6 +36,32 @@ _NOT_TOPIC_TEXT = (
     "đến từ các mấy đếm tổng số cộng lượng"
 )
 _NOT_TOPIC = frozenset(fold(w) for w in _NOT_TOPIC_TEXT.split())
+_FIELD_WORDS = frozenset(
+    fold(w)
+    for w in [
+        "ai",
+        "ký",
+        "người",
+        "tên",
+        "ngày",
+        "ban",
+        "hành",
+        "khi",
+        "nào",
+        "cơ",
+        "quan",
+        "đơn",
+        "vị",
+        "số",
+        "hiệu",
+        "ký",
+        "hiệu",
+        "trích",
+        "yếu",
+        "căn",
+        "cứ",
+    ]
+)
 
 
 @dataclass(frozen=True)
@@ -126,7 +152,7 @@ def _meta_chunk(searcher: Any, doc_id: str, path: tuple[str, ...]) -> Chunk | No
 
 def _chunk_at(searcher: Any, doc_id: str, pos: int) -> Chunk | None:
     for c in _chunks_by_doc(searcher).get(doc_id, ()):
-        if any(s <= pos < e for s, e in c.spans):
+        if any(s <= pos < e for s, e in (*c.spans, *c.footnote_spans)):
             return c
     return None
 
@@ -246,9 +272,20 @@ def _subjects(
     return [], ""
 
 
-def metadata_answer(u: Understanding, searcher: Any, hits: Sequence[SearchHit]) -> DocAnswer | None:
+def metadata_answer(
+    u: Understanding, searcher: Any, hits: Sequence[SearchHit], question: str = ""
+) -> DocAnswer | None:
+    """One field of the document(s) the question names: by number; "các kế hoạch …" or a range of
+    years: every document passing the filters and about the topic; else the top search hit's."""
     graph = graph_of(searcher)
-    subjects, missing = _subjects(u, graph, hits)
+    several = not u.numbers and (u.plural or (u.year_from or 0) != (u.year_to or 0))
+    if several and u.has_filters:
+        allowed = filtered_docs(u, graph) or ()
+        topic = _topic(question, u, drop_field=True)
+        subjects = [graph.entries[d] for d in allowed if _about(graph.entries[d], searcher, topic)]
+        missing = ""
+    else:
+        subjects, missing = _subjects(u, graph, hits)
     if missing:
         return DocAnswer("", (), refusal=missing)
     if not subjects or u.field is None:
@@ -264,7 +301,12 @@ def metadata_answer(u: Understanding, searcher: Any, hits: Sequence[SearchHit]) 
         if not body:
             notes.append(f"{e.label()} không ghi {label}.")
             continue
-        ident = [] if u.field in ("so_ky_hieu",) else _header_lines(hp, e, "so_ky_hieu")
+        ident = [
+            line
+            for f in ("so_ky_hieu", "ngay_ban_hanh")
+            if f != u.field and (f == "so_ky_hieu" or len(subjects) > 1)
+            for line in _header_lines(hp, e, f)
+        ]
         lines += [_lead(e, f" — {label}"), *body, *ident]
     if not lines:
         return DocAnswer("", (), notes=tuple(notes), refusal=notes[0] if notes else None)
@@ -297,7 +339,9 @@ def _field_lines(
                 continue
             p = ps.of(c)
             span = min(
-                (s for s in p.sentences if s[0] <= r.span[0] < s[1]), key=lambda s: s[1] - s[0], default=None
+                (s for s in (*p.sentences, *p.note_sentences) if s[0] <= r.span[0] < s[1]),
+                key=lambda s: s[1] - s[0],
+                default=None,
             )
             if span is None or span[0] in seen:
                 continue
@@ -310,8 +354,8 @@ def _field_lines(
 
 
 # ---------------------------------------------------------------------------- lists
-def _topic(question: str, u: Understanding) -> set[str]:
-    drop = set(_NOT_TOPIC)
+def _topic(question: str, u: Understanding, drop_field: bool = False) -> set[str]:
+    drop = set(_NOT_TOPIC) | (_FIELD_WORDS if drop_field else set())
     for p in u.provinces:
         drop |= set(content_syllables(p))
     return {s for s in content_syllables(question) if s not in drop and not s.isdigit()}
@@ -393,7 +437,7 @@ def references_answer(u: Understanding, searcher: Any) -> DocAnswer | None:
             if c is None:
                 continue
             p = ps.of(c)
-            spans = [s for s in p.sentences if s[0] <= r.span[0] < s[1]]
+            spans = [s for s in (*p.sentences, *p.note_sentences) if s[0] <= r.span[0] < s[1]]
             span = min(spans, key=lambda s: s[1] - s[0], default=None)
             line = _cited(p, span) if span else None
             if line and line not in body:

@@ -220,9 +220,60 @@ def extract(question: str, passages: Sequence[Passage], limit: int = MAX_SENTENC
     lines = [f"{by_n[s.passage].quote(s.span)} [{s.passage}]" for s in chosen]
     if prof.wants_signer and chosen:
         lines += _signer_role(by_n[chosen[0].passage], chosen[0].span)
+    several = _other_documents(prof, score_sentences(question, passages), by_n, chosen) if specific else []
+    if several:
+        return several_documents(several, by_n)
     if len(lines) == 1:
         return lines[0]
     return "\n".join(f"- {line}" for line in lines)
+
+
+MULTI_DOC_RATIO = 0.9  # another document's best sentence within this share of the best answers too
+_COUNT_WORDS = {2: "Hai", 3: "Ba", 4: "Bốn", 5: "Năm"}
+
+
+def _other_documents(
+    prof: QuestionProfile, scored: Sequence[ScoredSentence], by_n: dict, chosen: Sequence[ScoredSentence]
+) -> list[ScoredSentence]:
+    """When other documents state the asked date/number as well as the best one does (a 2020 and a
+    2024 plan with their own deadlines), the best sentence of each document; else []."""
+    if not chosen or prof.wants_code or prof.wants_signer:
+        return []
+    best = chosen[0]
+    per_doc: dict[str, ScoredSentence] = {by_n[best.passage].doc_id: best}
+    for s in scored:
+        doc = by_n[s.passage].doc_id
+        if (
+            doc in per_doc
+            or s.score < MULTI_DOC_RATIO * best.score
+            or s.coverage < MULTI_DOC_RATIO * best.coverage
+        ):
+            continue
+        text = fold(by_n[s.passage].quote(s.span))
+        if (prof.wants_date and not find_dates(text)[0]) or (
+            prof.wants_number and not re.search(r"\d", text)
+        ):
+            continue
+        per_doc[doc] = s
+    if len(per_doc) < 2:
+        return []
+    return sorted(
+        per_doc.values(), key=lambda s: (by_n[s.passage].metadata.ngay_ban_hanh or "", -s.score), reverse=True
+    )
+
+
+def several_documents(chosen: Sequence[ScoredSentence], by_n: dict) -> str:
+    """One line per document, newest first, under a fact-free lead saying there are several."""
+    count = _COUNT_WORDS.get(len(chosen), "Nhiều")
+    lead = f"{count} văn bản nêu nội dung này, mỗi văn bản một quy định (văn bản mới nhất trước):"
+    lines = [lead]
+    for s in chosen:
+        p = by_n[s.passage]
+        md = p.metadata
+        name = f"{md.loai_van_ban or 'Văn bản'} của {md.co_quan_ban_hanh}" if md.co_quan_ban_hanh else p.title
+        name = " ".join(re.sub(r"[\d/]+", " ", name).split())[:100]  # a lead line states no fact
+        lines += [f"{name}:", f"- {p.quote(s.span)} [{s.passage}]"]
+    return "\n".join(lines)
 
 
 def _signer_role(p: Passage, name: Span) -> list[str]:
