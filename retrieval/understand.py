@@ -59,9 +59,8 @@ _FIELD_PATTERNS: tuple[tuple[str, re.Pattern], ...] = (
     (
         "co_quan_ban_hanh",
         re.compile(
-            r"\b(?:co quan (?:nao )?ban hanh|(?:co quan|don vi|ai) nao (?:da )?ban hanh"
-            r"|do (?:co quan|don vi) nao"
-            r"|ai ban hanh|(?:cua|thuoc) co quan nao|co quan ban hanh)\b"
+            r"\b(?:co quan (?:nao )?(?:da )?ban hanh|(?:co quan|don vi|ai) nao (?:da )?ban hanh"
+            r"|do (?:co quan|don vi) nao (?:da )?ban hanh|ai (?:da )?ban hanh|co quan ban hanh)\b"
         ),
     ),
     (
@@ -101,12 +100,17 @@ _REFERENCES = re.compile(
     rf"{_REFERENCE_VERB}\b|\b{_REFERENCE_VERB} (?:\w+ ){{0,4}}?(?:boi|tai) (?:nhung|cac)? ?{_DOC_WORD} nao\b"
     rf"|\b(?:nhung|cac) {_DOC_WORD} {_REFERENCE_VERB}\b"
 )
+# "<implementing verb> <document type> [name]" right before a field phrase: the cited document's field
+_CITED_BEFORE = re.compile(
+    rf"\b(?:thuc hien|trien khai|can cu|theo|cua) {_DOC_WORD}(?: (?:so|cua|nay|do))?(?: \w+){{0,2}}\s*$"
+)
 _COMPARE = re.compile(r"\b(?:so sanh|khac nhau|giong nhau|khac gi|thay doi gi|diem moi)\b")
 _PLURAL = re.compile(rf"\b(?:cac|nhung|tung|moi) {_DOC_WORD}\b")
 
 # Years and ranges.
 _RANGE = re.compile(
-    r"\b(?:tu|trong) (?:nam )?((?:19|20)\d\d) (?:den|toi|cho den) (?:het )?(?:nam )?((?:19|20)\d\d)\b"
+    r"\b(?:tu|trong|cac nam)(?: cac)?(?: nam)? ?((?:19|20)\d\d) (?:den|toi|cho den) (?:het )?(?:nam )?"
+    r"((?:19|20)\d\d)\b"
 )
 _PERIOD = re.compile(r"\b(?:giai doan|thoi ky|nhiem ky) ((?:19|20)\d\d) ?[-–—/] ?((?:19|20)\d\d)\b")
 _SPAN = re.compile(r"\b(?:nam )?((?:19|20)\d\d) ?[-–—] ?((?:19|20)\d\d)\b")
@@ -258,8 +262,13 @@ def intent_of(folded: str, numbers: tuple[NumberRef, ...]) -> tuple[str, str | N
 
 
 def _own_field(folded: str) -> str | None:
+    """The metadata field asked of the question's own document; None when the field follows a cited
+    document ("… thực hiện hướng dẫn số mấy", "… theo Kế hoạch nào ban hành ngày nào")."""
     for name, pat in _FIELD_PATTERNS:
-        if pat.search(folded):
+        m = pat.search(folded)
+        if m:
+            if name != "references" and _CITED_BEFORE.search(folded[: m.start()]):
+                return None
             return name
     return None
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from retrieval.answer.evidence import find_evidence
-from retrieval.answer.facts import content_syllables, extract_facts
+from retrieval.answer.facts import _FUNCTION_WORDS, content_syllables, extract_facts
 from retrieval.answer.normalize import fold, norm, normalize
 from retrieval.answer.passages import Passage
 from retrieval.catalog.graph import DocEntry, ReferenceGraph, build_graph, key_matches, number_key
@@ -33,9 +33,10 @@ _NUMBER_LINE = re.compile(r"^\s*\**\s*(?:số|ký hiệu|so)\b", re.IGNORECASE)
 _NOT_TOPIC_TEXT = (
     "nhiêu liệt kê danh sách ban hành những nào văn bản kế hoạch hướng dẫn chỉ thị nghị quyết định năm "
     "tỉnh thành phố ủy mttq mặt trận tổ quốc việt nam thường vụ trực hiện có gì ngoái nay tới giai đoạn "
-    "đến từ các mấy đếm tổng số cộng lượng"
+    "đến từ các mấy đếm tổng số cộng lượng trước sau được đã đây lại kể hiện nay"
 )
-_NOT_TOPIC = frozenset(fold(w) for w in _NOT_TOPIC_TEXT.split())
+# (function words folded too: a question typed without diacritics keeps "cua", "nao" …)
+_NOT_TOPIC = frozenset(fold(w) for w in (_NOT_TOPIC_TEXT + " " + _FUNCTION_WORDS).split())
 _FIELD_WORDS = frozenset(
     fold(w)
     for w in [
@@ -249,6 +250,21 @@ def _lead(e: DocEntry, extra: str = "") -> str:
 
 
 # ---------------------------------------------------------------------------- metadata
+_TYPE_NUMBER = re.compile(
+    r"\b(ke hoach|chi thi|nghi quyet|quyet dinh|huong dan|cong van|thong bao|ket luan|chuong trinh|de an"
+    r"|quy dinh|thong tu|nghi dinh|luat) so (?:may|bao nhieu|nao)\b"
+)
+_IMPLEMENTS = re.compile(r"\b(?:thuc hien|trien khai|can cu|theo|quan triet|cu the hoa)\b")
+
+
+def _cited_number(question: str, number: str) -> bool:
+    """The number follows an implementing verb ("… thực hiện Thông báo kết luận 160"): it names what
+    the question's document implements, not the document asked about."""
+    folded = fold(question).lower()
+    m = re.search(rf"(?<!\d){int(number)}(?!\d)|(?<!\d)0+{int(number)}(?!\d)", folded)
+    return bool(m and _IMPLEMENTS.search(" ".join(folded[: m.start()].split()[-5:])))
+
+
 def _subjects(
     u: Understanding, graph: ReferenceGraph, hits: Sequence[SearchHit]
 ) -> tuple[list[DocEntry], str]:
@@ -266,7 +282,10 @@ def _subjects(
         found = graph.find(key)
         if found:
             return found, ""
-        return [], f"Không có văn bản số {ref.full or ref.number} trong các văn bản hiện có."
+        if not _cited_number(u.question, ref.number):
+            # the question is about a document the corpus lacks, though texts may cite it (its date,
+            # issuer … are stated where it is cited): the passages answer, not the catalogue
+            return [], "external"
     if hits:
         return [graph.entries[hits[0].chunk.doc_id]], ""
     return [], ""
@@ -286,10 +305,11 @@ def metadata_answer(
         missing = ""
     else:
         subjects, missing = _subjects(u, graph, hits)
-    if missing:
-        return DocAnswer("", (), refusal=missing)
-    if not subjects or u.field is None:
+    if missing or not subjects or u.field is None:
         return None
+    asked = _TYPE_NUMBER.search(fold(question).lower()) if u.field == "so_ky_hieu" else None
+    if asked and not any(fold(e.metadata.loai_van_ban or "").lower() == asked.group(1) for e in subjects):
+        return None  # "… là đề án số mấy": the number of a document of another type, cited in the text
     ps = _Passages(searcher)
     lines: list[str] = []
     notes: list[str] = []
@@ -390,7 +410,8 @@ def list_answer(question: str, u: Understanding, searcher: Any) -> DocAnswer | N
                 if x.heading_path not in (HEADER_PATH, SIGNATURE_PATH)
             ]
             first = ps.of(c[0]) if c else None
-            body = [x for x in [_cited(first, first.sentences[0])] if x] if first and first.sentences else []
+            short = [sp for sp in first.sentences if sp[1] - sp[0] <= 300][:1] if first else []
+            body = [x for x in [_cited(first, short[0])] if x] if first and short else []
         else:
             hp = ps.of(head)
             body = [
