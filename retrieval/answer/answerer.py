@@ -194,14 +194,15 @@ class Answerer:
         self, question: str, u: Understanding, hits: list[SearchHit], t0: float
     ) -> Answer | None:
         """Metadata / list / reference / count questions answered from the catalogue."""
-        from retrieval.answer import documents
+        from retrieval.answer.lists import list_answer, references_answer
+        from retrieval.answer.metadata_answers import metadata_answer
 
         if u.intent == "metadata":
-            doc = documents.metadata_answer(u, self.searcher, hits, question)
+            doc = metadata_answer(u, self.searcher, hits, question)
         elif u.intent == "references":
-            doc = documents.references_answer(u, self.searcher)
+            doc = references_answer(u, self.searcher)
         else:
-            doc = documents.list_answer(question, u, self.searcher)
+            doc = list_answer(question, u, self.searcher)
         if doc is None:
             return None
         nearest = nearest_documents(hits)
