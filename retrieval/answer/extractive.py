@@ -33,6 +33,7 @@ _WANTS_DATE = re.compile(
 )
 _WANTS_NUMBER = re.compile(r"\b(?:bao nhieu|so luong|ty le|ti le|phan tram|muc)\b")
 _WANTS_SIGNER = re.compile(r"\b(?:ai ky|nguoi ky|ky ten|ky boi|do ai ky|ai la nguoi ky|ky thay mat)\b")
+COUNTED_BONUS = 0.25  # the number is followed by the noun the question counts
 SIGNER_BONUS = 0.5  # the signer's name line, when the question asks who signed
 NOTE_CONTEXT = 0.5  # share of the citing passage's coverage a footnote sentence inherits
 _WANTS_CODE = re.compile(r"\b(?:so hieu|ky hieu|ki hieu|so van ban|van ban so|ke hoach so|so may|so nao)\b")
@@ -56,6 +57,7 @@ class QuestionProfile:
     wants_number: bool
     wants_code: bool
     wants_signer: bool = False
+    counted: str = ""  # folded noun of "bao nhiêu <noun>" ("dang vien"): a count of what is asked
 
 
 @dataclass(frozen=True)
@@ -109,7 +111,15 @@ def profile(question: str) -> QuestionProfile:
         wants_number=bool(_WANTS_NUMBER.search(folded)) or how_many,
         wants_code=bool(_WANTS_CODE.search(folded)),
         wants_signer=bool(_WANTS_SIGNER.search(folded)),
+        counted=_counted(folded),
     )
+
+
+def _counted(folded: str) -> str:
+    m = re.search(r"\b(?:bao nhieu|may)\s+([a-z]+(?:\s+[a-z]+)?)", folded)
+    if not m:
+        return ""
+    return m.group(1)
 
 
 def _doc_tokens(p: Passage) -> frozenset[str]:
@@ -169,6 +179,8 @@ def _type_bonus(prof: QuestionProfile, text: str) -> float:
         bonus += 0.25 if find_dates(fold(text))[0] else -0.1
     if prof.wants_number:
         bonus += 0.2 if re.search(r"\d", text) else -0.05
+        if prof.counted and re.search(rf"\d[\d.,]*\s+{re.escape(prof.counted)}\b", fold(text)):
+            bonus += COUNTED_BONUS  # "3.640 đảng viên" for "bao nhiêu đảng viên"
     if prof.wants_code:
         bonus += 0.2 if _CODE.search(text) else 0.0
     return bonus
