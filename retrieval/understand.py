@@ -267,8 +267,9 @@ def _own_field(folded: str) -> str | None:
     for name, pat in _FIELD_PATTERNS:
         m = pat.search(folded)
         if m:
-            if name != "references" and _CITED_BEFORE.search(folded[: m.start()]):
-                return None
+            cited = _CITED_BEFORE.search(folded[: m.start()])
+            if name != "references" and cited and not re.search(r"\d", cited.group(0)):
+                return None  # (a cited document named with its number is not the one asked about)
             return name
     return None
 

@@ -90,3 +90,27 @@ def test_a_body_named_as_a_topic_is_no_filter():
 def test_document_numbers_are_understood():
     u = understand("Ai ký kế hoạch số 427-KH/TU?", TODAY)
     assert [r.full for r in u.numbers] == ["427-KH/TU"] and u.labels()["so_hieu"] == ["427-KH/TU"]
+
+
+@pytest.mark.parametrize(
+    ("question", "intent", "field"),
+    [
+        # the field of a document the subject cites: the passages answer, not the catalogue
+        (
+            "Kế hoạch của Tỉnh ủy Kiên Giang thực hiện hướng dẫn số mấy của Ban Tuyên giáo Trung ương?",
+            "fact",
+            None,
+        ),
+        ("Cán bộ đăng ký làm theo theo mẫu hướng dẫn của cơ quan nào?", "fact", None),
+        ("Cuốn tài liệu học tập Chuyên đề năm 2020 do cơ quan nào biên soạn?", "fact", None),
+        # the cited document is named with its number: the field is the subject's
+        (
+            "Kế hoạch của Tỉnh ủy Tuyên Quang thực hiện Thông báo kết luận 160 có số hiệu gì?",
+            "metadata",
+            "so_ky_hieu",
+        ),
+    ],
+)
+def test_fields_of_cited_documents_are_not_metadata_questions(question, intent, field):
+    u = understand(question, TODAY)
+    assert (u.intent, u.field) == (intent, field)
