@@ -64,8 +64,10 @@ def _subjects(
         if found:
             return found, ""
         if not _cited_number(u.question, ref.number):
-            # the question is about a document the corpus lacks, though texts may cite it (its date,
-            # issuer … are stated where it is cited): the passages answer, not the catalogue
+            if not graph.citing(key):  # neither in the corpus nor cited by any of its documents
+                return [], f"Không có văn bản số {ref.full or ref.number} trong các văn bản hiện có."
+            # a document the corpus lacks but its texts cite (its date, issuer … are stated where it
+            # is cited): the passages answer, not the catalogue
             return [], "external"
     if hits:
         return [graph.entries[hits[0].chunk.doc_id]], ""
@@ -86,6 +88,8 @@ def metadata_answer(
         missing = ""
     else:
         subjects, missing = _subjects(u, graph, hits)
+    if missing and missing != "external":
+        return DocAnswer("", (), refusal=missing)
     if missing or not subjects or u.field is None:
         return None
     asked = _TYPE_NUMBER.search(fold(question).lower()) if u.field == "so_ky_hieu" else None
