@@ -18,12 +18,10 @@ from retrieval.answer.documents import (
     header_lines,
     is_about,
     lead_line,
-    line_text,
     meta_chunk,
     newest_first,
     topic_of,
 )
-from retrieval.answer.evidence import find_evidence
 from retrieval.answer.normalize import fold
 from retrieval.answer.passages import Passage
 from retrieval.catalog.graph import DocEntry, ReferenceGraph, number_key
@@ -129,12 +127,8 @@ def _field_lines(
         lines = p.signature_lines
         if not lines:
             return []
-        name = line_text(p, lines[-1])
-        if len(lines) >= 2:
-            both = f"{name}, {line_text(p, lines[-2])}"
-            if find_evidence(both, p).supports:
-                return [f"- {both} [{p.n}]"]
-        return [f"- {name} [{p.n}]"]
+        # the name line, then the role line above it ("PHÓ CHỦ TỊCH"), each quoted exactly
+        return [line for line in (cited_line(p, sp) for sp in (lines[-1], *lines[-2:-1])) if line]
     if field == "references":
         out = []
         seen: set[int] = set()
