@@ -82,10 +82,27 @@ _FIELD_PATTERNS: tuple[tuple[str, re.Pattern], ...] = (
         ),
     ),
 )
-_DOC_WORD = (
-    r"(?:van ban|ke hoach|chi thi|nghi quyet|quyet dinh|huong dan|cong van|thong bao|ket luan|chuong trinh"
-    r"|de an|quy dinh|bao cao|tai lieu)"
-)
+# Document types (folded) -> loại văn bản as the catalogue writes it.
+DOC_TYPE_NAMES = {
+    "van ban": None,
+    "tai lieu": None,
+    "ke hoach": "Kế hoạch",
+    "chi thi": "Chỉ thị",
+    "nghi quyet": "Nghị quyết",
+    "quyet dinh": "Quyết định",
+    "huong dan": "Hướng dẫn",
+    "cong van": "Công văn",
+    "thong bao": "Thông báo",
+    "ket luan": "Kết luận",
+    "chuong trinh": "Chương trình",
+    "de an": "Đề án",
+    "quy dinh": "Quy định",
+    "bao cao": "Báo cáo",
+    "thong tu": "Thông tư",
+    "nghi dinh": "Nghị định",
+    "luat": "Luật",
+}
+_DOC_WORD = "(?:" + "|".join(sorted(DOC_TYPE_NAMES, key=len, reverse=True)) + ")"
 _LIST = re.compile(
     rf"\b(?:(?:nhung|cac|mot so) {_DOC_WORD} (?:\w+ ){{0,3}}?nao|liet ke|danh sach|{_DOC_WORD} nao (?:da )?"
     rf"(?:duoc )?(?:ban hanh|co|noi|ve|thuoc)|co (?:nhung|cac) {_DOC_WORD}|gom nhung {_DOC_WORD})\b"
@@ -156,11 +173,12 @@ class Understanding:
     provinces: tuple[str, ...] = ()
     bodies: tuple[str, ...] = ()  # labels of _BODIES
     body_keys: tuple[str, ...] = ()  # co_quan substrings of those bodies
+    doc_types: tuple[str, ...] = ()  # loại văn bản a list/count question asks for ("Thông tư")
     plural: bool = False  # "các kế hoạch …": several documents expected
 
     @property
     def has_filters(self) -> bool:
-        return bool(self.year_from or self.year_to or self.provinces or self.bodies)
+        return bool(self.year_from or self.year_to or self.provinces or self.bodies or self.doc_types)
 
     def without_filters(self) -> Understanding:
         return Understanding(self.question, self.intent, self.field, self.numbers, plural=self.plural)
@@ -182,6 +200,7 @@ class Understanding:
             filters.append(years)
         filters += [f"tỉnh/thành: {p}" for p in self.provinces]
         filters += [f"cơ quan: {b}" for b in self.bodies]
+        filters += [f"loại: {t}" for t in self.doc_types]
         out = {
             "y_dinh": INTENT_LABELS[self.intent],
             "bo_loc": filters,
@@ -274,10 +293,40 @@ def _own_field(folded: str) -> str | None:
     return None
 
 
+def numbers_of(question: str) -> tuple[NumberRef, ...]:
+    """Document numbers named in full ("99/2025/NQ-HĐND", "05-CT/TW"), then typed ones ("kế hoạch 427")."""
+    from retrieval.catalog.graph import NUMBER
+
+    out: list[NumberRef] = []
+    spans: list[tuple[int, int]] = []
+    for m in NUMBER.finditer(question):
+        full = re.sub(r"\s+", "", m.group(0))
+        initials = next((p for p in re.split(r"[-/]", full)[1:] if p and not p.isdigit()), None)
+        out.append(NumberRef(m.group(1), initials, full))
+        spans.append(m.span())
+    taken = {r.number.lstrip("0") for r in out}
+    for r in number_refs(question) or number_refs(strip_accents(question)):
+        if r.number.lstrip("0") not in taken and not (r.full and out):
+            out.append(r)
+    return tuple(out)
+
+
+def types_of(folded: str) -> tuple[str, ...]:
+    """loại văn bản a list asks for: "các thông tư", "bao nhiêu kế hoạch", "kế hoạch nào"."""
+    found = []
+    for m in re.finditer(
+        rf"\b(?:cac|nhung|bao nhieu|may|liet ke|danh sach)(?: cac)? ({_DOC_WORD})\b", folded
+    ):
+        found.append(m.group(1))
+    found += re.findall(rf"\b({_DOC_WORD}) nao\b", folded)
+    names = [DOC_TYPE_NAMES[f] for f in found if DOC_TYPE_NAMES.get(f)]
+    return tuple(dict.fromkeys(names))
+
+
 def understand(question: str, today: dt.date | None = None) -> Understanding:
     today = today or dt.date.today()
     folded = _folded(question)
-    numbers = tuple(number_refs(question) or number_refs(strip_accents(question)))
+    numbers = numbers_of(question)
     intent, fld = intent_of(folded, numbers)
     y_from, y_to, y_text = years_of(folded, today)
     bodies, keys = bodies_of(folded)
@@ -293,4 +342,5 @@ def understand(question: str, today: dt.date | None = None) -> Understanding:
         bodies=bodies,
         body_keys=keys,
         plural=bool(_PLURAL.search(folded)),
+        doc_types=types_of(folded) if intent in ("list", "count") else (),
     )

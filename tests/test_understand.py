@@ -114,3 +114,20 @@ def test_document_numbers_are_understood():
 def test_fields_of_cited_documents_are_not_metadata_questions(question, intent, field):
     u = understand(question, TODAY)
     assert (u.intent, u.field) == (intent, field)
+
+
+def test_numbers_with_a_year_inside_and_typed_without_diacritics():
+    from retrieval.catalog.graph import number_key
+
+    u = understand("Ai ký Nghị quyết 99/2025/NQ-HĐND?", TODAY)
+    assert [r.full for r in u.numbers] == ["99/2025/NQ-HĐND"]
+    plain = understand("Nghi dinh 06/2026/ND-CP ban hanh ngay nao?", TODAY)
+    assert (plain.intent, plain.field) == ("metadata", "ngay_ban_hanh")
+    assert number_key(plain.numbers[0].full) == number_key("06/2026/NĐ-CP")
+
+
+def test_list_questions_name_the_document_type_they_want():
+    assert understand("Liệt kê các thông tư ban hành năm 2025", TODAY).doc_types == ("Thông tư",)
+    assert understand("Có bao nhiêu nghị định của Chính phủ?", TODAY).doc_types == ("Nghị định",)
+    assert understand("Những văn bản nào của tỉnh Quảng Ninh?", TODAY).doc_types == ()
+    assert "loại: Kế hoạch" in understand("Các kế hoạch năm 2020", TODAY).labels()["bo_loc"]

@@ -110,6 +110,9 @@ def filtered_docs(u: Understanding, graph: ReferenceGraph) -> tuple[str, ...] | 
         cq = (e.metadata.co_quan_ban_hanh or "").lower()
         if u.body_keys and cq and not any(k in cq for k in u.body_keys):
             continue
+        loai = fold(e.metadata.loai_van_ban or "").lower()
+        if u.doc_types and loai and not any(fold(t).lower() in loai for t in u.doc_types):
+            continue
         out.append(e.doc_id)
     return tuple(out)
 

@@ -58,7 +58,8 @@ def number_key(number: str | None) -> str | None:
     if not m:
         return None
     parts = [p for p in re.split(r"\s*[-/]\s*", m.group(2).strip()) if p]
-    return "-".join([m.group(1) or "0", *(p.upper() for p in parts)])
+    # upper case, Đ as D: "ND-CP" typed without diacritics is "NĐ-CP"
+    return "-".join([m.group(1) or "0", *(p.upper().replace("Đ", "D") for p in parts)])
 
 
 def key_matches(query_key: str, doc_key: str | None) -> bool:
