@@ -94,7 +94,7 @@ def test_lists_follow_year_province_and_relative_time_filters(searcher):
     ans = a.answer("Liệt kê các kế hoạch năm 2020")
     _verified(ans, searcher)
     assert {c.doc_id for c in ans.citations} == {DOC[d] for d in ("000", "001", "002", "004")}
-    assert ans.answer.startswith("Có 4 văn bản") and ans.understood["bo_loc"] == ["năm 2020"]
+    assert ans.answer.startswith("Có 4 văn bản") and "năm 2020" in ans.understood["bo_loc"]
     ans = a.answer(
         "Năm ngoái Ủy ban MTTQ tỉnh Khánh Hòa ban hành những kế hoạch nào?", today=dt.date(2024, 3, 1)
     )
