@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from retrieval.answer.normalize import fold
 from retrieval.answer.scope import named_places
-from retrieval.query import NumberRef, number_refs
+from retrieval.query import DOC_TYPES, NumberRef, number_refs
 from retrieval.segment import strip_accents
 
 INTENTS = ("fact", "metadata", "list", "references", "count", "compare")
@@ -305,10 +305,21 @@ def numbers_of(question: str) -> tuple[NumberRef, ...]:
         out.append(NumberRef(m.group(1), initials, full))
         spans.append(m.span())
     taken = {r.number.lstrip("0") for r in out}
-    for r in number_refs(question) or number_refs(strip_accents(question)):
+    for r in number_refs(question) or number_refs(strip_accents(question)) or _typed_plain(question):
         if r.number.lstrip("0") not in taken and not (r.full and out):
             out.append(r)
     return tuple(out)
+
+
+_PLAIN_TYPES = {fold(k).lower(): v for k, v in DOC_TYPES.items()}
+_TYPED_PLAIN = re.compile(
+    r"\b(" + "|".join(sorted(_PLAIN_TYPES, key=len, reverse=True)) + r")\s+(?:so\s+)?(\d{1,5})\b(?![/-])"
+)
+
+
+def _typed_plain(question: str) -> list[NumberRef]:
+    """ "ke hoach 37" typed without diacritics: number 37 of type KH."""
+    return [NumberRef(m[2], _PLAIN_TYPES[m[1]], None) for m in _TYPED_PLAIN.finditer(_folded(question))]
 
 
 def types_of(folded: str) -> tuple[str, ...]:

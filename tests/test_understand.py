@@ -131,3 +131,8 @@ def test_list_questions_name_the_document_type_they_want():
     assert understand("Có bao nhiêu nghị định của Chính phủ?", TODAY).doc_types == ("Nghị định",)
     assert understand("Những văn bản nào của tỉnh Quảng Ninh?", TODAY).doc_types == ()
     assert "loại: Kế hoạch" in understand("Các kế hoạch năm 2020", TODAY).labels()["bo_loc"]
+
+
+def test_a_typed_number_without_diacritics():
+    u = understand("ai ky ke hoach 37 cua mat tran to quoc tinh khanh hoa", TODAY)
+    assert [(r.number, r.initials) for r in u.numbers] == [("37", "KH")] and u.field == "nguoi_ky"

@@ -41,7 +41,7 @@ def _cited_number(question: str, number: str) -> bool:
     the question's document implements, not the document asked about."""
     folded = fold(question).lower()
     m = re.search(rf"(?<!\d){int(number)}(?!\d)|(?<!\d)0+{int(number)}(?!\d)", folded)
-    return bool(m and _IMPLEMENTS.search(" ".join(folded[: m.start()].split()[-5:])))
+    return bool(m and _IMPLEMENTS.search(" ".join(folded[: m.start()].split()[-8:])))
 
 
 def _subjects(
