@@ -102,7 +102,9 @@ def main() -> None:
                     "answer": ans.answer,
                 }
             )
-    cal = calibrate_refusal([(r["confidence"], r["answerable"]) for r in rows])
+    pairs = [(r["confidence"], r["answerable"]) for r in rows]
+    # calibration needs both kinds of questions (the real set has no no-answer questions)
+    cal = calibrate_refusal(pairs) if len({a for _, a in pairs}) == 2 else None
     for r in rows:
         r["refused"] = r["confidence"] < DEFAULT_REFUSAL_THRESHOLD or r["refused_by_check"]
     ans_rows = [r for r in rows if r["answerable"]]
@@ -123,9 +125,9 @@ def main() -> None:
         / max(1, len(rows) - len(ans_rows)),
         "refused_by_checks_answerable": sum(r["refused_by_check"] for r in ans_rows),
         "refused_by_checks_no_answer": sum(r["refused_by_check"] for r in rows if not r["answerable"]),
-        "balanced_calibration_threshold": cal.threshold,
-        "balanced_calibration_answer_recall": cal.answer_recall,
-        "balanced_calibration_refusal_recall": cal.refusal_recall,
+        "balanced_calibration_threshold": cal.threshold if cal else None,
+        "balanced_calibration_answer_recall": cal.answer_recall if cal else None,
+        "balanced_calibration_refusal_recall": cal.refusal_recall if cal else None,
         "seconds_per_answer": sum(r["seconds"] for r in rows) / max(1, len(rows)),
         "fallbacks_to_extractive": sum(r["backend_used"] != args.backend for r in rows),
     }
