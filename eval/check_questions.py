@@ -11,6 +11,10 @@ Checks, for every line:
     substring of that file;
   * multi_doc items cite at least two different documents, other items exactly one;
   * footnote items: every gold passage lies on a footnote line (one starting with a superscript digit);
+  * document kinds (metadata, list, reference, multi_year, time_phrase, province_filter) may carry
+    ``gold_docs`` (the documents a list answer must name: corpus stems, covering every gold passage's
+    document; required for list, reference, multi_year) and ``today`` (ISO date that relative time
+    phrases such as "năm ngoái" refer to; required for time_phrase);
   * no_diacritics items: the question contains no Vietnamese diacritics (and no đ);
   * paraphrase items: the question shares no content syllable with its gold passages.
 Then the per-category and per-document coverage is checked against minimum counts.
@@ -34,6 +38,7 @@ DEFAULT_QUESTIONS = REPO_ROOT / "eval" / "questions.jsonl"
 DEFAULT_CORPUS = REPO_ROOT / "corpus"
 
 FIELDS = ("id", "question", "category", "gold", "answer", "answer_keywords")
+OPTIONAL_FIELDS = ("gold_docs", "today")
 MIN_PER_CATEGORY = {
     "fact": 10,
     "date": 6,
@@ -43,8 +48,19 @@ MIN_PER_CATEGORY = {
     "footnote": 3,
     "multi_doc": 4,
     "no_answer": 5,
+    # questions about documents rather than passages (answered from the catalogue)
+    "metadata": 12,
+    "list": 5,
+    "reference": 5,
+    "multi_year": 4,
+    "time_phrase": 4,
+    "province_filter": 4,
 }
+DOC_KINDS = ("metadata", "list", "reference", "multi_year", "time_phrase", "province_filter")
+NEEDS_GOLD_DOCS = ("list", "reference", "multi_year")
+SEVERAL_DOCS_OK = ("multi_doc", "list", "reference", "multi_year", "time_phrase")
 MIN_TOTAL = 48
+MIN_TOTAL_REAL = 15
 MIN_GOLD_PER_DOC = 3
 PASSAGE_MIN, PASSAGE_MAX = 20, 300
 KEYWORDS_MIN, KEYWORDS_MAX = 1, 4
@@ -83,11 +99,15 @@ def line_containing(text: str, start: int) -> str:
     return text[line_start : line_end if line_end != -1 else len(text)]
 
 
-def load_corpus(corpus_dir: Path) -> dict[str, str]:
-    docs = {}
-    for path in sorted(corpus_dir.glob("*.txt")):
-        with path.open(encoding="utf-8") as handle:
-            docs[path.stem] = handle.read()
+def load_corpus(corpus_dir: Path, any_format: bool = False) -> dict[str, str | None]:
+    """Text of each .txt file by stem; with ``any_format`` every file by stem, text None (the real
+    set's passages are metadata values, checked by the evaluation, not substrings of the raw files)."""
+    docs: dict[str, str | None] = {}
+    for path in sorted(corpus_dir.glob("*" if any_format else "*.txt")):
+        if any_format:  # the real set: gold "passages" are metadata values (gold_metadata.jsonl)
+            docs[path.stem] = None
+        else:
+            docs[path.stem] = path.read_text(encoding="utf-8")
     return docs
 
 
@@ -103,10 +123,12 @@ def check_gold(qid: str, category: str, gold: object, docs: dict[str, str], prob
     if not isinstance(passage, str):
         problems.append(f"{qid}: gold passage must be a string")
         return []
-    if not PASSAGE_MIN <= len(passage) <= PASSAGE_MAX:
+    if not PASSAGE_MIN <= len(passage) <= PASSAGE_MAX and docs[doc] is not None:
         bounds = f"{PASSAGE_MIN}-{PASSAGE_MAX}"
         problems.append(f"{qid}: passage length {len(passage)} outside {bounds}: {passage!r}")
     text = docs[doc]
+    if text is None:  # docx, doc, html, pdf: the passage is a metadata value checked by the evaluation
+        return [passage]
     position = text.find(passage)
     if position == -1:
         problems.append(f"{qid}: passage is not an exact substring of {doc}: {passage!r}")
@@ -124,7 +146,7 @@ def check_item(item: object, line_no: int, docs: dict[str, str], problems: list[
         problems.append(f"{where}: not a JSON object")
         return None
     missing = [f for f in FIELDS if f not in item]
-    extra = [f for f in item if f not in FIELDS]
+    extra = [f for f in item if f not in FIELDS and f not in OPTIONAL_FIELDS]
     if missing or extra:
         problems.append(f"{where}: missing fields {missing}, unexpected fields {extra}")
         return None
@@ -166,10 +188,11 @@ def check_item(item: object, line_no: int, docs: dict[str, str], problems: list[
         passages += check_gold(qid, category, entry, docs, problems)
 
     gold_docs = {entry.get("doc") for entry in gold if isinstance(entry, dict)}
-    if category == "multi_doc" and len(gold_docs) < 2:
-        problems.append(f"{qid}: multi_doc needs gold passages from at least two documents")
-    if category != "multi_doc" and len(gold_docs) > 1:
-        problems.append(f"{qid}: only multi_doc items may cite several documents")
+    if category in ("multi_doc", "multi_year") and len(gold_docs) < 2:
+        problems.append(f"{qid}: {category} needs gold passages from at least two documents")
+    if category not in SEVERAL_DOCS_OK and len(gold_docs) > 1:
+        problems.append(f"{qid}: only {', '.join(SEVERAL_DOCS_OK)} items may cite several documents")
+    problems += check_doc_fields(qid, category, item, gold_docs, docs)
 
     if category == "no_diacritics" and has_diacritics(question):
         problems.append(f"{qid}: no_diacritics question contains diacritics: {question!r}")
@@ -180,14 +203,40 @@ def check_item(item: object, line_no: int, docs: dict[str, str], problems: list[
     return item
 
 
+def check_doc_fields(qid: str, category: str, item: dict, gold_docs: set, docs: dict[str, str]) -> list[str]:
+    """``gold_docs`` and ``today`` of the document kinds."""
+    out: list[str] = []
+    listed = item.get("gold_docs")
+    if ("gold_docs" in item or "today" in item) and category not in DOC_KINDS:
+        out.append(f"{qid}: gold_docs/today are only for {', '.join(DOC_KINDS)}")
+    if category in NEEDS_GOLD_DOCS and not listed:
+        out.append(f"{qid}: {category} needs gold_docs")
+    if listed is not None:
+        if not isinstance(listed, list) or not listed or len(set(listed)) != len(listed):
+            out.append(f"{qid}: gold_docs must be a non-empty list of distinct documents")
+        else:
+            out += [f"{qid}: unknown gold_docs entry {d!r}" for d in listed if d not in docs]
+            out += [
+                f"{qid}: gold passage document {d} missing from gold_docs" for d in gold_docs - set(listed)
+            ]
+    if category == "time_phrase" and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", str(item.get("today", ""))):
+        out.append(f"{qid}: time_phrase needs today (YYYY-MM-DD)")
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--questions", type=Path, default=DEFAULT_QUESTIONS)
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
+    parser.add_argument(
+        "--real",
+        action="store_true",
+        help="a set over ../shared/corpus/real (any format; document kinds only, at least 15 questions)",
+    )
     args = parser.parse_args(argv)
 
     problems: list[str] = []
-    docs = load_corpus(args.corpus)
+    docs = load_corpus(args.corpus, any_format=args.real)
     if not docs:
         print(f"no corpus files found in {args.corpus}")
         return 1
@@ -219,20 +268,30 @@ def main(argv: list[str] | None = None) -> int:
             per_doc[doc] += 1
 
     print(f"{'category':<15}{'count':>7}{'min':>6}  status")
-    for category, minimum in MIN_PER_CATEGORY.items():
+    minimums = MIN_PER_CATEGORY if not args.real else {c: 1 for c in ("metadata", "list")}
+    min_total = MIN_TOTAL if not args.real else MIN_TOTAL_REAL
+    if args.real:
+        problems += [
+            f"{i['id']}: the real set holds document kinds only"
+            for i in items
+            if i["category"] not in DOC_KINDS
+        ]
+    for category, minimum in minimums.items():
         count = per_category[category]
         ok = count >= minimum
         print(f"{category:<15}{count:>7}{minimum:>6}  {'ok' if ok else 'TOO FEW'}")
         if not ok:
             problems.append(f"category {category}: {count} questions, need at least {minimum}")
-    total_ok = len(items) >= MIN_TOTAL
-    print(f"{'total':<15}{len(items):>7}{MIN_TOTAL:>6}  {'ok' if total_ok else 'TOO FEW'}")
+    total_ok = len(items) >= min_total
+    print(f"{'total':<15}{len(items):>7}{min_total:>6}  {'ok' if total_ok else 'TOO FEW'}")
     if not total_ok:
-        problems.append(f"{len(items)} questions in total, need at least {MIN_TOTAL}")
+        problems.append(f"{len(items)} questions in total, need at least {min_total}")
 
     print()
     print(f"{'document':<28}{'questions':>10}")
     for doc in docs:
+        if args.real:
+            continue  # the real set asks about some documents, not all
         print(f"{doc:<28}{per_doc[doc]:>10}")
         if per_doc[doc] < MIN_GOLD_PER_DOC:
             problems.append(f"document {doc}: cited by {per_doc[doc]} questions, need {MIN_GOLD_PER_DOC}")

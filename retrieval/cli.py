@@ -250,6 +250,9 @@ def ask(
         Path | None,
         typer.Option("--history", help="Tệp JSON các lượt hỏi đáp trước: [{question, answer}, ...]"),
     ] = None,
+    no_filters: Annotated[
+        bool, typer.Option("--no-filters", help="Không lọc theo năm/tỉnh/cơ quan nêu trong câu hỏi")
+    ] = False,
     index_dir: IndexDir = None,
 ) -> None:
     """Trả lời câu hỏi từ các văn bản, kèm trích dẫn [n] đã kiểm chứng."""
@@ -267,7 +270,7 @@ def ask(
     try:
         answerer = Answerer.from_settings(searcher, settings, settings.answer_backend, k=k)
         asked = _standalone(question, turns, answerer.backend) if turns is not None else question
-        result = answerer.answer(asked)
+        result = answerer.answer(asked, use_filters=not no_filters)
     except BackendUnavailable as exc:
         _fail(str(exc), 2)
     except IndexError_ as exc:
@@ -281,6 +284,10 @@ def ask(
         return
     if turns is not None and asked != question:
         typer.echo(f"(Câu hỏi được hiểu là: {asked})")
+    if result.understood and (result.understood.get("bo_loc") or result.understood.get("truong")):
+        u = result.understood
+        shown = [u["y_dinh"], *([u["truong"]] if u.get("truong") else []), *u.get("bo_loc", [])]
+        typer.echo(f"(Hiểu câu hỏi: {'; '.join(shown)})")
     typer.echo(result.answer)
     for c in result.citations:
         mark = "✓" if c.verified else "?"

@@ -15,7 +15,7 @@ import numpy as np
 
 from retrieval import store
 from retrieval.accents import AccentModel
-from retrieval.chunking import CHUNKER_VERSION
+from retrieval.chunking import CHUNKER_VERSION, HEADER_PATH, SIGNATURE_PATH
 from retrieval.embedding import Embedder, expected_checksum, make_embedder
 from retrieval.fusion import rrf, top, zscore_fusion, zscores
 from retrieval.normalize import normalize_query
@@ -68,6 +68,7 @@ class Searcher:
         self._sample_vectors = np.ascontiguousarray(vectors[sample], dtype=np.float32)
         del vectors
         self.accents = AccentModel.load(gen / "accents.json")
+        self._meta_rows: dict[tuple[str, ...], dict[str, int]] = {}  # filled on first use
         self._doc_rows = {d: np.array(r, dtype=np.int64) for d, r in store.rows_by_doc(self.chunks).items()}
         self._mentions = _number_mentions(self.chunks)
         self._doc_numbers: dict[str, list[tuple[str, str]]] = defaultdict(list)  # number -> (doc, số/ký hiệu)
@@ -192,6 +193,7 @@ class Searcher:
             cands = sorted({i for r in ranked.values() for i in r})
             fused = zscore_fusion(cands, sig["z"], weights)
         fused = self._boost_numbers(query, fused, allowed)
+        fused = self._boost_metadata(query, fused)
         ranks = {name: {cid: r for r, cid in enumerate(ids, start=1)} for name, ids in ranked.items()}
         hits = []
         for n, (row, score) in enumerate(top(fused, k), start=1):
@@ -244,6 +246,32 @@ class Searcher:
         for row in cands:
             if any(p.search(self.chunks[row].text) for p in patterns):
                 fused[row] = fused.get(row, 0.0) + mention
+        return fused
+
+    def _boost_metadata(self, query: str, fused: dict[int, float]) -> dict[int, float]:
+        """A question for a document's signer (its date, issuer, trích yếu) ranks the signature (header)
+        chunk of each of the top documents just above that document's best chunk. ("số mấy" often asks
+        the number of a document the text cites: the number boost handles numbers.)"""
+        from retrieval.understand import understand
+
+        u = understand(query)
+        if u.intent != "metadata" or u.field in ("references", "so_ky_hieu") or not fused:
+            return fused
+        path = SIGNATURE_PATH if u.field == "nguoi_ky" else HEADER_PATH
+        if path not in self._meta_rows:
+            self._meta_rows[path] = {c.doc_id: i for i, c in enumerate(self.chunks) if c.heading_path == path}
+        rows = self._meta_rows[path]
+        best: dict[str, float] = {}
+        for row, score in sorted(fused.items(), key=lambda x: -x[1]):
+            doc = self.chunks[row].doc_id
+            if doc not in best:
+                best[doc] = score
+            if len(best) >= 3:
+                break
+        fused = dict(fused)
+        for doc, score in best.items():
+            if doc in rows:
+                fused[rows[doc]] = max(fused.get(rows[doc], score), score + 1e-6)
         return fused
 
     def document(self, doc_id: str) -> store.StoredDocument:

@@ -113,7 +113,8 @@ def test_answerer_extractive_end_to_end_json(report_passages):
     searcher = FakeSearcher(REPORT_HITS)
     answer = Answerer(searcher, ExtractiveBackend(), k=5).answer("Báo cáo năm phải gửi trước ngày nào?")
     data = answer.to_json()
-    assert list(data) == ["question", "answer", "refused", "citations", "backend"]
+    assert list(data) == ["question", "answer", "refused", "citations", "backend", "understood"]
+    assert data["understood"]["y_dinh"] == "hỏi nội dung" and data["understood"]["bo_loc"] == []
     assert data["backend"] == "extractive" and data["refused"] is False
     assert "30/11/2020" in data["answer"]
     c = data["citations"][0]

@@ -11,6 +11,7 @@ answer = stream.answer                  # the checked Answer: show answer.answer
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
@@ -26,6 +27,7 @@ from retrieval.answer.scope import out_of_scope, restates_question, wrong_answer
 from retrieval.chunking import SIGNATURE_PATH
 from retrieval.document.injection import usable_hits
 from retrieval.types import SearchHit
+from retrieval.understand import Understanding, understand
 
 NOTE_DROPPED = "Đã lược bỏ {n} câu không kiểm chứng được trong văn bản nguồn."
 NOTE_REPAIRED = "Đã sửa số trích dẫn của {n} câu cho khớp với đoạn văn chứa thông tin đó."
@@ -35,6 +37,9 @@ NOTE_FALLBACK = (
 )
 NOTE_BACKEND_ERROR = "Không dùng được mô hình ngôn ngữ ({error}); dưới đây là các câu trích nguyên văn."
 NEAREST_HEADER = "Các văn bản gần nhất với câu hỏi:"
+NOTE_NO_FILTER_MATCH = "Không có văn bản nào khớp bộ lọc ({filters}); đã tìm trong toàn bộ văn bản."
+NOTE_FILTERS = "Đã lọc theo: {filters} (bỏ lọc: tracuu ask --no-filters)."
+DOCUMENT_INTENTS = ("metadata", "list", "references", "count")
 
 
 def nearest_documents(hits: Sequence[SearchHit], limit: int = 3) -> tuple[NearDocument, ...]:
@@ -139,15 +144,41 @@ class Answerer:
         return cls(searcher, make_backend(backend, settings), **kw)
 
     # ------------------------------------------------------------------ public
-    def answer(self, question: str, filters: Any = None) -> Answer:
-        return self.stream(question, filters).answer
+    def answer(
+        self, question: str, filters: Any = None, use_filters: bool = True, today: dt.date | None = None
+    ) -> Answer:
+        return self.stream(question, filters, use_filters, today).answer
 
-    def stream(self, question: str, filters: Any = None) -> AnswerStream:
+    def stream(
+        self, question: str, filters: Any = None, use_filters: bool = True, today: dt.date | None = None
+    ) -> AnswerStream:
+        """``filters``: explicit SearchFilters; otherwise (``use_filters``) the years, provinces and
+        bodies the question names restrict the search, and the answer says so."""
         t0 = time.perf_counter()
         compared = self._comparison(question)
         if compared is not None:  # "So sánh A và B": the two documents side by side, not a search
             return AnswerStream(iter([compared.answer]), lambda _raw: compared)
+        u = understand(question, today)
+        if not use_filters:
+            u = u.without_filters()
+        understood = u.labels()
+        catalogued = hasattr(self.searcher, "documents") and hasattr(self.searcher, "chunks")
+        pre_notes: list[str] = []
+        if filters is None and u.has_filters and catalogued:
+            filters, note = _question_filters(u, self.searcher)
+            pre_notes += [note] if note else []
         hits = list(self.searcher.search(question, k=self.k, mode=self.mode, filters=filters))
+        if catalogued and u.intent in DOCUMENT_INTENTS:
+            ans = self._document_answer(question, u, hits, t0)
+            if ans is not None:
+                ans = replace(ans, understood=understood, answer=with_notes(ans.answer, pre_notes))
+                return AnswerStream(iter([ans.answer]), lambda _raw: ans)
+        stream = self._passage_stream(question, hits, t0)
+        finish = stream._finish
+        stream._finish = lambda raw: _understood(finish(raw), understood, pre_notes)
+        return stream
+
+    def _passage_stream(self, question: str, hits: list[SearchHit], t0: float) -> AnswerStream:
         if hits and profile(question).wants_signer:
             hits = with_signature(self.searcher, hits)
         hits = usable_hits(hits, self.allow_flagged)  # planted instructions never ground an answer
@@ -179,6 +210,41 @@ class Answerer:
             return None
         chunks = getattr(self.searcher, "chunks", None) or ()
         return comparison_answer(question, documents[pair[0]], documents[pair[1]], chunks)
+    def _document_answer(
+        self, question: str, u: Understanding, hits: list[SearchHit], t0: float
+    ) -> Answer | None:
+        """Metadata / list / reference / count questions answered from the catalogue."""
+        from retrieval.answer.lists import list_answer, references_answer
+        from retrieval.answer.metadata_answers import metadata_answer
+
+        if u.intent == "metadata":
+            doc = metadata_answer(u, self.searcher, hits, question)
+        elif u.intent == "references":
+            doc = references_answer(u, self.searcher)
+        else:
+            doc = list_answer(question, u, self.searcher)
+        if doc is None:
+            return None
+        nearest = nearest_documents(hits)
+        if doc.refusal:
+            return self._refusal(question, nearest, 1.0, t0, "extractive", reason=doc.refusal)
+        checked = check_answer(doc.text, doc.passages)
+        if not checked.citations:
+            return None
+        text = checked.text if not doc.summary else doc.summary + "\n" + checked.text
+        return Answer(
+            question=question,
+            answer=with_notes(text, doc.notes),
+            refused=False,
+            citations=checked.citations,
+            backend="extractive",
+            requested_backend=self.backend.name,
+            confidence=1.0,
+            notes=doc.notes,
+            dropped=checked.dropped,
+            nearest=nearest,
+            seconds=time.perf_counter() - t0,
+        )
 
     def _guarded(self, pieces: Iterator[str]) -> tuple[Iterator[str], list[str]]:
         """Stream pieces; a backend failure ends the stream and is reported to ``finish``."""
@@ -261,3 +327,22 @@ class Answerer:
             nearest=tuple(nearest),
             seconds=time.perf_counter() - t0,
         )
+
+
+def _question_filters(u: Understanding, searcher: Any) -> tuple[Any, str | None]:
+    """SearchFilters for the documents passing the question's filters (and the note to show)."""
+    from retrieval.answer.documents import filtered_docs, graph_of
+    from retrieval.search import SearchFilters
+
+    docs = filtered_docs(u, graph_of(searcher))
+    shown = ", ".join(u.labels()["bo_loc"])
+    if not docs:
+        return None, NOTE_NO_FILTER_MATCH.format(filters=shown)
+    if len(docs) == len(searcher.documents):
+        return None, None
+    return SearchFilters(doc_ids=tuple(docs)), NOTE_FILTERS.format(filters=shown)
+
+
+def _understood(ans: Answer, understood: dict, notes: Sequence[str]) -> Answer:
+    text = ans.answer if ans.refused else with_notes(ans.answer, notes)
+    return replace(ans, understood=understood, answer=text, notes=(*ans.notes, *notes))

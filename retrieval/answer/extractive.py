@@ -33,6 +33,7 @@ _WANTS_DATE = re.compile(
 )
 _WANTS_NUMBER = re.compile(r"\b(?:bao nhieu|so luong|ty le|ti le|phan tram|muc)\b")
 _WANTS_SIGNER = re.compile(r"\b(?:ai ky|nguoi ky|ky ten|ky boi|do ai ky|ai la nguoi ky|ky thay mat)\b")
+COUNTED_BONUS = 0.25  # the number is followed by the noun the question counts
 SIGNER_BONUS = 0.5  # the signer's name line, when the question asks who signed
 NOTE_CONTEXT = 0.5  # share of the citing passage's coverage a footnote sentence inherits
 _WANTS_CODE = re.compile(r"\b(?:so hieu|ky hieu|ki hieu|so van ban|van ban so|ke hoach so|so may|so nao)\b")
@@ -56,6 +57,7 @@ class QuestionProfile:
     wants_number: bool
     wants_code: bool
     wants_signer: bool = False
+    counted: str = ""  # folded noun of "bao nhiêu <noun>" ("dang vien"): a count of what is asked
 
 
 @dataclass(frozen=True)
@@ -109,7 +111,15 @@ def profile(question: str) -> QuestionProfile:
         wants_number=bool(_WANTS_NUMBER.search(folded)) or how_many,
         wants_code=bool(_WANTS_CODE.search(folded)),
         wants_signer=bool(_WANTS_SIGNER.search(folded)),
+        counted=_counted(folded),
     )
+
+
+def _counted(folded: str) -> str:
+    m = re.search(r"\b(?:bao nhieu|may)\s+([a-z]+(?:\s+[a-z]+)?)", folded)
+    if not m:
+        return ""
+    return m.group(1)
 
 
 def _doc_tokens(p: Passage) -> frozenset[str]:
@@ -169,6 +179,8 @@ def _type_bonus(prof: QuestionProfile, text: str) -> float:
         bonus += 0.25 if find_dates(fold(text))[0] else -0.1
     if prof.wants_number:
         bonus += 0.2 if re.search(r"\d", text) else -0.05
+        if prof.counted and re.search(rf"\d[\d.,]*\s+{re.escape(prof.counted)}\b", fold(text)):
+            bonus += COUNTED_BONUS  # "3.640 đảng viên" for "bao nhiêu đảng viên"
     if prof.wants_code:
         bonus += 0.2 if _CODE.search(text) else 0.0
     return bonus
@@ -220,9 +232,60 @@ def extract(question: str, passages: Sequence[Passage], limit: int = MAX_SENTENC
     lines = [f"{by_n[s.passage].quote(s.span)} [{s.passage}]" for s in chosen]
     if prof.wants_signer and chosen:
         lines += _signer_role(by_n[chosen[0].passage], chosen[0].span)
+    several = _other_documents(prof, score_sentences(question, passages), by_n, chosen) if specific else []
+    if several:
+        return several_documents(several, by_n)
     if len(lines) == 1:
         return lines[0]
     return "\n".join(f"- {line}" for line in lines)
+
+
+MULTI_DOC_RATIO = 0.9  # another document's best sentence within this share of the best answers too
+_COUNT_WORDS = {2: "Hai", 3: "Ba", 4: "Bốn", 5: "Năm"}
+
+
+def _other_documents(
+    prof: QuestionProfile, scored: Sequence[ScoredSentence], by_n: dict, chosen: Sequence[ScoredSentence]
+) -> list[ScoredSentence]:
+    """When other documents state the asked date/number as well as the best one does (a 2020 and a
+    2024 plan with their own deadlines), the best sentence of each document; else []."""
+    if not chosen or prof.wants_code or prof.wants_signer:
+        return []
+    best = chosen[0]
+    per_doc: dict[str, ScoredSentence] = {by_n[best.passage].doc_id: best}
+    for s in scored:
+        doc = by_n[s.passage].doc_id
+        if (
+            doc in per_doc
+            or s.score < MULTI_DOC_RATIO * best.score
+            or s.coverage < MULTI_DOC_RATIO * best.coverage
+        ):
+            continue
+        text = fold(by_n[s.passage].quote(s.span))
+        if (prof.wants_date and not find_dates(text)[0]) or (
+            prof.wants_number and not re.search(r"\d", text)
+        ):
+            continue
+        per_doc[doc] = s
+    if len(per_doc) < 2:
+        return []
+    return sorted(
+        per_doc.values(), key=lambda s: (by_n[s.passage].metadata.ngay_ban_hanh or "", -s.score), reverse=True
+    )
+
+
+def several_documents(chosen: Sequence[ScoredSentence], by_n: dict) -> str:
+    """One line per document, newest first, under a fact-free lead saying there are several."""
+    count = _COUNT_WORDS.get(len(chosen), "Nhiều")
+    lead = f"{count} văn bản nêu nội dung này, mỗi văn bản một quy định (văn bản mới nhất trước):"
+    lines = [lead]
+    for s in chosen:
+        p = by_n[s.passage]
+        md = p.metadata
+        name = f"{md.loai_van_ban or 'Văn bản'} của {md.co_quan_ban_hanh}" if md.co_quan_ban_hanh else p.title
+        name = " ".join(re.sub(r"[\d/]+", " ", name).split())[:100]  # a lead line states no fact
+        lines += [f"{name}:", f"- {p.quote(s.span)} [{s.passage}]"]
+    return "\n".join(lines)
 
 
 def _signer_role(p: Passage, name: Span) -> list[str]:

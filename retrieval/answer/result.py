@@ -55,13 +55,18 @@ class Answer:
     dropped: tuple[str, ...] = ()  # sentences removed by the citation check
     nearest: tuple[NearDocument, ...] = ()
     seconds: float = 0.0
+    # What the question was understood to ask (intent, filters, numbers) in Vietnamese labels
+    understood: dict | None = None
 
     def to_json(self) -> dict:
-        """Exactly the CLI/JSON contract: question, answer, refused, citations, backend."""
-        return {
+        """The CLI/JSON contract: question, answer, refused, citations, backend (+ understood)."""
+        out = {
             "question": self.question,
             "answer": self.answer,
             "refused": self.refused,
             "citations": [c.to_json() for c in self.citations],
             "backend": self.backend,
         }
+        if self.understood is not None:
+            out["understood"] = self.understood
+        return out

@@ -1,1 +1,2 @@
-"""The catalogue of indexed documents (``tracuu docs``)."""
+"""The document catalogue: documents as first-class records (metadata, year, province, links, series);
+``tracuu docs`` prints it."""

@@ -1,0 +1,357 @@
+"""Question understanding before search: what a Vietnamese question asks for, and which documents it
+restricts itself to. Pure rules, accent-insensitive (questions typed with or without diacritics).
+
+``understand(question, today)`` returns an ``Understanding``:
+- intent: "fact" (a passage answers it), "metadata" (a field of one document: người ký, ngày ban
+  hành, cơ quan, số/ký hiệu, trích yếu, căn cứ), "list" (which documents …), "references" (which
+  documents implement / cite a numbered document), "count" (how many documents), "compare";
+- the document numbers it names, the years ("năm 2020", "từ 2020 đến 2023", "năm ngoái" relative to
+  ``today``, "giai đoạn 2026–2030"), provinces and issuing bodies it names;
+- ``labels()``: the same in Vietnamese, shown to the user so a filter can be seen and removed.
+
+No LLM, no index: the catalogue turns these into concrete document filters (retrieval/catalog).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+from retrieval.answer.normalize import fold
+from retrieval.answer.scope import named_places
+from retrieval.query import DOC_TYPES, NumberRef, number_refs
+from retrieval.segment import strip_accents
+
+INTENTS = ("fact", "metadata", "list", "references", "count", "compare")
+FIELD_LABELS = {
+    "nguoi_ky": "người ký",
+    "ngay_ban_hanh": "ngày ban hành",
+    "co_quan_ban_hanh": "cơ quan ban hành",
+    "so_ky_hieu": "số/ký hiệu",
+    "trich_yeu": "trích yếu",
+    "references": "căn cứ",
+}
+INTENT_LABELS = {
+    "fact": "hỏi nội dung",
+    "metadata": "hỏi thông tin văn bản",
+    "list": "liệt kê văn bản",
+    "references": "văn bản thực hiện/trích dẫn",
+    "count": "đếm văn bản",
+    "compare": "so sánh",
+}
+
+# Patterns run on the folded (accent-free, lower-case) question.
+_FIELD_PATTERNS: tuple[tuple[str, re.Pattern], ...] = (
+    (
+        "nguoi_ky",
+        re.compile(r"\b(?:ai ky|nguoi ky|ky ten|ky boi|do ai ky|ai la nguoi ky|ky thay mat|ai da ky)\b"),
+    ),
+    (
+        "ngay_ban_hanh",
+        re.compile(
+            r"\b(?:ngay ban hanh|ban hanh (?:vao )?"
+            r"(?:ngay nao|khi nao|luc nao|bao gio|ngay may|nam nao|thang nao)"
+            r"|ky (?:vao )?(?:ngay nao|khi nao|ngay may)|ra doi (?:khi nao|ngay nao)|co ngay nao"
+            r"|(?:de|ghi) ngay (?:nao|bao nhieu|may))\b"
+        ),
+    ),
+    (
+        "co_quan_ban_hanh",
+        re.compile(
+            r"\b(?:co quan (?:nao )?(?:da )?ban hanh|(?:co quan|don vi|ai) nao (?:da )?ban hanh"
+            r"|do (?:co quan|don vi) nao (?:da )?ban hanh|ai (?:da )?ban hanh|co quan ban hanh)\b"
+        ),
+    ),
+    (
+        "so_ky_hieu",
+        re.compile(
+            r"\b(?:so (?:va )?ky hieu|so hieu|ky hieu|ki hieu|mang so (?:nao|bao nhieu|may)"
+            r"|co so (?:nao|bao nhieu|may)"
+            r"|so may|so bao nhieu)\b"
+        ),
+    ),
+    ("trich_yeu", re.compile(r"\b(?:trich yeu|ten (?:day du|goi) cua|tieu de|ve viec gi|ten van ban)\b")),
+    (
+        "references",
+        re.compile(
+            r"\b(?:can cu (?:vao )?(?:van ban|nhung|cac|gi|dau)|dua tren (?:van ban|nhung|cac)"
+            r"|(?:thuc hien|trien khai|cu the hoa) "
+            r"(?:van ban|chi thi|nghi quyet|ket luan|ke hoach|huong dan)? ?nao"
+            r"|can cu nao|co so phap ly)\b"
+        ),
+    ),
+)
+# Document types (folded) -> loại văn bản as the catalogue writes it.
+DOC_TYPE_NAMES = {
+    "van ban": None,
+    "tai lieu": None,
+    "ke hoach": "Kế hoạch",
+    "chi thi": "Chỉ thị",
+    "nghi quyet": "Nghị quyết",
+    "quyet dinh": "Quyết định",
+    "huong dan": "Hướng dẫn",
+    "cong van": "Công văn",
+    "thong bao": "Thông báo",
+    "ket luan": "Kết luận",
+    "chuong trinh": "Chương trình",
+    "de an": "Đề án",
+    "quy dinh": "Quy định",
+    "bao cao": "Báo cáo",
+    "thong tu": "Thông tư",
+    "nghi dinh": "Nghị định",
+    "luat": "Luật",
+}
+_DOC_WORD = "(?:" + "|".join(sorted(DOC_TYPE_NAMES, key=len, reverse=True)) + ")"
+_LIST = re.compile(
+    rf"\b(?:(?:nhung|cac|mot so) {_DOC_WORD} (?:\w+ ){{0,3}}?nao|liet ke|danh sach|{_DOC_WORD} nao (?:da )?"
+    rf"(?:duoc )?(?:ban hanh|co|noi|ve|thuoc)|co (?:nhung|cac) {_DOC_WORD}|gom nhung {_DOC_WORD})\b"
+)
+_COUNT = re.compile(rf"\b(?:bao nhieu|may|so luong) {_DOC_WORD}\b")
+_REFERENCE_VERB = (
+    r"(?:thuc hien|trien khai|cu the hoa|quan triet|can cu|dan chieu|trich dan|nhac den|nhac toi|neu|de cap"
+    r"|vien dan|theo|huong dan thuc hien|lam theo)"
+)
+_REFERENCES = re.compile(
+    rf"\b(?:{_DOC_WORD}|nhung|cac|noi|don vi|tinh|co quan)\b(?: \w+){{0,3}}? (?:nao|gi) (?:\w+ ){{0,2}}?"
+    rf"{_REFERENCE_VERB}\b|\b{_REFERENCE_VERB} (?:\w+ ){{0,4}}?(?:boi|tai) (?:nhung|cac)? ?{_DOC_WORD} nao\b"
+    rf"|\b(?:nhung|cac) {_DOC_WORD} {_REFERENCE_VERB}\b"
+)
+# "<implementing verb> <document type> [name]" right before a field phrase: the cited document's field
+_CITED_BEFORE = re.compile(
+    rf"\b(?:thuc hien|trien khai|can cu|theo|cua) {_DOC_WORD}(?: (?:so|cua|nay|do))?(?: \w+){{0,2}}\s*$"
+)
+_COMPARE = re.compile(r"\b(?:so sanh|khac nhau|giong nhau|khac gi|thay doi gi|diem moi)\b")
+_PLURAL = re.compile(rf"\b(?:cac|nhung|tung|moi) {_DOC_WORD}\b")
+
+# Years and ranges.
+_RANGE = re.compile(
+    r"\b(?:tu|trong|cac nam)(?: cac)?(?: nam)? ?((?:19|20)\d\d) (?:den|toi|cho den) (?:het )?(?:nam )?"
+    r"((?:19|20)\d\d)\b"
+)
+_PERIOD = re.compile(r"\b(?:giai doan|thoi ky|nhiem ky) ((?:19|20)\d\d) ?[-–—/] ?((?:19|20)\d\d)\b")
+_SPAN = re.compile(r"\b(?:nam )?((?:19|20)\d\d) ?[-–—] ?((?:19|20)\d\d)\b")
+_YEAR = re.compile(r"\bnam ((?:19|20)\d\d)\b")
+_SINCE = re.compile(r"\b(?:tu|sau) (?:nam )?((?:19|20)\d\d) (?:den nay|tro lai day|tro di|den gio)\b")
+_BEFORE = re.compile(r"\btruoc nam ((?:19|20)\d\d)\b")
+_RELATIVE = (
+    (re.compile(r"\bnam (?:ngoai|roi|truoc)\b"), -1),
+    (re.compile(r"\bnam nay\b"), 0),
+    (re.compile(r"\bnam (?:toi|sau|ke tiep)\b"), 1),
+)
+_RELATIVE_LABELS = {-1: "năm ngoái", 0: "năm nay", 1: "năm tới"}
+_QUESTION_WORD = re.compile(r"\b(?:nao|gi|bao nhieu|ai|the nao|ra sao|khi nao|bao gio|dau|may)\b")
+# Issuing bodies named as the issuer ("của Tỉnh ủy", "Ủy ban MTTQ tỉnh …"): label -> co_quan substrings.
+_BODIES: tuple[tuple[str, re.Pattern, tuple[str, ...]], ...] = (
+    (
+        "Tỉnh ủy",
+        re.compile(r"\b(?:(?:ban thuong vu|btv) )?tinh uy\b"),
+        ("tỉnh ủy", "tỉnh uỷ"),
+    ),
+    (
+        "Ủy ban MTTQ",
+        re.compile(
+            r"\b(?:uy ban|ban thuong truc|btt|ubmttq|uy ban mat tran)\b(?: uy ban)? ?(?:mttq|mat tran)"
+        ),
+        ("mttq", "mặt trận"),
+    ),
+    ("HĐND", re.compile(r"\b(?:hdnd|hoi dong nhan dan)\b"), ("hđnd", "hội đồng nhân dân")),
+    ("UBND", re.compile(r"\b(?:ubnd|uy ban nhan dan)\b"), ("ubnd", "ủy ban nhân dân", "uỷ ban nhân dân")),
+)
+_ISSUER_CUE = re.compile(r"\b(?:cua|do|thuoc)\s*$")
+
+
+@dataclass(frozen=True)
+class Understanding:
+    question: str
+    intent: str = "fact"
+    field: str | None = None  # metadata field asked (a key of FIELD_LABELS)
+    numbers: tuple[NumberRef, ...] = ()
+    year_from: int | None = None
+    year_to: int | None = None
+    year_text: str | None = None  # how the question put it ("năm ngoái", "từ 2020 đến 2023")
+    provinces: tuple[str, ...] = ()
+    bodies: tuple[str, ...] = ()  # labels of _BODIES
+    body_keys: tuple[str, ...] = ()  # co_quan substrings of those bodies
+    doc_types: tuple[str, ...] = ()  # loại văn bản a list/count question asks for ("Thông tư")
+    plural: bool = False  # "các kế hoạch …": several documents expected
+
+    @property
+    def has_filters(self) -> bool:
+        return bool(self.year_from or self.year_to or self.provinces or self.bodies or self.doc_types)
+
+    def without_filters(self) -> Understanding:
+        return Understanding(self.question, self.intent, self.field, self.numbers, plural=self.plural)
+
+    def labels(self) -> dict:
+        """Vietnamese labels of what was understood (the answer JSON's ``understood``)."""
+        filters: list[str] = []
+        if self.year_from or self.year_to:
+            if self.year_from == self.year_to:
+                years = f"năm {self.year_from}"
+            elif self.year_from and self.year_to:
+                years = f"từ năm {self.year_from} đến năm {self.year_to}"
+            elif self.year_from:
+                years = f"từ năm {self.year_from}"
+            else:
+                years = f"đến năm {self.year_to}"
+            if self.year_text:
+                years += f" ({self.year_text})"
+            filters.append(years)
+        filters += [f"tỉnh/thành: {p}" for p in self.provinces]
+        filters += [f"cơ quan: {b}" for b in self.bodies]
+        filters += [f"loại: {t}" for t in self.doc_types]
+        out = {
+            "y_dinh": INTENT_LABELS[self.intent],
+            "bo_loc": filters,
+            "so_hieu": [
+                r.full or (f"{r.number}-{r.initials}" if r.initials else r.number) for r in self.numbers
+            ],
+        }
+        if self.field:
+            out["truong"] = FIELD_LABELS[self.field]
+        return out
+
+
+def _folded(question: str) -> str:
+    q = fold(question).lower()
+    q = re.sub(r"[?!.,;:()\"“”]", " ", q)
+    return re.sub(r"\s+", " ", q).strip()
+
+
+def years_of(folded: str, today: dt.date) -> tuple[int | None, int | None, str | None]:
+    """(from, to, phrase) of the years a folded question restricts itself to."""
+    for pat in (_RANGE, _PERIOD):
+        m = pat.search(folded)
+        if m:
+            a, b = sorted((int(m[1]), int(m[2])))
+            if pat is _PERIOD:  # a plan for a period is issued up to a year before it starts
+                return a - 1, b, f"giai đoạn {a}–{b}"
+            return a, b, None
+    m = _SINCE.search(folded)
+    if m:
+        return int(m[1]), today.year, None
+    m = _BEFORE.search(folded)
+    if m:
+        return None, int(m[1]) - 1, None
+    for pat, delta in _RELATIVE:
+        if pat.search(folded):
+            return today.year + delta, today.year + delta, _RELATIVE_LABELS[delta]
+    years = sorted({int(y) for y in _YEAR.findall(folded)})
+    if len(years) == 1:
+        return years[0], years[0], None
+    if len(years) > 1:  # "năm 2020 và năm 2023": both, and what lies between is not asked
+        return years[0], years[-1], None
+    m = _SPAN.search(folded)
+    if m and int(m[1]) < int(m[2]):
+        return int(m[1]), int(m[2]), None
+    return None, None, None
+
+
+def bodies_of(folded: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Issuing bodies the question names as the issuer: "của/do <body>" or "<body> tỉnh X"."""
+    labels: list[str] = []
+    keys: list[str] = []
+    for label, pat, subs in _BODIES:
+        for m in pat.finditer(folded):
+            before = folded[: m.start()]
+            after = folded[m.end() :]
+            if _ISSUER_CUE.search(before) or re.match(r"\s*(?:tinh|thanh pho|xa|phuong|huyen)\b", after):
+                labels.append(label)
+                keys.extend(subs)
+                break
+    return tuple(labels), tuple(keys)
+
+
+def intent_of(folded: str, numbers: tuple[NumberRef, ...]) -> tuple[str, str | None]:
+    if _COMPARE.search(folded):
+        return "compare", None
+    if _COUNT.search(folded):
+        return "count", None
+    if numbers and _REFERENCES.search(folded) and not _own_field(folded):
+        return "references", None
+    fld = _own_field(folded)
+    if fld == "references" and not numbers and _LIST.search(folded):
+        return "list", None
+    if fld:
+        return "metadata", fld
+    if _LIST.search(folded) or (_PLURAL.match(folded) and not _QUESTION_WORD.search(folded)):
+        return "list", None
+    return "fact", None
+
+
+def _own_field(folded: str) -> str | None:
+    """The metadata field asked of the question's own document; None when the field follows a cited
+    document ("… thực hiện hướng dẫn số mấy", "… theo Kế hoạch nào ban hành ngày nào")."""
+    for name, pat in _FIELD_PATTERNS:
+        m = pat.search(folded)
+        if m:
+            cited = _CITED_BEFORE.search(folded[: m.start()])
+            if name != "references" and cited and not re.search(r"\d", cited.group(0)):
+                return None  # (a cited document named with its number is not the one asked about)
+            return name
+    return None
+
+
+def numbers_of(question: str) -> tuple[NumberRef, ...]:
+    """Document numbers named in full ("99/2025/NQ-HĐND", "05-CT/TW"), then typed ones ("kế hoạch 427")."""
+    from retrieval.catalog.graph import NUMBER
+
+    out: list[NumberRef] = []
+    spans: list[tuple[int, int]] = []
+    for m in NUMBER.finditer(question):
+        full = re.sub(r"\s+", "", m.group(0))
+        initials = next((p for p in re.split(r"[-/]", full)[1:] if p and not p.isdigit()), None)
+        out.append(NumberRef(m.group(1), initials, full))
+        spans.append(m.span())
+    taken = {r.number.lstrip("0") for r in out}
+    for r in number_refs(question) or number_refs(strip_accents(question)) or _typed_plain(question):
+        if r.number.lstrip("0") not in taken and not (r.full and out):
+            out.append(r)
+    return tuple(out)
+
+
+_PLAIN_TYPES = {fold(k).lower(): v for k, v in DOC_TYPES.items()}
+_TYPED_PLAIN = re.compile(
+    r"\b(" + "|".join(sorted(_PLAIN_TYPES, key=len, reverse=True)) + r")\s+(?:so\s+)?(\d{1,5})\b(?![/-])"
+)
+
+
+def _typed_plain(question: str) -> list[NumberRef]:
+    """ "ke hoach 37" typed without diacritics: number 37 of type KH."""
+    return [NumberRef(m[2], _PLAIN_TYPES[m[1]], None) for m in _TYPED_PLAIN.finditer(_folded(question))]
+
+
+def types_of(folded: str) -> tuple[str, ...]:
+    """loại văn bản a list asks for: "các thông tư", "bao nhiêu kế hoạch", "kế hoạch nào"."""
+    found = []
+    for m in re.finditer(
+        rf"\b(?:cac|nhung|bao nhieu|may|liet ke|danh sach)(?: cac)? ({_DOC_WORD})\b", folded
+    ):
+        found.append(m.group(1))
+    found += re.findall(rf"\b({_DOC_WORD}) nao\b", folded)
+    names = [DOC_TYPE_NAMES[f] for f in found if DOC_TYPE_NAMES.get(f)]
+    return tuple(dict.fromkeys(names))
+
+
+def understand(question: str, today: dt.date | None = None) -> Understanding:
+    today = today or dt.date.today()
+    folded = _folded(question)
+    numbers = numbers_of(question)
+    intent, fld = intent_of(folded, numbers)
+    y_from, y_to, y_text = years_of(folded, today)
+    bodies, keys = bodies_of(folded)
+    return Understanding(
+        question=question,
+        intent=intent,
+        field=fld,
+        numbers=numbers,
+        year_from=y_from,
+        year_to=y_to,
+        year_text=y_text,
+        provinces=tuple(named_places(question)),
+        bodies=bodies,
+        body_keys=keys,
+        plural=bool(_PLURAL.search(folded)),
+        doc_types=types_of(folded) if intent in ("list", "count") else (),
+    )

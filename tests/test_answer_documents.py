@@ -1,0 +1,153 @@
+"""Answers about documents on the real sample index (real model): metadata from the catalogue with
+header/signature citations, lists, references through the graph, several documents for one question."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+
+import pytest
+from conftest import CORPUS, ROOT
+
+from retrieval.answer import Answerer
+from retrieval.answer.documents import filtered_docs, graph_of
+from retrieval.chunking import HEADER_PATH, SIGNATURE_PATH
+from retrieval.understand import understand
+
+pytestmark = pytest.mark.slow
+ADDED_2024 = ROOT / "tests" / "fixtures" / "added_2024"
+DOC = {
+    "000": "000_7f24dc1676206cad",
+    "001": "001_a12b2318b784b2b4",
+    "002": "002_af1114e4e18dab81",
+    "003": "003_66380168433525af",
+    "004": "004_18ce676507074b40",
+}
+
+
+def _verified(ans, searcher) -> None:
+    assert not ans.refused and ans.citations
+    for c in ans.citations:
+        assert c.verified
+        assert searcher.document_text(c.doc_id)[c.start : c.end] == c.quote
+
+
+@pytest.mark.parametrize(
+    ("question", "doc", "name"),
+    [
+        ("Ai ký kế hoạch số 427-KH/TU?", "001", "Nguyễn Hồng Thắng"),
+        ("Kế hoạch 37/KH-MTTQ-BTT do ai ký?", "000", "Huỳnh Mộng Giang"),
+        ("Ai ky ke hoach 37/KH-MTTQ-BTT?", "000", "Huỳnh Mộng Giang"),
+        ("Ai ký kế hoạch của Tỉnh ủy Kiên Giang năm 2020?", "004", "Đặng Tuyết Em"),
+    ],
+)
+def test_who_signed_is_answered_from_the_signature_block(searcher, question, name, doc):
+    ans = Answerer(searcher).answer(question)
+    _verified(ans, searcher)
+    assert name in ans.answer and ans.understood["truong"] == "người ký"
+    chunks = {c.chunk_id: c for c in searcher.chunks}
+    cited = [chunks[c.chunk_id] for c in ans.citations]
+    assert any(
+        c.heading_path == SIGNATURE_PATH and c.doc_id == DOC[doc] and name in q.quote
+        for c, q in zip(cited, ans.citations, strict=True)
+    )
+    assert {c.doc_id for c in ans.citations} == {DOC[doc]}
+
+
+def test_issue_date_number_and_body_are_quoted_from_the_header(searcher):
+    a = Answerer(searcher)
+    chunks = {c.chunk_id: c for c in searcher.chunks}
+    for question, printed in [
+        ("Kế hoạch 427-KH/TU được ban hành ngày nào?", "ngày 10 tháng 9 năm 2020"),
+        ("Cơ quan nào ban hành kế hoạch 427-KH/TU?", "CỦA BAN THƯỜNG VỤ TỈNH ỦY"),
+        ("Kế hoạch học tập chuyên đề năm 2020 của Mặt trận Khánh Hòa có số ký hiệu là gì?", "37/KH-MTTQ-BTT"),
+    ]:
+        ans = a.answer(question)
+        _verified(ans, searcher)
+        assert printed in ans.answer
+        assert any(
+            chunks[c.chunk_id].heading_path == HEADER_PATH and printed in c.quote for c in ans.citations
+        )
+
+
+def test_a_number_not_in_the_corpus_is_refused_with_the_reason(searcher):
+    ans = Answerer(searcher).answer("Ai ký kế hoạch số 999-KH/TU?")
+    assert ans.refused and "999-KH/TU" in ans.answer and not ans.citations
+
+
+def test_documents_implementing_a_directive_are_all_listed_with_their_sentence(searcher):
+    ans = Answerer(searcher).answer("Những văn bản nào thực hiện Chỉ thị 05-CT/TW?")
+    _verified(ans, searcher)
+    assert ans.answer.startswith("Có 4 văn bản")
+    assert {c.doc_id for c in ans.citations} == {DOC[d] for d in ("000", "002", "003", "004")}
+    mentions = [c for c in ans.citations if "05" in c.quote and "CT/TW" in c.quote.replace(" ", "")]
+    assert {c.doc_id for c in mentions} == {DOC[d] for d in ("000", "002", "003", "004")}
+    # newest first: the 2023 plan before the 2020 ones
+    first = {}
+    for c in ans.citations:
+        first.setdefault(c.doc_id, c.n)
+    assert first[DOC["003"]] < first[DOC["000"]]
+
+
+def test_lists_follow_year_province_and_relative_time_filters(searcher):
+    a = Answerer(searcher)
+    ans = a.answer("Liệt kê các kế hoạch năm 2020")
+    _verified(ans, searcher)
+    assert {c.doc_id for c in ans.citations} == {DOC[d] for d in ("000", "001", "002", "004")}
+    assert ans.answer.startswith("Có 4 văn bản") and "năm 2020" in ans.understood["bo_loc"]
+    ans = a.answer(
+        "Năm ngoái Ủy ban MTTQ tỉnh Khánh Hòa ban hành những kế hoạch nào?", today=dt.date(2024, 3, 1)
+    )
+    assert {c.doc_id for c in ans.citations} == {DOC["003"]}
+    assert "năm 2023 (năm ngoái)" in ans.understood["bo_loc"]
+    ans = a.answer("Có những kế hoạch nào của Kiên Giang?")
+    assert {c.doc_id for c in ans.citations} == {DOC["002"], DOC["004"]}
+
+
+def test_filters_can_be_removed(searcher):
+    a = Answerer(searcher)
+    kept = a.answer("Kế hoạch năm 2023 của Khánh Hòa tuyên truyền qua hệ thống nào ở cơ sở?")
+    assert {c.doc_id for c in kept.citations} == {DOC["003"]} and "Đã lọc theo" in kept.answer
+    bare = a.answer(
+        "Kế hoạch năm 2023 của Khánh Hòa tuyên truyền qua hệ thống nào ở cơ sở?", use_filters=False
+    )
+    assert bare.understood["bo_loc"] == [] and "Đã lọc theo" not in bare.answer
+    u = understand("Kế hoạch năm 2019 của Khánh Hòa")
+    assert filtered_docs(u, graph_of(searcher)) == ()
+
+
+def test_footnote_fact_is_in_the_top_five(searcher):
+    hits = searcher.search(
+        "Ở Kiên Giang, hội nghị trực tuyến quán triệt chuyên đề năm 2020 có bao nhiêu đảng viên dự?", k=5
+    )
+    assert any(any("3.640" in t for t in h.footnote_texts) for h in hits)
+    ans = Answerer(searcher).answer(
+        "Ở Kiên Giang, hội nghị trực tuyến quán triệt chuyên đề năm 2020 có bao nhiêu đảng viên dự?"
+    )
+    assert "3.640" in ans.answer
+
+
+@pytest.fixture(scope="module")
+def searcher_2024(tmp_path_factory, real_settings, real_embedder):
+    """The sample plans plus a 2024 plan with its own 6-month report deadline."""
+    from retrieval.indexer import build_index
+    from retrieval.search import Searcher
+
+    corpus = tmp_path_factory.mktemp("c2024") / "corpus"
+    shutil.copytree(CORPUS, corpus, ignore=shutil.ignore_patterns("README*"))
+    for f in ADDED_2024.glob("*.txt"):
+        shutil.copy(f, corpus / f.name)
+    index = corpus.parent / "index"
+    build_index(corpus, index, real_settings, embedder=real_embedder)
+    return Searcher.load(index, real_settings, real_embedder)
+
+
+def test_two_plans_with_two_deadlines_are_both_given_newest_first(searcher_2024):
+    ans = Answerer(searcher_2024).answer("Báo cáo 6 tháng phải gửi trước ngày nào?")
+    _verified(ans, searcher_2024)
+    assert ans.answer.startswith("Hai văn bản")
+    assert ans.answer.index("10/6/2024") < ans.answer.index("15/6/2020")
+    assert len({c.doc_id for c in ans.citations}) == 2
+    # and the new plan joins the list of documents implementing 05-CT/TW (through its preamble)
+    refs = Answerer(searcher_2024).answer("Những văn bản nào thực hiện Chỉ thị 05-CT/TW?")
+    assert refs.answer.startswith("Có 5 văn bản") and "1 văn bản nêu ở phần căn cứ" in refs.answer
