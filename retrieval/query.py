@@ -37,7 +37,12 @@ DOC_TYPES = {
     "báo cáo": "BC",
 }
 _TYPES_ALT = "|".join(sorted(DOC_TYPES, key=len, reverse=True))
-_FULL_NUMBER = re.compile(r"\b(\d{1,5})\s*[-/]\s*([A-Za-zĐđ]{1,8}(?:\s*[-/]\s*[A-Za-zĐđ]{1,8}){0,3})\b")
+# "427-KH/TU", "37/KH-MTTQ-BTT", "99/2025/NQ-HĐND", "101/2025/UBTVQH15": a year may stand between the
+# number and the codes, and a code may end in a term number.
+_CODE = r"[A-Za-zĐđ]{1,10}\d{0,3}"
+_FULL_NUMBER = re.compile(
+    rf"\b(\d{{1,5}})((?:\s*/\s*(?:19|20)\d\d)?\s*[-/]\s*{_CODE}(?:\s*[-/]\s*{_CODE}){{0,4}})(?![\w/])"
+)
 _TYPED_NUMBER = re.compile(rf"\b({_TYPES_ALT}|số)\s+(?:số\s+)?(\d{{1,5}})\b", re.IGNORECASE)
 
 
@@ -52,9 +57,20 @@ def clean_query(query: str) -> str:
 
 
 def normalize_number(number: str, suffix: str) -> str:
-    """'427', 'kh / tu' -> '427-KH/TU' (number part kept with its leading zeros)."""
-    parts = re.split(r"\s*([-/])\s*", suffix.strip())
-    return f"{number}-" + "".join(p.upper() for p in parts)
+    """'427', 'kh / tu' -> '427-KH/TU'; '37', '/KH-MTTQ' -> '37/KH-MTTQ' (separators as typed, leading
+    zeros kept; ``loose_key`` compares them)."""
+    suffix = suffix.strip()
+    sep = suffix[0] if suffix[:1] in "-/" else "-"
+    parts = re.split(r"\s*([-/])\s*", suffix.lstrip("-/ ").strip())
+    return f"{number}{sep}" + "".join(p.upper() for p in parts)
+
+
+def loose_key(so_ky_hieu: str) -> str:
+    """Matching key of a số/ký hiệu: ``number_key`` (no diacritics, no leading zeros, "NĐ" = "ND") with
+    "-" and "/" taken as the same separator ("37/KH-MTTQ-BTT" = "37-KH/MTTQ-BTT")."""
+    from retrieval.normalize import number_key
+
+    return re.sub(r"[-/]", "-", number_key(so_ky_hieu)).upper()
 
 
 @dataclass(frozen=True)
@@ -68,8 +84,8 @@ class NumberRef:
             return False
         norm = so_ky_hieu.upper().replace(" ", "")
         if self.full:
-            return norm == self.full.upper().replace(" ", "")
-        m = re.match(r"0*(\d+)[-/]([A-ZĐ]+)", norm)
+            return loose_key(norm) == loose_key(self.full)
+        m = re.match(r"0*(\d+)(?:/(?:19|20)\d\d)?[-/]([A-ZĐ]+)", norm)
         if not m or m.group(1) != self.number.lstrip("0"):
             return False
         return self.initials is None or m.group(2) == self.initials
@@ -78,7 +94,7 @@ class NumberRef:
         """Matches a mention of this number in running text ("05-CT/TW", "05 -CT/TW", "Chỉ thị số 05")."""
         num = self.number.lstrip("0") or "0"
         if self.full:
-            suffix = self.full.split("-", 1)[1]
+            suffix = re.split(r"[-/]", self.full, maxsplit=1)[1]
             body = r"\s*[-/]\s*".join(re.escape(p) for p in re.split(r"[-/]", suffix))
             return re.compile(rf"\b0*{num}\s*[-/]\s*{body}\b", re.IGNORECASE)
         if self.initials:
@@ -90,7 +106,8 @@ def number_refs(query: str) -> list[NumberRef]:
     refs: list[NumberRef] = []
     for m in _FULL_NUMBER.finditer(query):
         full = normalize_number(m.group(1), m.group(2))
-        initials = re.split(r"[-/]", full.split("-", 1)[1])[0]
+        codes = [p for p in re.split(r"[-/]", full)[1:] if not re.fullmatch(r"\d{4}", p)]
+        initials = codes[0] if codes else None
         refs.append(NumberRef(m.group(1), initials, full))
     taken = {r.number for r in refs}
     for m in _TYPED_NUMBER.finditer(query):

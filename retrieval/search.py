@@ -28,7 +28,7 @@ from retrieval.vectors import VectorIndex
 
 DENSE_SAMPLE = 4096  # chunks whose cosines estimate the dense score distribution (all, below this)
 # Number mentions, indexed at load: "427-KH/TU", "05 - CT/TW" -> "427-KH", "5-CT"; "số 12" -> "12".
-_CODE_MENTION = re.compile(r"\b(\d+)\s*[-/]\s*([A-Za-zĐđ]+)")
+_CODE_MENTION = re.compile(r"\b(\d+)(?:\s*/\s*(?:19|20)\d\d)?\s*[-/]\s*([A-Za-zĐđ]+)")  # "99/2025/NQ-…" too
 _LEADING_NUMBER = re.compile(r"\s*(\d+)")
 _SO_MENTION = re.compile(r"\bsố\s+(\d+)\b", re.IGNORECASE)
 
@@ -283,7 +283,8 @@ class Searcher:
 
 def _mention_key(number: str, initials: str | None) -> str:
     num = number.lstrip("0") or "0"
-    return f"{num}-{initials.upper()}" if initials else num
+    letters = re.sub(r"\d+$", "", initials or "")  # "QH15" -> "QH": postings keep letters only
+    return f"{num}-{strip_accents(letters).upper()}" if letters else num
 
 
 def _number_mentions(chunks) -> dict[str, np.ndarray]:

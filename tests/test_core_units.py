@@ -46,7 +46,7 @@ def test_clean_query_removes_quiz_boilerplate():
     ("query", "number", "initials", "full"),
     [
         ("Kế hoạch 427 - KH/TU nói gì?", "427", "KH", "427-KH/TU"),
-        ("nội dung 37/KH-MTTQ-BTT", "37", "KH", "37-KH-MTTQ-BTT"),
+        ("nội dung 37/KH-MTTQ-BTT", "37", "KH", "37/KH-MTTQ-BTT"),
         ("Chỉ thị 05 về học tập", "05", "CT", None),
         ("kế hoạch số 159", "159", "KH", None),
     ],
