@@ -104,7 +104,9 @@ DOC_TYPE_NAMES = {
 }
 _DOC_WORD = "(?:" + "|".join(sorted(DOC_TYPE_NAMES, key=len, reverse=True)) + ")"
 _LIST = re.compile(
-    rf"\b(?:(?:nhung|cac|mot so) {_DOC_WORD} (?:\w+ ){{0,3}}?nao|liet ke|danh sach|{_DOC_WORD} nao (?:da )?"
+    # "liệt kê / danh sách" only of documents: "Danh sách hộ gia đình … gửi trước ngày nào?" asks a fact
+    rf"\b(?:(?:nhung|cac|mot so) {_DOC_WORD} (?:\w+ ){{0,3}}?nao|(?:liet ke|danh sach)(?: (?:cac|nhung))? "
+    rf"{_DOC_WORD}|{_DOC_WORD} nao (?:da )?"
     rf"(?:duoc )?(?:ban hanh|co|noi|ve|thuoc)|co (?:nhung|cac) {_DOC_WORD}|gom nhung {_DOC_WORD})\b"
 )
 _COUNT = re.compile(rf"\b(?:bao nhieu|may|so luong) {_DOC_WORD}\b")

@@ -136,3 +136,20 @@ def test_list_questions_name_the_document_type_they_want():
 def test_a_typed_number_without_diacritics():
     u = understand("ai ky ke hoach 37 cua mat tran to quoc tinh khanh hoa", TODAY)
     assert [(r.number, r.initials) for r in u.numbers] == [("37", "KH")] and u.field == "nguoi_ky"
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Danh sách hộ gia đình văn hóa tiêu biểu gửi trước ngày nào?",
+        "Danh sach ho gia dinh van hoa tieu bieu gui truoc ngay nao?",
+        "Liệt kê hồ sơ cần nộp khi đăng ký thi đua?",
+    ],
+)
+def test_a_list_of_things_that_are_not_documents_is_a_fact_question(question):
+    assert understand(question, TODAY).intent == "fact"
+
+
+def test_a_list_of_documents_is_a_list_question():
+    assert understand("Liệt kê các kế hoạch năm 2020", TODAY).intent == "list"
+    assert understand("Danh sách văn bản của Tỉnh ủy Kiên Giang", TODAY).intent == "list"
