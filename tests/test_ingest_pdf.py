@@ -294,8 +294,10 @@ def _inflating_pdf(path: Path, mib: int) -> Path:
     return path
 
 
+# The child reads its peak memory from VmHWM (its own address space, reset by exec): ru_maxrss would
+# carry over the parent's high-water mark through fork/exec on Linux.
 _BOMB_CHILD = """
-import json, resource, sys, time
+import json, re, sys, time
 from pathlib import Path
 from retrieval.ingest import IngestError, load_document
 path = Path(sys.argv[1])
@@ -305,8 +307,9 @@ try:
     message = None
 except IngestError as exc:
     message = str(exc)
-print(json.dumps({"message": message, "seconds": time.perf_counter() - t0,
-                  "maxrss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}))
+status = Path("/proc/self/status").read_text(encoding="utf-8")
+hwm = int(re.search(r"VmHWM:\\s*(\\d+)", status).group(1))
+print(json.dumps({"message": message, "seconds": time.perf_counter() - t0, "maxrss_kb": hwm}))
 """
 
 
