@@ -60,7 +60,9 @@ DOC_KINDS = ("metadata", "list", "reference", "multi_year", "time_phrase", "prov
 NEEDS_GOLD_DOCS = ("list", "reference", "multi_year")
 SEVERAL_DOCS_OK = ("multi_doc", "list", "reference", "multi_year", "time_phrase")
 MIN_TOTAL = 48
-MIN_TOTAL_REAL = 15
+MIN_TOTAL_REAL = 40
+# the real set: the kinds a hidden set of real documents is judged on
+REAL_KINDS = ("fact", "doc_number", "paraphrase", "no_diacritics", "no_answer", "metadata", "list", "reference")
 MIN_GOLD_PER_DOC = 3
 PASSAGE_MIN, PASSAGE_MAX = 20, 300
 KEYWORDS_MIN, KEYWORDS_MAX = 1, 4
@@ -231,7 +233,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--real",
         action="store_true",
-        help="a set over ../shared/corpus/real (any format; document kinds only, at least 15 questions)",
+        help="a set over ../shared/corpus/real (any format; every real kind present, at least 40 questions)",
     )
     args = parser.parse_args(argv)
 
@@ -268,14 +270,8 @@ def main(argv: list[str] | None = None) -> int:
             per_doc[doc] += 1
 
     print(f"{'category':<15}{'count':>7}{'min':>6}  status")
-    minimums = MIN_PER_CATEGORY if not args.real else {c: 1 for c in ("metadata", "list")}
+    minimums = MIN_PER_CATEGORY if not args.real else {c: 1 for c in REAL_KINDS}
     min_total = MIN_TOTAL if not args.real else MIN_TOTAL_REAL
-    if args.real:
-        problems += [
-            f"{i['id']}: the real set holds document kinds only"
-            for i in items
-            if i["category"] not in DOC_KINDS
-        ]
     for category, minimum in minimums.items():
         count = per_category[category]
         ok = count >= minimum

@@ -88,7 +88,8 @@ def eval_questions(searcher, questions: list[dict], mode: str, k: int = 10) -> d
     return {"mode": mode, "metrics": means, "by_category": cats, "per_query": rows}
 
 
-def run_plans(settings: Settings) -> dict:
+def run_plans(settings: Settings, corpus: Path = ROOT / "corpus", questions_file: Path = QUESTIONS) -> dict:
+    """Gold-passage retrieval on a question set over its corpus (the sample plans by default)."""
     from retrieval.embedding import make_embedder
     from retrieval.indexer import build_index
     from retrieval.search import Searcher
@@ -97,10 +98,10 @@ def run_plans(settings: Settings) -> dict:
     with tempfile.TemporaryDirectory(prefix="tracuu-eval-") as tmp:
         idx = Path(tmp) / "index"
         t0 = time.perf_counter()
-        build_index(ROOT / "corpus", idx, settings, embedder=embedder)
+        build_index(corpus, idx, settings, embedder=embedder)
         build = time.perf_counter() - t0
         searcher = Searcher.load(idx, settings, embedder)
-        questions = load_questions()
+        questions = load_questions(questions_file)
         out = {"build_seconds": build, "n_questions": sum(1 for q in questions if q["gold"]), "modes": {}}
         for mode in MODES:
             out["modes"][mode] = eval_questions(searcher, questions, mode)
@@ -128,19 +129,23 @@ def table(title: str, rows: list[tuple[str, dict]], keys: tuple[str, ...]) -> st
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--only", choices=("plans", "alqac"))
+    ap.add_argument("--only", choices=("plans", "alqac", "real"))
+    ap.add_argument("--real", type=Path, default=ROOT.parent / "shared" / "corpus" / "real" / "docs")
+    ap.add_argument("--real-questions", type=Path, default=ROOT / "eval" / "questions_real.jsonl")
     ap.add_argument("--alqac", type=Path, default=ROOT.parent / "shared" / "bench" / "alqac")
     ap.add_argument("--index-cache", type=Path, help="keep/reuse the ALQAC index here")
     args = ap.parse_args()
     settings = Settings.from_env()
     RESULTS.mkdir(parents=True, exist_ok=True)
     out: dict = {}
-    if args.only in (None, "plans"):
-        out["plans"] = run_plans(settings)
-        p = out["plans"]
+    sets = {"plans": (ROOT / "corpus", QUESTIONS), "real": (args.real, args.real_questions)}
+    for name, (corpus, questions_file) in sets.items():
+        if args.only != name and (args.only is not None or name == "real" or not corpus.is_dir()):
+            continue
+        out[name] = p = run_plans(settings, corpus, questions_file)
         print(
             table(
-                f"Question set ({p['n_questions']} answerable questions, build {p['build_seconds']:.1f}s)",
+                f"{name}: {p['n_questions']} answerable questions, build {p['build_seconds']:.1f}s",
                 [(m, p["modes"][m]["metrics"]) for m in MODES],
                 ("recall@5", "mrr@10", "passage@5"),
             )
@@ -164,7 +169,7 @@ def main() -> None:
                     ("recall@5", "recall@10", "mrr@10"),
                 )
             )
-    path = RESULTS / "retrieval.json"
+    path = RESULTS / ("retrieval_real.json" if args.only == "real" else "retrieval.json")
     path.write_text(json.dumps(out, ensure_ascii=False, indent=1), encoding="utf-8")
     print(f"wrote {path.relative_to(ROOT)}")
 

@@ -161,6 +161,11 @@ _BODIES: tuple[tuple[str, re.Pattern, tuple[str, ...]], ...] = (
     ("UBND", re.compile(r"\b(?:ubnd|uy ban nhan dan)\b"), ("ubnd", "ủy ban nhân dân", "uỷ ban nhân dân")),
 )
 _ISSUER_CUE = re.compile(r"\b(?:cua|do|thuoc)\s*$")
+# A body that completes a noun is the topic, not the issuer ("đại biểu HĐND xã", "kỳ họp HĐND tỉnh").
+_BODY_AS_TOPIC = re.compile(
+    r"\b(?:dai bieu|thanh vien|(?:pho )?chu tich|uy vien|ky hop|bau cu|ung cu|cu tri|nhiem ky|can bo"
+    r"|cong chuc|lanh dao|van phong|co quan|to chuc bo may)\s*$"
+)
 
 
 @dataclass(frozen=True)
@@ -258,6 +263,8 @@ def bodies_of(folded: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
         for m in pat.finditer(folded):
             before = folded[: m.start()]
             after = folded[m.end() :]
+            if _BODY_AS_TOPIC.search(before):
+                continue
             if _ISSUER_CUE.search(before) or re.match(r"\s*(?:tinh|thanh pho|xa|phuong|huyen)\b", after):
                 labels.append(label)
                 keys.extend(subs)

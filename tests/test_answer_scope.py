@@ -28,6 +28,9 @@ def test_places_and_years_named_in_a_question():
         ("Báo cáo năm gửi trước ngày nào?", "Gửi về Ban Thường trực [1].", True),
         ("Báo cáo năm gửi trước ngày nào?", "Gửi trước ngày 30/11/2020 [1].", False),
         ("Bao nhiêu phần trăm cán bộ được học tập?", "100% cán bộ [1].", False),
+        # a length of time is not a date
+        ("Thời hạn xử lý được kéo dài tối đa bao nhiêu ngày?", "Kéo dài tối đa 150 ngày [1].", False),
+        ("Thời hạn nộp báo cáo là ngày nào?", "Báo cáo gửi về Ban Thường trực [1].", True),
     ],
 )
 def test_answer_type_checks(question, answer, refused):

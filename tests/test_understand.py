@@ -153,3 +153,20 @@ def test_a_list_of_things_that_are_not_documents_is_a_fact_question(question):
 def test_a_list_of_documents_is_a_list_question():
     assert understand("Liệt kê các kế hoạch năm 2020", TODAY).intent == "list"
     assert understand("Danh sách văn bản của Tỉnh ủy Kiên Giang", TODAY).intent == "list"
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Người ứng cử đại biểu HĐND xã phải có tối thiểu bao nhiêu cuộc tiếp xúc cử tri?",
+        "Tinh co tu 1 trieu dan tro xuong thi duoc bau bao nhieu dai bieu HDND tinh?",
+        "Kỳ họp HĐND tỉnh cuối năm thông qua mấy nghị quyết?",
+    ],
+)
+def test_a_body_completing_a_noun_is_the_topic_not_the_issuer(question):
+    assert understand(question, TODAY).bodies == ()
+
+
+def test_a_body_named_as_issuer_still_filters():
+    assert understand("Nghị quyết của HĐND tỉnh Quảng Ninh về mức chi bầu cử", TODAY).bodies == ("HĐND",)
+    assert understand("Các văn bản do UBND tỉnh Cao Bằng ban hành", TODAY).bodies == ("UBND",)

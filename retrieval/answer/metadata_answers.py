@@ -24,6 +24,7 @@ from retrieval.answer.documents import (
 )
 from retrieval.answer.normalize import fold
 from retrieval.answer.passages import Passage
+from retrieval.answer.value_lines import value_lines
 from retrieval.catalog.graph import DocEntry, ReferenceGraph, number_key
 from retrieval.chunking import HEADER_PATH, SIGNATURE_PATH
 from retrieval.types import SearchHit
@@ -100,17 +101,19 @@ def metadata_answer(
     for e in newest_first(subjects)[:MAX_LISTED]:
         head = meta_chunk(searcher, e.doc_id, HEADER_PATH)
         hp = ps.of(head) if head is not None else None
-        body = _field_lines(u.field, e, hp, ps, searcher, graph)
+        body = _field_lines(u.field, e, hp, ps, searcher, graph) or value_lines(u.field, e, ps, searcher)
         if not body:
             notes.append(f"{e.label()} không ghi {label}.")
             continue
+        shown = " ".join(body).lower()
         ident = [
             line
             for f in ("so_ky_hieu", "ngay_ban_hanh")
             if f != u.field and (f == "so_ky_hieu" or len(subjects) > 1)
+            if not (f == "so_ky_hieu" and (e.metadata.so_ky_hieu or "\0").lower() in shown)
             for line in header_lines(hp, e, f)
         ]
-        lines += [lead_line(e, f" — {label}"), *body, *ident]
+        lines += [lead_line(e, f" — {label}"), *body, *(line for line in ident if line not in body)]
     if not lines:
         return DocAnswer("", (), notes=tuple(notes), refusal=notes[0] if notes else None)
     return DocAnswer("\n".join(lines), tuple(ps.items), notes=tuple(notes))

@@ -102,6 +102,8 @@ _OWN_Q = re.compile(
     r"\b(?:co|mang)\s+(?:so\s+)?(?:so hieu|so ky hieu|ky hieu)\s+(?:la\s+)?(?:gi|nao|bao nhieu)\b"
 )
 _CODE_A = re.compile(r"\d+[a-zA-Z]*(?:\s*[-/–]\s*[A-ZĐa-zđ][\wĐđ]*)+")
+# "tối đa bao nhiêu ngày", "trong mấy tháng": a length of time, not a date
+_DURATION_Q = re.compile(r"\b(?:bao nhieu|may|bao lau)\s+(?:ngay|thang|nam|tuan|gio)\b|\bbao lau\b")
 _DATE_Q = re.compile(r"\b(?:ngay nao|ngay may|ngay bao nhieu|han chot|truoc ngay|thoi han)\b")
 
 
@@ -189,6 +191,6 @@ def wrong_answer_type(question: str, answer_text: str, own_codes: Sequence[str] 
         return "Văn bản không nêu số tiền được hỏi."
     if _CODE_Q.search(q) and not _CODE_A.search(answer_text):
         return "Văn bản không nêu số/ký hiệu được hỏi."
-    if _DATE_Q.search(q) and not find_dates(a)[0]:
+    if _DATE_Q.search(q) and not _DURATION_Q.search(q) and not find_dates(a)[0]:
         return "Văn bản không nêu ngày được hỏi."
     return None

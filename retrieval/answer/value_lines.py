@@ -1,0 +1,90 @@
+"""Where a catalogue value is printed in the document: the fallback citation of a metadata answer when
+the header or signature passage has no line of its own for the field (a web page whose header is one
+joined row, a signature block the structure parser did not recognise, a date stated in the text only).
+
+The cited line is a verbatim piece of the document: the table cell, or a short window of the sentence,
+that holds the value, so the citation check accepts it and the reader sees where the value stands."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from retrieval.answer.documents import PassageBook, chunks_by_doc, cited_line
+from retrieval.catalog.graph import DocEntry
+from retrieval.types import Span
+
+MAX_LINE = 160  # longer sentences are narrowed to the cell / window around the value
+WINDOW = 60  # characters kept on each side of the value when a cell is still too long
+
+
+def value_pattern(field: str, e: DocEntry) -> re.Pattern[str] | None:
+    """How the catalogue value of ``field`` is printed (case-insensitive, spaces loose)."""
+    md = e.metadata
+    if field == "ngay_ban_hanh":
+        m = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})", md.ngay_ban_hanh or "")
+        if not m:
+            return None
+        y, mo, d = m[1], int(m[2]), int(m[3])
+        return re.compile(
+            rf"ngày\s+0?{d}\s+tháng\s+0?{mo}\s+năm\s+{y}|(?<!\d)0?{d}\s*[/.-]\s*0?{mo}\s*[/.-]\s*{y}(?!\d)",
+            re.IGNORECASE,
+        )
+    value = {
+        "nguoi_ky": md.nguoi_ky,
+        "co_quan_ban_hanh": md.co_quan_ban_hanh,
+        "so_ky_hieu": md.so_ky_hieu,
+    }.get(field)
+    if not value or len(value.strip()) < 3:
+        return None
+    words = [re.escape(w) for w in value.split()]
+    return re.compile(r"(?<!\w)" + r"\s+".join(words) + r"(?!\w)", re.IGNORECASE)
+
+
+def _narrow(text: str, span: Span, hit: tuple[int, int]) -> Span:
+    """The table cell (" | ") of the sentence holding the value, or a window around it."""
+    s, e = span
+    a, b = hit
+    if e - s <= MAX_LINE and "|" not in text[s:e]:
+        return span
+    left = text.rfind("|", s, a)
+    right = text.find("|", b, e)
+    cs, ce = (left + 1 if left >= 0 else s), (right if right >= 0 else e)
+    if ce - cs > MAX_LINE:  # a window of whole words around the value
+        ws, we = max(cs, a - WINDOW), min(ce, b + WINDOW)
+        if ws > cs:
+            ws = text.find(" ", ws, a) + 1 or a
+        if we < ce:
+            k = text.rfind(" ", b, we)
+            we = k if k > b else b
+        cs, ce = ws, we
+    while cs < ce and text[cs].isspace():
+        cs += 1
+    while ce > cs and text[ce - 1].isspace():
+        ce -= 1
+    return (cs, ce)
+
+
+def value_lines(field: str, e: DocEntry, ps: PassageBook, searcher: Any) -> list[str]:
+    """The cited line where the document prints its ``field`` value (the signer from the end)."""
+    pattern = value_pattern(field, e)
+    if pattern is None:
+        return []
+    text = searcher.documents[e.doc_id].text
+    chunks = sorted(chunks_by_doc(searcher).get(e.doc_id, ()), key=lambda c: c.start)
+    if field == "nguoi_ky":
+        chunks.reverse()
+    for c in chunks:
+        ranges = [(max(s, c.start), min(t, c.end)) for s, t in (c.spans or [(c.start, c.end)])]
+        hits = [m.span() for a, b in ranges for m in pattern.finditer(text, a, b)]
+        if not hits:
+            continue
+        hit = hits[-1] if field == "nguoi_ky" else hits[0]
+        p = ps.of(c)
+        sentence = next((sp for sp in p.sentences if sp[0] <= hit[0] and hit[1] <= sp[1]), None)
+        if sentence is None:
+            continue
+        line = cited_line(p, _narrow(text, sentence, hit))
+        if line:
+            return [line]
+    return []
