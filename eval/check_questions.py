@@ -62,7 +62,16 @@ SEVERAL_DOCS_OK = ("multi_doc", "list", "reference", "multi_year", "time_phrase"
 MIN_TOTAL = 48
 MIN_TOTAL_REAL = 40
 # the real set: the kinds a hidden set of real documents is judged on
-REAL_KINDS = ("fact", "doc_number", "paraphrase", "no_diacritics", "no_answer", "metadata", "list", "reference")
+REAL_KINDS = (
+    "fact",
+    "doc_number",
+    "paraphrase",
+    "no_diacritics",
+    "no_answer",
+    "metadata",
+    "list",
+    "reference",
+)
 MIN_GOLD_PER_DOC = 3
 PASSAGE_MIN, PASSAGE_MAX = 20, 300
 KEYWORDS_MIN, KEYWORDS_MAX = 1, 4

@@ -331,3 +331,19 @@ def test_real_index_answers_who_signed_with_the_name_quoted_exactly(searcher, qu
     for c in answer.citations:
         assert searcher.document_text(c.doc_id)[c.start : c.end] == c.quote
     assert name in [c.quote for c in answer.citations]
+
+
+def test_an_amount_question_is_answered_with_the_sentence_stating_the_amount(tmp_path):
+    # the item's description repeats more of the question's words than the line with the amount
+    (tmp_path / "nq.txt").write_text(
+        "10. Chi hành chính phục vụ cho bầu cử:\n\n"
+        "a) Nội dung chi, gồm: Chi khắc dấu bầu cử bổ sung (nếu có), chi bổ sung trang thiết bị hành chính"
+        " phục vụ bầu cử, chi khác trực tiếp phục vụ cho bầu cử.\n\n"
+        "b) Mức chi:\n\n- Chi khắc dấu: 400.000 đồng/dấu.\n\n- Chi khác: theo thực tế phát sinh.\n",
+        encoding="utf-8",
+    )
+    hits = hits_from_needles(tmp_path, [("nq.txt", "10. Chi hành chính")], lines=9)
+    question = "Mức chi khắc dấu phục vụ bầu cử là bao nhiêu?"
+    assert profile(question).wants_amount and not profile("Có bao nhiêu đảng viên?").wants_amount
+    text = extract(question, passages_from_hits(hits))
+    assert text.startswith("Chi khắc dấu: 400.000 đồng/dấu"), text

@@ -68,7 +68,9 @@ def test_field_is_answered_and_cited_where_the_document_prints_it(real_searcher,
         quotes = " ".join(c.quote for c in ans.citations).lower()
         if field == "ngay_ban_hanh":
             d, m, y = value.split("/")
-            assert y in quotes and (value in quotes or f"tháng {int(m)}" in quotes or f"tháng {m:0>2}" in quotes)
+            assert y in quotes and (
+                value in quotes or f"tháng {int(m)}" in quotes or f"tháng {m:0>2}" in quotes
+            )
         else:  # a header may print the body over two lines ("ỦY BAN NHÂN DÂN" / "TỈNH CAO BẰNG")
             assert all(w in quotes.split() for w in value.lower().split()), (question, ans.answer)
         assert len(ans.answer.splitlines()) == len(set(ans.answer.splitlines())), ans.answer  # no repeats

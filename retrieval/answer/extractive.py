@@ -18,6 +18,7 @@ from functools import lru_cache
 from retrieval.answer.facts import extract_facts, find_dates
 from retrieval.answer.normalize import fold
 from retrieval.answer.passages import Passage
+from retrieval.answer.scope import asks_amount, states_amount
 from retrieval.types import Span
 
 MAX_SENTENCES = 3
@@ -35,6 +36,7 @@ _WANTS_NUMBER = re.compile(r"\b(?:bao nhieu|so luong|ty le|ti le|phan tram|muc)\
 _WANTS_SIGNER = re.compile(r"\b(?:ai ky|nguoi ky|ky ten|ky boi|do ai ky|ai la nguoi ky|ky thay mat)\b")
 COUNTED_BONUS = 0.25  # the number is followed by the noun the question counts
 SIGNER_BONUS = 0.5  # the signer's name line, when the question asks who signed
+AMOUNT_BONUS = 0.4  # a sum of money ("400.000 đồng/dấu") when the question asks for one
 NOTE_CONTEXT = 0.5  # share of the citing passage's coverage a footnote sentence inherits
 _WANTS_CODE = re.compile(r"\b(?:so hieu|ky hieu|ki hieu|so van ban|van ban so|ke hoach so|so may|so nao)\b")
 _HEADING = re.compile(r"^(?:\d+(?:\.\d+)*|[IVXLC]+|[a-zđ])\s*[.)\-–]\s", re.IGNORECASE)
@@ -58,6 +60,7 @@ class QuestionProfile:
     wants_code: bool
     wants_signer: bool = False
     counted: str = ""  # folded noun of "bao nhiêu <noun>" ("dang vien"): a count of what is asked
+    wants_amount: bool = False  # a sum of money (the answer-type check refuses an answer without one)
 
 
 @dataclass(frozen=True)
@@ -112,6 +115,7 @@ def profile(question: str) -> QuestionProfile:
         wants_code=bool(_WANTS_CODE.search(folded)),
         wants_signer=bool(_WANTS_SIGNER.search(folded)),
         counted=_counted(folded),
+        wants_amount=asks_amount(question),
     )
 
 
@@ -183,6 +187,8 @@ def _type_bonus(prof: QuestionProfile, text: str) -> float:
             bonus += COUNTED_BONUS  # "3.640 đảng viên" for "bao nhiêu đảng viên"
     if prof.wants_code:
         bonus += 0.2 if _CODE.search(text) else 0.0
+    if prof.wants_amount:
+        bonus += AMOUNT_BONUS if states_amount(text) else -0.1
     return bonus
 
 

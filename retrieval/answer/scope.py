@@ -98,6 +98,18 @@ _MONEY_A = re.compile(
     r"\d[\d.,]*\s*(?:dong|d\b|trieu|ty|nghin|ngan|vnd)|\b(?:trieu|ty) dong\b", re.IGNORECASE
 )
 _CODE_Q = re.compile(r"\b(?:so hieu|so ky hieu|ky hieu|so van ban)\b")
+
+
+def asks_amount(question: str) -> bool:
+    """"Mức chi … là bao nhiêu?", "tiết kiệm được bao nhiêu tiền": a sum of money is asked."""
+    q = fold(question).lower()
+    return bool(_MONEY_Q.search(q) and re.search(r"\bbao nhieu\b", q))
+
+
+def states_amount(text: str) -> bool:
+    return bool(_MONEY_A.search(fold(text).lower()))
+
+
 _OWN_Q = re.compile(
     r"\b(?:co|mang)\s+(?:so\s+)?(?:so hieu|so ky hieu|ky hieu)\s+(?:la\s+)?(?:gi|nao|bao nhieu)\b"
 )
@@ -187,7 +199,7 @@ def wrong_answer_type(question: str, answer_text: str, own_codes: Sequence[str] 
         squeeze = re.sub(r"\s+", "", answer_text).upper()
         if not any(re.sub(r"\s+", "", c).upper() in squeeze for c in own_codes if c):
             return "Văn bản không nêu số/ký hiệu được hỏi."
-    if _MONEY_Q.search(q) and re.search(r"\bbao nhieu\b", q) and not _MONEY_A.search(a):
+    if asks_amount(question) and not states_amount(answer_text):
         return "Văn bản không nêu số tiền được hỏi."
     if _CODE_Q.search(q) and not _CODE_A.search(answer_text):
         return "Văn bản không nêu số/ký hiệu được hỏi."
