@@ -21,6 +21,7 @@ from retrieval.answer.evidence import find_evidence
 from retrieval.answer.facts import _FUNCTION_WORDS, content_syllables, extract_facts
 from retrieval.answer.normalize import fold, norm, normalize
 from retrieval.answer.passages import Passage
+from retrieval.answer.value_spans import narrow, value_pattern
 from retrieval.catalog.graph import DocEntry, ReferenceGraph, build_graph, number_key
 from retrieval.types import Chunk, SearchHit, Span
 from retrieval.understand import Understanding
@@ -110,11 +111,16 @@ def filtered_docs(u: Understanding, graph: ReferenceGraph) -> tuple[str, ...] | 
             continue
         if u.provinces and e.province not in u.provinces:
             continue
-        cq = (e.metadata.co_quan_ban_hanh or "").lower()
-        if u.body_keys and cq and not any(k in cq for k in u.body_keys):
+        # a header without body / type (a fragment): its title must name them ("Kế hoạch Mặt trận …");
+        # an untitled web page is not one of the bodies / types asked for
+        cq = (e.metadata.co_quan_ban_hanh or e.title or "").lower()
+        if u.body_keys and not any(k in cq for k in u.body_keys):
             continue
         loai = fold(e.metadata.loai_van_ban or "").lower()
-        if u.doc_types and loai and not any(fold(t).lower() in loai for t in u.doc_types):
+        title = fold(e.title or "").lower()
+        if u.doc_types and not any(
+            fold(t).lower() in loai if loai else title.startswith(fold(t).lower()) for t in u.doc_types
+        ):
             continue
         out.append(e.doc_id)
     return tuple(out)
@@ -216,7 +222,21 @@ def header_lines(p: Passage | None, e: DocEntry, field: str) -> list[str]:
                 break
     elif field == "trich_yeu" and md.trich_yeu:
         spans = _covering(p, md.trich_yeu)
+    if field in ("so_ky_hieu", "ngay_ban_hanh"):  # the cell of a joined header row, not the whole row
+        spans = [_value_cell(p, s, e, field) for s in spans]
     return [line for line in (cited_line(p, s) for s in spans) if line]
+
+
+def _value_cell(p: Passage, span: Span, e: DocEntry, field: str) -> Span:
+    pattern = value_pattern(field, e)
+    if pattern is None and field == "ngay_ban_hanh":
+        pattern = _DATE_LINE
+    m = pattern.search(p.quote(span)) if pattern is not None else None
+    if m is None:
+        return span
+    text = p.quote(span)
+    cs, ce = narrow(text, (0, len(text)), m.span())
+    return (span[0] + cs, span[0] + ce)
 
 
 def _code(text: str) -> str:

@@ -185,6 +185,8 @@ def _type_bonus(prof: QuestionProfile, text: str) -> float:
         bonus += 0.2 if re.search(r"\d", text) else -0.05
         if prof.counted and re.search(rf"\d[\d.,]*\s+{re.escape(prof.counted)}\b", fold(text)):
             bonus += COUNTED_BONUS  # "3.640 đảng viên" for "bao nhiêu đảng viên"
+        elif " " in prof.counted and re.search(rf"\d[\d.,]*\s+{prof.counted.split()[0]}\b", fold(text)):
+            bonus += COUNTED_BONUS  # "ít nhất là 5 cuộc" for "bao nhiêu cuộc tiếp xúc"
     if prof.wants_code:
         bonus += 0.2 if _CODE.search(text) else 0.0
     if prof.wants_amount:

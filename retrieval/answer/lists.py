@@ -60,7 +60,7 @@ def list_answer(question: str, u: Understanding, searcher: Any) -> DocAnswer | N
                     ]
                 )
             )
-        lines += [lead_line(e), *body]
+        lines += [lead_line(e), *body] if body else []  # nothing citable: no empty heading
     n = len(docs)
     summary = f"Có {n} văn bản phù hợp" + (
         f" (liệt kê {MAX_LISTED} văn bản mới nhất)" if n > MAX_LISTED else ""

@@ -7,62 +7,11 @@ that holds the value, so the citation check accepts it and the reader sees where
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from retrieval.answer.documents import PassageBook, chunks_by_doc, cited_line
+from retrieval.answer.value_spans import narrow, value_pattern
 from retrieval.catalog.graph import DocEntry
-from retrieval.types import Span
-
-MAX_LINE = 160  # longer sentences are narrowed to the cell / window around the value
-WINDOW = 60  # characters kept on each side of the value when a cell is still too long
-
-
-def value_pattern(field: str, e: DocEntry) -> re.Pattern[str] | None:
-    """How the catalogue value of ``field`` is printed (case-insensitive, spaces loose)."""
-    md = e.metadata
-    if field == "ngay_ban_hanh":
-        m = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})", md.ngay_ban_hanh or "")
-        if not m:
-            return None
-        y, mo, d = m[1], int(m[2]), int(m[3])
-        return re.compile(
-            rf"ngày\s+0?{d}\s+tháng\s+0?{mo}\s+năm\s+{y}|(?<!\d)0?{d}\s*[/.-]\s*0?{mo}\s*[/.-]\s*{y}(?!\d)",
-            re.IGNORECASE,
-        )
-    value = {
-        "nguoi_ky": md.nguoi_ky,
-        "co_quan_ban_hanh": md.co_quan_ban_hanh,
-        "so_ky_hieu": md.so_ky_hieu,
-    }.get(field)
-    if not value or len(value.strip()) < 3:
-        return None
-    words = [re.escape(w) for w in value.split()]
-    return re.compile(r"(?<!\w)" + r"\s+".join(words) + r"(?!\w)", re.IGNORECASE)
-
-
-def _narrow(text: str, span: Span, hit: tuple[int, int]) -> Span:
-    """The table cell (" | ") of the sentence holding the value, or a window around it."""
-    s, e = span
-    a, b = hit
-    if e - s <= MAX_LINE and "|" not in text[s:e]:
-        return span
-    left = text.rfind("|", s, a)
-    right = text.find("|", b, e)
-    cs, ce = (left + 1 if left >= 0 else s), (right if right >= 0 else e)
-    if ce - cs > MAX_LINE:  # a window of whole words around the value
-        ws, we = max(cs, a - WINDOW), min(ce, b + WINDOW)
-        if ws > cs:
-            ws = text.find(" ", ws, a) + 1 or a
-        if we < ce:
-            k = text.rfind(" ", b, we)
-            we = k if k > b else b
-        cs, ce = ws, we
-    while cs < ce and text[cs].isspace():
-        cs += 1
-    while ce > cs and text[ce - 1].isspace():
-        ce -= 1
-    return (cs, ce)
 
 
 def value_lines(field: str, e: DocEntry, ps: PassageBook, searcher: Any) -> list[str]:
@@ -84,7 +33,7 @@ def value_lines(field: str, e: DocEntry, ps: PassageBook, searcher: Any) -> list
         sentence = next((sp for sp in p.sentences if sp[0] <= hit[0] and hit[1] <= sp[1]), None)
         if sentence is None:
             continue
-        line = cited_line(p, _narrow(text, sentence, hit))
+        line = cited_line(p, narrow(text, sentence, hit))
         if line:
             return [line]
     return []
