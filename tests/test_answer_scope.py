@@ -28,6 +28,10 @@ def test_places_and_years_named_in_a_question():
         ("Báo cáo năm gửi trước ngày nào?", "Gửi về Ban Thường trực [1].", True),
         ("Báo cáo năm gửi trước ngày nào?", "Gửi trước ngày 30/11/2020 [1].", False),
         ("Bao nhiêu phần trăm cán bộ được học tập?", "100% cán bộ [1].", False),
+        ("Lệ phí cấp đổi thẻ căn cước là bao nhiêu?", "Thông tư quy định mẫu thẻ căn cước [1].", True),
+        ("Vốn điều lệ của ngân hàng là bao nhiêu tỷ đồng?", "Ngân hàng được cấp vốn điều lệ [1].", True),
+        ("Bà L mua hai căn nhà với giá bao nhiêu?", "Giá chuyển nhượng 5.500.000.000 đồng [1].", False),
+        ("Có bao nhiêu người tham gia bao nhiêu hội nghị?", "Có 120 người tham gia [1].", False),
         # a length of time is not a date
         ("Thời hạn xử lý được kéo dài tối đa bao nhiêu ngày?", "Kéo dài tối đa 150 ngày [1].", False),
         ("Thời hạn nộp báo cáo là ngày nào?", "Báo cáo gửi về Ban Thường trực [1].", True),

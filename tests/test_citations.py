@@ -252,3 +252,25 @@ def test_refusal_phrase_is_recognized(passages):
     checked = check_answer(REFUSAL, passages)
     assert checked.refused and not checked.citations and not checked.dropped
     assert is_refusal("Xin lỗi, không tìm thấy thông tin này trong các văn bản.")
+
+
+def test_a_long_sentence_with_clauses_is_checked_once_and_kept_verbatim(tmp_path):
+    # sentences over 400 characters are also offered as their ';'-clauses for quoting; the answer
+    # quoting the whole sentence must come back unchanged, with one citation (not clause by clause)
+    clauses = [
+        "3. Tuyên truyền thông qua các hội nghị sinh hoạt đảng, sinh hoạt của các tổ chức chính trị - xã hội",
+        "tuyên truyền trên bản tin thông báo nội bộ, tài liệu, sách, tờ rơi, tờ gấp...",
+        "tổ chức cuộc thi tìm hiểu, thi thiết kế tranh cổ động, sáng tác, quảng bá các tác phẩm văn học",
+        "tọa đàm, hội thảo khoa học với quy mô phù hợp..., sinh hoạt văn hóa, văn nghệ, tuyên truyền qua các"
+        " buổi tập huấn công tác Mặt trận, phát huy vai trò của Ban công tác Mặt trận khu dân cư...",
+    ]
+    sentence = "; ".join(clauses)
+    assert len(sentence) > 400
+    (tmp_path / "kh.txt").write_text("II. HÌNH THỨC TUYÊN TRUYỀN\n\n" + sentence + "\n", encoding="utf-8")
+    ps = passages_from_hits(hits_from_needles(tmp_path, [("kh.txt", "3. Tuyên truyền")], lines=1))
+    spans = ps[0].sentences
+    assert any(ps[0].quote(s) == sentence for s in spans) and len(spans) > 1  # sentence + its clauses
+    quote = sentence[3:]  # without the list number, as the extractive answer quotes it
+    checked = check_answer(f"{quote} [1]", ps)
+    assert checked.text == f"{quote} [1]" and len(checked.citations) == 1
+    assert split_sentences(checked.text, clauses=False) == [(0, len(checked.text))]

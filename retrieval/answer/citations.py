@@ -138,7 +138,7 @@ def check_sentences(text: str, passages: Sequence[Passage], repair: bool = True)
     by_n = {p.n: p for p in passages}
     raw: list[tuple[Span, str, tuple[int, ...], int]] = []  # span, claim, own numbers, line number
     line_of = _line_numbers(text)
-    for s, e in split_sentences(text):
+    for s, e in split_sentences(text, clauses=False):  # clauses would overlap their sentence
         nums = tuple(n for m in parse_markers(text[s:e]) for n in m.numbers)
         claim = _claim_text(text[s:e])
         if not claim and not nums:

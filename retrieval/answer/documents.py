@@ -269,6 +269,8 @@ def lead_line(e: DocEntry, extra: str = "") -> str:
     """A fact-free lead line naming the document ("Kế hoạch của Ban Thường vụ Tỉnh ủy Tuyên Quang:")."""
     md = e.metadata
     who = md.co_quan_ban_hanh or (f"tỉnh {e.province}" if e.province else "")
+    if md.co_quan_ban_hanh and e.province and fold(e.province).lower() not in fold(who).lower():
+        who += f" ({e.province})"  # "Ban Thường vụ Tỉnh ủy (Kiên Giang)": which province's body
     text = f"{md.loai_van_ban or 'Văn bản'}{' của ' + who if who else ''}{extra}"
     text = re.sub(r"\d", "", text).strip()
     return text[:110] + ":"

@@ -135,10 +135,12 @@ def iso_to_vn(iso: str | None) -> str:
     return f"{int(m[3])}/{int(m[2])}/{m[1]}" if m else ""
 
 
-def split_sentences(text: str, base: int = 0) -> list[Span]:
+def split_sentences(text: str, base: int = 0, clauses: bool = True) -> list[Span]:
     """Spans (offset by ``base``) of the sentences of ``text``: split at line breaks and at sentence
     punctuation followed by a capital letter, never after abbreviations or list numbers ("1.", "I.").
-    Leading bullets and surrounding whitespace are trimmed; empty pieces are skipped.
+    Leading bullets and surrounding whitespace are trimmed; empty pieces are skipped. With ``clauses``
+    the ';'-clauses of a very long sentence follow it (overlapping candidates for quoting; an answer
+    being checked is split without them).
     """
     out: list[Span] = []
     pos = 0
@@ -158,7 +160,7 @@ def split_sentences(text: str, base: int = 0) -> list[Span]:
             out.extend(_trimmed(line, cut, m.end(), line_start + base))
             cut = m.end()
         out.extend(_trimmed(line, cut, len(line), line_start + base))
-    return _with_clauses(text, out, base)
+    return _with_clauses(text, out, base) if clauses else out
 
 
 def _trimmed(line: str, s: int, e: int, offset: int) -> list[Span]:

@@ -92,7 +92,9 @@ _NEEDS_PREFIX = {"Hồ Chí Minh"}
 _PLACE_PREFIX = r"(?:tinh|thanh pho|tp\.?)\s+"
 _YEAR = re.compile(r"(?<![\d/.-])(19[4-9]\d|20\d\d)(?![\d/])")
 _MONEY_Q = re.compile(
-    r"\b(?:kinh phi|ngan sach|tong gia tri|gia tri giai thuong|so tien|bao nhieu tien|chi phi|muc chi)\b"
+    r"\b(?:kinh phi|ngan sach|tong gia tri|gia tri giai thuong|so tien|bao nhieu tien|chi phi|muc chi"
+    r"|le phi|muc phi|hoc phi|thu phi|phi tham quan|muc thu|von dieu le|gia ban|gia tien|voi gia|gia mua"
+    r"|bao nhieu (?:ty|trieu|nghin|ngan|dong))\b"
 )
 _MONEY_A = re.compile(
     r"\d[\d.,]*\s*(?:dong|d\b|trieu|ty|nghin|ngan|vnd)|\b(?:trieu|ty) dong\b", re.IGNORECASE
