@@ -32,6 +32,10 @@ def test_places_and_years_named_in_a_question():
         ("Vốn điều lệ của ngân hàng là bao nhiêu tỷ đồng?", "Ngân hàng được cấp vốn điều lệ [1].", True),
         ("Bà L mua hai căn nhà với giá bao nhiêu?", "Giá chuyển nhượng 5.500.000.000 đồng [1].", False),
         ("Có bao nhiêu người tham gia bao nhiêu hội nghị?", "Có 120 người tham gia [1].", False),
+        ("Vốn điều lệ là bao nhiêu tỷ đồng?", "1. Ngân hàng được cấp vốn điều lệ [1].", True),
+        ("Hạn ngạch nhập khẩu ngô mỗi năm là bao nhiêu tấn?", "Thông tư quy định hạn ngạch [1].", True),
+        ("Hạn ngạch nhập khẩu gạo mỗi năm là bao nhiêu tấn?", "Gạo: 70.000 tấn/năm [1].", False),
+        ("Tỷ lệ hộ nghèo giảm bao nhiêu phần trăm?", "Giảm 1,5% mỗi năm [1].", False),
         # a length of time is not a date
         ("Thời hạn xử lý được kéo dài tối đa bao nhiêu ngày?", "Kéo dài tối đa 150 ngày [1].", False),
         ("Thời hạn nộp báo cáo là ngày nào?", "Báo cáo gửi về Ban Thường trực [1].", True),

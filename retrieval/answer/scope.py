@@ -96,14 +96,18 @@ _MONEY_Q = re.compile(
     r"|le phi|muc phi|hoc phi|thu phi|phi tham quan|muc thu|von dieu le|gia ban|gia tien|voi gia|gia mua"
     r"|bao nhieu (?:ty|trieu|nghin|ngan|dong))\b"
 )
+# the number ends with a digit: "1. Ngân hàng …" (a list number, then "ngân") states no amount
 _MONEY_A = re.compile(
-    r"\d[\d.,]*\s*(?:dong|d\b|trieu|ty|nghin|ngan|vnd)|\b(?:trieu|ty) dong\b", re.IGNORECASE
+    r"\d(?:[\d.,]*\d)?\s*(?:dong|d\b|trieu|ty|vnd|(?:nghin|ngan) (?:dong|d\b))|\b(?:trieu|ty) dong\b",
+    re.IGNORECASE,
 )
+# "bao nhiêu tấn / ngày / phần trăm": the answer must state a number with that unit
+_UNIT_Q = re.compile(r"\bbao nhieu (tan|kg|km|ha|hec ta|m2|m3|met|lit|ngay|thang|tuan|gio|phut|phan tram)\b")
 _CODE_Q = re.compile(r"\b(?:so hieu|so ky hieu|ky hieu|so van ban)\b")
 
 
 def asks_amount(question: str) -> bool:
-    """"Mức chi … là bao nhiêu?", "tiết kiệm được bao nhiêu tiền": a sum of money is asked."""
+    """ "Mức chi … là bao nhiêu?", "tiết kiệm được bao nhiêu tiền": a sum of money is asked."""
     q = fold(question).lower()
     return bool(_MONEY_Q.search(q) and re.search(r"\bbao nhieu\b", q))
 
@@ -205,6 +209,29 @@ def wrong_answer_type(question: str, answer_text: str, own_codes: Sequence[str] 
         return "Văn bản không nêu số tiền được hỏi."
     if _CODE_Q.search(q) and not _CODE_A.search(answer_text):
         return "Văn bản không nêu số/ký hiệu được hỏi."
+    unit = _UNIT_Q.search(q)
+    if unit and not _states_unit(unit.group(1), a):
+        return f"Văn bản không nêu số {_UNIT_NAMES.get(unit.group(1), unit.group(1))} được hỏi."
     if _DATE_Q.search(q) and not _DURATION_Q.search(q) and not find_dates(a)[0]:
         return "Văn bản không nêu ngày được hỏi."
     return None
+
+
+_UNIT_NAMES = {
+    "tan": "tấn",
+    "met": "mét",
+    "lit": "lít",
+    "hec ta": "héc-ta",
+    "ngay": "ngày",
+    "thang": "tháng",
+    "tuan": "tuần",
+    "gio": "giờ",
+    "phut": "phút",
+    "phan tram": "phần trăm",
+}
+
+
+def _states_unit(unit: str, folded_answer: str) -> bool:
+    if unit == "phan tram":
+        return bool(re.search(r"\d\s*%|\d\s*phan tram", folded_answer))
+    return bool(re.search(rf"\d[\d.,]*\s*{unit}\b", folded_answer))
