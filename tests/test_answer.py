@@ -347,3 +347,19 @@ def test_an_amount_question_is_answered_with_the_sentence_stating_the_amount(tmp
     assert profile(question).wants_amount and not profile("Có bao nhiêu đảng viên?").wants_amount
     text = extract(question, passages_from_hits(hits))
     assert text.startswith("Chi khắc dấu: 400.000 đồng/dấu"), text
+
+
+def test_a_which_question_prefers_the_sentence_naming_a_numbered_one(tmp_path):
+    (tmp_path / "nq.txt").write_text(
+        "Điều 1. Bổ sung dự án luật\n\n"
+        "1. Luật sửa đổi, bổ sung một số điều của 10 luật có liên quan đến an ninh, trật tự được bổ sung"
+        " vào chương trình để Quốc hội xem xét.\n\n"
+        "2. Bổ sung vào Chương trình lập pháp năm 2025 trình Quốc hội thông qua tại Kỳ họp thứ 10"
+        " (tháng 10/2025) theo trình tự, thủ tục rút gọn.\n",
+        encoding="utf-8",
+    )
+    hits = hits_from_needles(tmp_path, [("nq.txt", "Điều 1. Bổ sung")], lines=5)
+    question = "Luật sửa đổi 10 luật về an ninh, trật tự được bổ sung để Quốc hội thông qua ở kỳ họp nào?"
+    assert profile(question).which == "ky hop" and profile("Báo cáo gửi trước ngày nào?").which == ""
+    text = extract(question, passages_from_hits(hits))
+    assert "Kỳ họp thứ 10" in text.splitlines()[0], text  # the sentence naming it comes first

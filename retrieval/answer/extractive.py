@@ -36,6 +36,7 @@ _WANTS_NUMBER = re.compile(r"\b(?:bao nhieu|so luong|ty le|ti le|phan tram|muc)\
 _WANTS_SIGNER = re.compile(r"\b(?:ai ky|nguoi ky|ky ten|ky boi|do ai ky|ai la nguoi ky|ky thay mat)\b")
 COUNTED_BONUS = 0.25  # the number is followed by the noun the question counts
 SIGNER_BONUS = 0.5  # the signer's name line, when the question asks who signed
+NAMED_BONUS = 0.3  # "<noun> thứ 10" / "<noun> 5" when the question asks "<noun> nào"
 AMOUNT_BONUS = 0.4  # a sum of money ("400.000 đồng/dấu") when the question asks for one
 NOTE_CONTEXT = 0.5  # share of the citing passage's coverage a footnote sentence inherits
 _WANTS_CODE = re.compile(r"\b(?:so hieu|ky hieu|ki hieu|so van ban|van ban so|ke hoach so|so may|so nao)\b")
@@ -61,6 +62,7 @@ class QuestionProfile:
     wants_signer: bool = False
     counted: str = ""  # folded noun of "bao nhiêu <noun>" ("dang vien"): a count of what is asked
     wants_amount: bool = False  # a sum of money (the answer-type check refuses an answer without one)
+    which: str = ""  # folded noun of "<noun> nào" ("ky hop"): answered by "<noun> thứ 10", "Điều 5"
 
 
 @dataclass(frozen=True)
@@ -116,7 +118,17 @@ def profile(question: str) -> QuestionProfile:
         wants_signer=bool(_WANTS_SIGNER.search(folded)),
         counted=_counted(folded),
         wants_amount=asks_amount(question),
+        which=_which(folded),
     )
+
+
+def _which(folded: str) -> str:
+    m = re.search(r"\b([a-z]+(?:\s+[a-z]+)?)\s+nao\b", folded)
+    return m.group(1) if m and m.group(1).split()[-1] not in _NOT_NAMED else ""
+
+
+# "<noun> nào" that no numbered name answers ("ngày nào" is a date, "văn bản nào" a document)
+_NOT_NAMED = frozenset(["ngay", "nam", "thang", "gi", "ban", "the", "luc", "khi", "bao", "sao", "dau", "ai"])
 
 
 def _counted(folded: str) -> str:
@@ -191,6 +203,9 @@ def _type_bonus(prof: QuestionProfile, text: str) -> float:
         bonus += 0.2 if _CODE.search(text) else 0.0
     if prof.wants_amount:
         bonus += AMOUNT_BONUS if states_amount(text) else -0.1
+    names = f"{prof.which}|{prof.which.split()[-1]}" if prof.which else ""
+    if names and re.search(rf"\b(?:{names})\s+(?:thu\s+)?(?:\d+|[ivxlc]+)\b", fold(text).lower()):
+        bonus += NAMED_BONUS  # "Kỳ họp thứ 10" for "kỳ họp nào"
     return bonus
 
 
