@@ -333,33 +333,40 @@ def test_real_index_answers_who_signed_with_the_name_quoted_exactly(searcher, qu
     assert name in [c.quote for c in answer.citations]
 
 
+def _extract_from(tmp_path, text: str, needle: str, question: str) -> str:
+    """The extractive answer to ``question`` over one small file, read from ``needle`` on."""
+    (tmp_path / "vb.txt").write_text(text, encoding="utf-8")
+    hits = hits_from_needles(tmp_path, [("vb.txt", needle)], lines=9)
+    return extract(question, passages_from_hits(hits))
+
+
 def test_an_amount_question_is_answered_with_the_sentence_stating_the_amount(tmp_path):
     # the item's description repeats more of the question's words than the line with the amount
-    (tmp_path / "nq.txt").write_text(
+    question = "Mức chi khắc dấu phục vụ bầu cử là bao nhiêu?"
+    assert profile(question).wants_amount and not profile("Có bao nhiêu đảng viên?").wants_amount
+    text = _extract_from(
+        tmp_path,
         "10. Chi hành chính phục vụ cho bầu cử:\n\n"
         "a) Nội dung chi, gồm: Chi khắc dấu bầu cử bổ sung (nếu có), chi bổ sung trang thiết bị hành chính"
         " phục vụ bầu cử, chi khác trực tiếp phục vụ cho bầu cử.\n\n"
         "b) Mức chi:\n\n- Chi khắc dấu: 400.000 đồng/dấu.\n\n- Chi khác: theo thực tế phát sinh.\n",
-        encoding="utf-8",
+        "10. Chi hành chính",
+        question,
     )
-    hits = hits_from_needles(tmp_path, [("nq.txt", "10. Chi hành chính")], lines=9)
-    question = "Mức chi khắc dấu phục vụ bầu cử là bao nhiêu?"
-    assert profile(question).wants_amount and not profile("Có bao nhiêu đảng viên?").wants_amount
-    text = extract(question, passages_from_hits(hits))
     assert text.startswith("Chi khắc dấu: 400.000 đồng/dấu"), text
 
 
 def test_a_which_question_prefers_the_sentence_naming_a_numbered_one(tmp_path):
-    (tmp_path / "nq.txt").write_text(
+    question = "Luật sửa đổi 10 luật về an ninh, trật tự được bổ sung để Quốc hội thông qua ở kỳ họp nào?"
+    assert profile(question).which == "ky hop" and profile("Báo cáo gửi trước ngày nào?").which == ""
+    text = _extract_from(
+        tmp_path,
         "Điều 1. Bổ sung dự án luật\n\n"
         "1. Luật sửa đổi, bổ sung một số điều của 10 luật có liên quan đến an ninh, trật tự được bổ sung"
         " vào chương trình để Quốc hội xem xét.\n\n"
         "2. Bổ sung vào Chương trình lập pháp năm 2025 trình Quốc hội thông qua tại Kỳ họp thứ 10"
         " (tháng 10/2025) theo trình tự, thủ tục rút gọn.\n",
-        encoding="utf-8",
+        "Điều 1. Bổ sung",
+        question,
     )
-    hits = hits_from_needles(tmp_path, [("nq.txt", "Điều 1. Bổ sung")], lines=5)
-    question = "Luật sửa đổi 10 luật về an ninh, trật tự được bổ sung để Quốc hội thông qua ở kỳ họp nào?"
-    assert profile(question).which == "ky hop" and profile("Báo cáo gửi trước ngày nào?").which == ""
-    text = extract(question, passages_from_hits(hits))
     assert "Kỳ họp thứ 10" in text.splitlines()[0], text  # the sentence naming it comes first
