@@ -37,7 +37,7 @@ DOC_TYPES = {
     "báo cáo": "BC",
 }
 _TYPES_ALT = "|".join(sorted(DOC_TYPES, key=len, reverse=True))
-# "427-KH/TU", "37/KH-MTTQ-BTT", "99/2025/NQ-HĐND", "101/2025/UBTVQH15": a year may stand between the
+# "427-KH/TU", "37/KH-MTTQ-BTT", "12/2024/NQ-HĐND", "45/2023/UBTVQH15": a year may stand between the
 # number and the codes, and a code may end in a term number.
 _CODE = r"[A-Za-zĐđ]{1,10}\d{0,3}"
 _FULL_NUMBER = re.compile(

@@ -225,7 +225,7 @@ def _closing_title(blocks: list[Block]) -> str | None:
 
 def _title(meta: DocMetadata, blocks: list[Block], source: str, text: str = "") -> str:
     """loại + trích yếu ("Kế hoạch kiểm tra, giám sát …"), never a section heading. Without a trích yếu:
-    the closing sentence of a fragment ("Trên đây là kế hoạch …"), loại + số ("Nghị định 172/2025/NĐ-CP"),
+    the closing sentence of a fragment ("Trên đây là kế hoạch …"), loại + số ("Nghị định 88/2024/NĐ-CP"),
     a markdown page's own title ("# Đổi Mới"), else the file name."""
     loai, trich = meta.loai_van_ban, meta.trich_yeu
     if loai and trich:

@@ -303,7 +303,7 @@ def _own_field(folded: str) -> str | None:
 
 
 def numbers_of(question: str) -> tuple[NumberRef, ...]:
-    """Document numbers named in full ("99/2025/NQ-HĐND", "05-CT/TW"), then typed ones ("kế hoạch 427")."""
+    """Document numbers named in full ("12/2024/NQ-HĐND", "05-CT/TW"), then typed ones ("kế hoạch 427")."""
     from retrieval.catalog.graph import NUMBER
 
     out: list[NumberRef] = []

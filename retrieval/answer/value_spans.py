@@ -1,6 +1,6 @@
 """Where a catalogue value stands in a line of the document, and the piece of that line worth quoting:
 the table cell holding it, or a window of whole words around it (a web page's header is one joined row:
-"BỘ CÔNG AN Số: 124/2025/TT-BCA | CỘNG HÒA … Hà Nội, ngày 12 tháng 12 năm 2025"). Pure functions."""
+"BỘ CÔNG AN Số: 15/2024/TT-BCA | CỘNG HÒA … Hà Nội, ngày 03 tháng 5 năm 2024"). Pure functions."""
 
 from __future__ import annotations
 

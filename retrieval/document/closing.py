@@ -1,7 +1,7 @@
 """The closing lines: "Nơi nhận" (recipients), the signature block, a web site's footer.
 
 The body ends at whichever comes first. A "Nơi nhận" list and a signature block may share one table row
-("Nơi nhận: - … | TM. BAN THƯỜNG TRỰC CHỦ TỊCH Lan Thị Vân"): each cell is looked at. The block is read
+("Nơi nhận: - … | TM. BAN THƯỜNG TRỰC CHỦ TỊCH Nguyễn Văn A"): each cell is looked at. The block is read
 by ``retrieval.document.signature``; without an authority line ("TM.", "KT." …) it is the lines right
 after the recipients list.
 """
@@ -27,7 +27,7 @@ def is_footer(text: str) -> bool:
 
 def _is_sig_cell(cell: str) -> bool:
     """An authority line ("TM. …", caps) or a flattened block: capitals opening with an authority or a
-    position title, then a name ("CHỦ TỊCHTrịnh Thị Minh Thanh", "BỘ TRƯỞNG Đại tướng …")."""
+    position title, then a name ("CHỦ TỊCHLê Thị C", "BỘ TRƯỞNG Đại tướng …")."""
     if len(cell) > 160:
         return False
     got = name_of(cell)

@@ -2,8 +2,8 @@
 
 A block opens with an authority line ("TM. BAN THƯỜNG TRỰC", "KT. BỘ TRƯỞNG", "TL. CỤC TRƯỞNG"), then
 the position ("CHỦ TỊCH", "PHÓ TRƯỞNG BAN"), a "(đã ký)" note or a stamp, and the name. It comes as
-lines, or as one table cell flattened ("TM. BAN THƯỜNG TRỰC CHỦ TỊCH Lan Thị Vân", even glued: "TM.
-CHÍNH PHỦTHỦ TƯỚNGPhạm Minh Chính"), often beside the "Nơi nhận" list ("Nơi nhận: … | TM. …"). With
+lines, or as one table cell flattened ("TM. BAN THƯỜNG TRỰC CHỦ TỊCH Nguyễn Văn A", even glued: "TM.
+CHÍNH PHỦTHỦ TƯỚNGTrần Văn B"), often beside the "Nơi nhận" list ("Nơi nhận: … | TM. …"). With
 several signature columns (a joint resolution) the last column with a name is read.
 
 - ``nguoi_ky``: the name, i.e. the run of 2-6 capitalised words after the capitals (a rank such as
