@@ -139,8 +139,9 @@ def main() -> None:
     RESULTS.mkdir(parents=True, exist_ok=True)
     out: dict = {}
     sets = {"plans": (ROOT / "corpus", QUESTIONS), "real": (args.real, args.real_questions)}
+    wanted = {"plans": args.only in (None, "plans"), "real": args.only == "real"}
     for name, (corpus, questions_file) in sets.items():
-        if args.only != name and (args.only is not None or name == "real" or not corpus.is_dir()):
+        if not wanted[name]:
             continue
         out[name] = p = run_plans(settings, corpus, questions_file)
         print(

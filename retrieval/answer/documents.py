@@ -227,14 +227,20 @@ def header_lines(p: Passage | None, e: DocEntry, field: str) -> list[str]:
     return [line for line in (cited_line(p, s) for s in spans) if line]
 
 
+def header_lines_of(p: Passage | None, e: DocEntry, fields: Sequence[str]) -> list[str]:
+    """Header lines of several fields, each line once (one joined header row may state several)."""
+    return list(dict.fromkeys(line for f in fields for line in header_lines(p, e, f)))
+
+
 def _value_cell(p: Passage, span: Span, e: DocEntry, field: str) -> Span:
+    """The cell (or window) of the header line ``span`` that holds the field's value."""
     pattern = value_pattern(field, e)
     if pattern is None and field == "ngay_ban_hanh":
         pattern = _DATE_LINE
-    m = pattern.search(p.quote(span)) if pattern is not None else None
+    text = p.quote(span)
+    m = pattern.search(text) if pattern is not None else None
     if m is None:
         return span
-    text = p.quote(span)
     cs, ce = narrow(text, (0, len(text)), m.span())
     return (span[0] + cs, span[0] + ce)
 

@@ -191,20 +191,21 @@ def score_sentences(question: str, passages: Sequence[Passage]) -> list[ScoredSe
 
 def _type_bonus(prof: QuestionProfile, text: str) -> float:
     bonus = 0.0
+    folded = fold(text)
     if prof.wants_date:
-        bonus += 0.25 if find_dates(fold(text))[0] else -0.1
+        bonus += 0.25 if find_dates(folded)[0] else -0.1
     if prof.wants_number:
         bonus += 0.2 if re.search(r"\d", text) else -0.05
-        if prof.counted and re.search(rf"\d[\d.,]*\s+{re.escape(prof.counted)}\b", fold(text)):
+        if prof.counted and re.search(rf"\d[\d.,]*\s+{re.escape(prof.counted)}\b", folded):
             bonus += COUNTED_BONUS  # "3.640 đảng viên" for "bao nhiêu đảng viên"
-        elif " " in prof.counted and re.search(rf"\d[\d.,]*\s+{prof.counted.split()[0]}\b", fold(text)):
+        elif " " in prof.counted and re.search(rf"\d[\d.,]*\s+{prof.counted.split()[0]}\b", folded):
             bonus += COUNTED_BONUS  # "ít nhất là 5 cuộc" for "bao nhiêu cuộc tiếp xúc"
     if prof.wants_code:
         bonus += 0.2 if _CODE.search(text) else 0.0
     if prof.wants_amount:
         bonus += AMOUNT_BONUS if states_amount(text) else -0.1
     names = f"{prof.which}|{prof.which.split()[-1]}" if prof.which else ""
-    if names and re.search(rf"\b(?:{names})\s+(?:thu\s+)?(?:\d+|[ivxlc]+)\b", fold(text).lower()):
+    if names and re.search(rf"\b(?:{names})\s+(?:thu\s+)?(?:\d+|[ivxlc]+)\b", folded):
         bonus += NAMED_BONUS  # "Kỳ họp thứ 10" for "kỳ họp nào"
     return bonus
 

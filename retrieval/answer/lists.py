@@ -14,7 +14,7 @@ from retrieval.answer.documents import (
     cited_line,
     filtered_docs,
     graph_of,
-    header_lines,
+    header_lines_of,
     is_about,
     lead_line,
     meta_chunk,
@@ -51,15 +51,7 @@ def list_answer(question: str, u: Understanding, searcher: Any) -> DocAnswer | N
             body = [x for x in [cited_line(first, short[0])] if x] if first and short else []
         else:
             hp = ps.of(head)
-            body = list(  # one joined header row may state the number and the date: once
-                dict.fromkeys(
-                    [
-                        *header_lines(hp, e, "so_ky_hieu"),
-                        *header_lines(hp, e, "ngay_ban_hanh"),
-                        *header_lines(hp, e, "trich_yeu"),
-                    ]
-                )
-            )
+            body = header_lines_of(hp, e, ("so_ky_hieu", "ngay_ban_hanh", "trich_yeu"))
         lines += [lead_line(e), *body] if body else []  # nothing citable: no empty heading
     n = len(docs)
     summary = f"Có {n} văn bản phù hợp" + (
@@ -92,9 +84,7 @@ def references_answer(u: Understanding, searcher: Any) -> DocAnswer | None:
         ident = []
         if head is not None:
             hp = ps.of(head)
-            ident = list(
-                dict.fromkeys([*header_lines(hp, e, "so_ky_hieu"), *header_lines(hp, e, "ngay_ban_hanh")])
-            )
+            ident = header_lines_of(hp, e, ("so_ky_hieu", "ngay_ban_hanh"))
         body: list[str] = []
         for r in refs[:2]:
             c = chunk_at(searcher, e.doc_id, r.span[0])

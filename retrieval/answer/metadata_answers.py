@@ -16,6 +16,7 @@ from retrieval.answer.documents import (
     filtered_docs,
     graph_of,
     header_lines,
+    header_lines_of,
     is_about,
     lead_line,
     meta_chunk,
@@ -106,14 +107,14 @@ def metadata_answer(
             notes.append(f"{e.label()} không ghi {label}.")
             continue
         shown = " ".join(body).lower()
-        ident = [
-            line
+        fields = [
+            f
             for f in ("so_ky_hieu", "ngay_ban_hanh")
             if f != u.field and (f == "so_ky_hieu" or len(subjects) > 1)
             if not (f == "so_ky_hieu" and (e.metadata.so_ky_hieu or "\0").lower() in shown)
-            for line in header_lines(hp, e, f)
         ]
-        lines += [lead_line(e, f" — {label}"), *body, *(line for line in ident if line not in body)]
+        ident = [line for line in header_lines_of(hp, e, fields) if line not in body]
+        lines += [lead_line(e, f" — {label}"), *body, *ident]
     if not lines:
         return DocAnswer("", (), notes=tuple(notes), refusal=notes[0] if notes else None)
     return DocAnswer("\n".join(lines), tuple(ps.items), notes=tuple(notes))
