@@ -40,9 +40,35 @@ class SearchFilters:
     co_quan: tuple[str, ...] = ()  # any of these substrings of cơ quan ban hành
     loai: tuple[str, ...] = ()  # any of these loại văn bản
     doc_ids: tuple[str, ...] = ()
+    tinh: tuple[str, ...] = ()  # any of these provinces (catalogue province of the issuer)
+    include_undated: bool = False  # a year range keeps documents without a date
+    no_co_quan: bool = False  # with ``co_quan``: documents without a known issuer pass too
 
     def empty(self) -> bool:
-        return not (self.year_from or self.year_to or self.co_quan or self.loai or self.doc_ids)
+        return (
+            not (self.year_from or self.year_to or self.co_quan or self.loai or self.doc_ids or self.tinh)
+            and not self.no_co_quan
+        )
+
+    def admits(self, doc: store.StoredDocument) -> bool:
+        """Whether ``doc`` passes these filters (the searcher restricts its rows to such documents)."""
+        from retrieval.catalog.series import province
+
+        y = doc.year
+        if y is None and (self.year_from or self.year_to) and not self.include_undated:
+            return False
+        if y is not None and (self.year_from and y < self.year_from or self.year_to and y > self.year_to):
+            return False
+        cq = (doc.metadata.co_quan_ban_hanh or "").lower()
+        if self.co_quan or self.no_co_quan:
+            named = any(c.lower() in cq for c in self.co_quan if c)
+            if not (named or (self.no_co_quan and not cq)):
+                return False
+        if self.loai and (doc.metadata.loai_van_ban or "") not in self.loai:
+            return False
+        if self.tinh and province(doc.metadata) not in self.tinh:
+            return False
+        return not self.doc_ids or doc.doc_id in self.doc_ids
 
 
 class Searcher:
@@ -122,21 +148,7 @@ class Searcher:
     def allowed_rows(self, filters: SearchFilters | None) -> np.ndarray | None:
         if filters is None or filters.empty():
             return None
-        ok_docs = set()
-        for doc in self.documents.values():
-            y = doc.year
-            if filters.year_from and (y is None or y < filters.year_from):
-                continue
-            if filters.year_to and (y is None or y > filters.year_to):
-                continue
-            cq = (doc.metadata.co_quan_ban_hanh or "").lower()
-            if filters.co_quan and not any(c.lower() in cq for c in filters.co_quan):
-                continue
-            if filters.loai and (doc.metadata.loai_van_ban or "") not in filters.loai:
-                continue
-            if filters.doc_ids and doc.doc_id not in filters.doc_ids:
-                continue
-            ok_docs.add(doc.doc_id)
+        ok_docs = {d.doc_id for d in self.documents.values() if filters.admits(d)}
         parts = [self._doc_rows[d] for d in ok_docs if d in self._doc_rows]
         return np.sort(np.concatenate(parts)) if parts else np.zeros(0, dtype=np.int64)
 

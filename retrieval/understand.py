@@ -16,13 +16,15 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
 
 from retrieval.answer.normalize import fold
 from retrieval.answer.scope import named_places
 from retrieval.query import DOC_TYPES, NumberRef, number_refs
 from retrieval.segment import strip_accents
 
+FILTER_KINDS = ("years", "provinces", "bodies", "types")
 INTENTS = ("fact", "metadata", "list", "references", "count", "compare")
 FIELD_LABELS = {
     "nguoi_ky": "người ký",
@@ -187,8 +189,28 @@ class Understanding:
     def has_filters(self) -> bool:
         return bool(self.year_from or self.year_to or self.provinces or self.bodies or self.doc_types)
 
-    def without_filters(self) -> Understanding:
-        return Understanding(self.question, self.intent, self.field, self.numbers, plural=self.plural)
+    def without_filters(self, kinds: Iterable[str] | None = None) -> Understanding:
+        """This understanding without the filters of ``kinds`` (all when None): "years", "provinces",
+        "bodies", "types" — the chips a user removes in the chat."""
+        drop = set(FILTER_KINDS if kinds is None else kinds)
+        keep = {
+            "year_from": None if "years" in drop else self.year_from,
+            "year_to": None if "years" in drop else self.year_to,
+            "year_text": None if "years" in drop else self.year_text,
+            "provinces": () if "provinces" in drop else self.provinces,
+            "bodies": () if "bodies" in drop else self.bodies,
+            "body_keys": () if "bodies" in drop else self.body_keys,
+            "doc_types": () if "types" in drop else self.doc_types,
+        }
+        return replace(self, **keep)
+
+    def filter_chips(self) -> list[tuple[str, str]]:
+        """(kind, Vietnamese label) of each filter the question implied, in display order."""
+        labels = self.labels()["bo_loc"]
+        kinds = ["years"] if self.year_from or self.year_to else []
+        kinds += ["provinces"] * len(self.provinces) + ["bodies"] * len(self.bodies)
+        kinds += ["types"] * len(self.doc_types)
+        return list(zip(kinds, labels, strict=True))
 
     def labels(self) -> dict:
         """Vietnamese labels of what was understood (the answer JSON's ``understood``)."""

@@ -38,7 +38,8 @@ NOTE_FALLBACK = (
 NOTE_BACKEND_ERROR = "Không dùng được mô hình ngôn ngữ ({error}); dưới đây là các câu trích nguyên văn."
 NEAREST_HEADER = "Các văn bản gần nhất với câu hỏi:"
 NOTE_NO_FILTER_MATCH = "Không có văn bản nào khớp bộ lọc ({filters}); đã tìm trong toàn bộ văn bản."
-NOTE_FILTERS = "Đã lọc theo: {filters} (bỏ lọc: tracuu ask --no-filters)."
+NOTE_FILTERS = "Đã lọc theo: {filters}{hint}."
+CLI_FILTER_HINT = " (bỏ lọc: tracuu ask --no-filters)"
 DOCUMENT_INTENTS = ("metadata", "list", "references", "count")
 
 
@@ -126,6 +127,7 @@ class Answerer:
         refusal_threshold: float = DEFAULT_REFUSAL_THRESHOLD,
         mark_unsupported: bool = False,
         allow_flagged: bool = False,
+        filter_hint: str = CLI_FILTER_HINT,
     ) -> None:
         self.searcher = searcher
         self.backend = backend or ExtractiveBackend()
@@ -134,6 +136,7 @@ class Answerer:
         self.refusal_threshold = refusal_threshold
         self.mark_unsupported = mark_unsupported
         self.allow_flagged = allow_flagged  # use passages flagged as instructions to an AI
+        self.filter_hint = filter_hint  # how to remove the question's filters, after the note
 
     @classmethod
     def from_settings(cls, searcher: Any, settings: Any, backend: str | None = None, **kw) -> Answerer:
@@ -150,10 +153,16 @@ class Answerer:
         return self.stream(question, filters, use_filters, today).answer
 
     def stream(
-        self, question: str, filters: Any = None, use_filters: bool = True, today: dt.date | None = None
+        self,
+        question: str,
+        filters: Any = None,
+        use_filters: bool = True,
+        today: dt.date | None = None,
+        dropped_filters: Sequence[str] = (),
     ) -> AnswerStream:
         """``filters``: explicit SearchFilters; otherwise (``use_filters``) the years, provinces and
-        bodies the question names restrict the search, and the answer says so."""
+        bodies the question names restrict the search, and the answer says so; ``dropped_filters``:
+        kinds of those implied filters to ignore (understand.FILTER_KINDS)."""
         t0 = time.perf_counter()
         compared = self._comparison(question)
         if compared is not None:  # "So sánh A và B": the two documents side by side, not a search
@@ -161,17 +170,20 @@ class Answerer:
         u = understand(question, today)
         if not use_filters:
             u = u.without_filters()
+        elif dropped_filters:
+            u = u.without_filters(dropped_filters)
         understood = u.labels()
         catalogued = hasattr(self.searcher, "documents") and hasattr(self.searcher, "chunks")
         pre_notes: list[str] = []
         if filters is None and u.has_filters and catalogued:
-            filters, note = _question_filters(u, self.searcher)
+            filters, note = _question_filters(u, self.searcher, self.filter_hint)
             pre_notes += [note] if note else []
         hits = list(self.searcher.search(question, k=self.k, mode=self.mode, filters=filters))
         if catalogued and u.intent in DOCUMENT_INTENTS:
             ans = self._document_answer(question, u, hits, t0)
             if ans is not None:
-                ans = replace(ans, understood=understood, answer=with_notes(ans.answer, pre_notes))
+                text = with_notes(ans.answer, pre_notes)
+                ans = replace(ans, understood=understood, answer=text, notes=(*ans.notes, *pre_notes))
                 return AnswerStream(iter([ans.answer]), lambda _raw: ans)
         stream = self._passage_stream(question, hits, t0)
         finish = stream._finish
@@ -210,6 +222,7 @@ class Answerer:
             return None
         chunks = getattr(self.searcher, "chunks", None) or ()
         return comparison_answer(question, documents[pair[0]], documents[pair[1]], chunks)
+
     def _document_answer(
         self, question: str, u: Understanding, hits: list[SearchHit], t0: float
     ) -> Answer | None:
@@ -329,7 +342,7 @@ class Answerer:
         )
 
 
-def _question_filters(u: Understanding, searcher: Any) -> tuple[Any, str | None]:
+def _question_filters(u: Understanding, searcher: Any, hint: str = CLI_FILTER_HINT) -> tuple[Any, str | None]:
     """SearchFilters for the documents passing the question's filters (and the note to show)."""
     from retrieval.answer.documents import filtered_docs, graph_of
     from retrieval.search import SearchFilters
@@ -340,7 +353,7 @@ def _question_filters(u: Understanding, searcher: Any) -> tuple[Any, str | None]
         return None, NOTE_NO_FILTER_MATCH.format(filters=shown)
     if len(docs) == len(searcher.documents):
         return None, None
-    return SearchFilters(doc_ids=tuple(docs)), NOTE_FILTERS.format(filters=shown)
+    return SearchFilters(doc_ids=tuple(docs)), NOTE_FILTERS.format(filters=shown, hint=hint)
 
 
 def _understood(ans: Answer, understood: dict, notes: Sequence[str]) -> Answer:

@@ -7,13 +7,15 @@ labels), so an old answer still shows its sources after the index changed.
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from retrieval.search import Searcher, SearchFilters
-from retrieval.ui.corpus import ChunkLookup
+from retrieval.ui.corpus import ChunkLookup, page_of
+from retrieval.understand import understand
 
 REFUSAL = "Không tìm thấy thông tin này trong các văn bản hiện có."
 BACKEND_LABELS = {
@@ -35,6 +37,10 @@ class Turn:
     notes: list[str] = field(default_factory=list)  # UI remarks (e.g. the chosen backend was unavailable)
     error: str | None = None
     rewritten_question: str | None = None  # the standalone form of a follow-up question
+    chips: list[tuple[str, str]] = field(default_factory=list)  # (kind, label) of implied filters applied
+    dropped: list[str] = field(default_factory=list)  # kinds of implied filters the user removed
+    filters: list[str] = field(default_factory=list)  # every filter applied, as labels (exports)
+    asked_at: str = ""  # local time the question was asked, "dd/mm/yyyy HH:MM"
 
     def record(self) -> dict:
         return dict(self.__dict__)
@@ -65,6 +71,8 @@ def citation_record(cit: Any, searcher: Searcher, lookup: ChunkLookup) -> dict:
     data.update(_doc_fields(searcher, cit.doc_id, cit.source))
     chunk = lookup.get(cit.chunk_id)
     data["heading_path"] = list(chunk.heading_path) if chunk else []
+    doc = searcher.documents.get(cit.doc_id)
+    data["page"] = page_of(doc, cit.start) if doc else None
     return data
 
 
@@ -89,6 +97,7 @@ def ask(
     refusal_threshold: float | None = None,
     allow_flagged: bool = False,
     history: Sequence[dict] = (),
+    dropped: Sequence[str] = (),
 ) -> Iterator[str | Turn]:
     """Yield the backend's raw text pieces as they come, then the checked ``Turn`` (always last).
 
@@ -99,11 +108,15 @@ def ask(
 
     t0 = time.perf_counter()
     kw = {} if refusal_threshold is None else {"refusal_threshold": refusal_threshold}
-    answerer = Answerer(searcher, LimitedBackend(backend, k), k=k, allow_flagged=allow_flagged, **kw)
+    limited = LimitedBackend(backend, k)
+    answerer = Answerer(searcher, limited, k=k, allow_flagged=allow_flagged, filter_hint="", **kw)
     asked = standalone_question(question, history, getattr(backend, "chat_model", None))
-    stream = answerer.stream(asked, filters if filters is not None and not filters.empty() else None)
+    explicit = filters if filters is not None and not filters.empty() else None
+    stream = answerer.stream(asked, explicit, dropped_filters=tuple(dropped))
     yield from stream
     ans = stream.answer
+    applied = explicit is None and any(n.startswith("Đã lọc theo") for n in ans.notes)
+    chips = understand(asked).without_filters(dropped).filter_chips() if applied else []
     turn = Turn(
         question=question,
         text=REFUSAL if ans.refused else ans.answer,
@@ -113,6 +126,10 @@ def ask(
         citations=[citation_record(c, searcher, lookup) for c in ans.citations],
         nearest=[nearest_record(d, searcher, lookup) for d in ans.nearest],
         rewritten_question=asked if asked != question else None,
+        chips=chips,
+        dropped=list(dropped),
+        filters=[label for _, label in chips] + filter_labels(explicit),
+        asked_at=dt.datetime.now().strftime("%d/%m/%Y %H:%M"),
     )
     if turn.rewritten_question:
         turn.notes.append(f"Câu hỏi được hiểu là: {asked}")
@@ -138,3 +155,19 @@ def standalone_question(question: str, history: Sequence[dict], chat_model: Any 
     )
     llm = llm_rewriter(chat_model) if chat_model is not None else None
     return rewrite_followup(question, turns, llm).question
+
+
+def filter_labels(filters: SearchFilters | None) -> list[str]:
+    """The sidebar's filters as Vietnamese labels (for exports and the chat's note)."""
+    if filters is None:
+        return []
+    out = []
+    if filters.year_from or filters.year_to:
+        span = f"{filters.year_from or '…'}–{filters.year_to or '…'}"
+        out.append(f"năm {span}" + (" (kể cả văn bản không ghi ngày)" if filters.include_undated else ""))
+    out += [f"tỉnh/thành: {t}" for t in filters.tinh]
+    out += [f"cơ quan: {c}" for c in filters.co_quan]
+    if filters.no_co_quan:
+        out.append("cơ quan: không rõ")
+    out += [f"loại: {t}" for t in filters.loai]
+    return out

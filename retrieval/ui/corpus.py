@@ -5,13 +5,16 @@ No Streamlit here: these functions take plain values and are unit-tested directl
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from retrieval.catalog.series import province
 from retrieval.store import StoredDocument
 from retrieval.types import Chunk, Span
 from retrieval.ui.uploads import UPLOAD_TYPES, SavedUpload, safe_filename, save_upload  # noqa: F401 (re-export)
 
+NO_BODY = "(Không rõ cơ quan)"  # the filter option of documents whose issuer is not known
 PIECE_GAP = 300  # spans of one chunk closer than this are shown as one piece (footnotes, blank lines)
 
 
@@ -20,7 +23,9 @@ class FilterOptions:
     years: tuple[int, ...]  # distinct years of the dated documents, ascending
     co_quan: tuple[str, ...]
     loai: tuple[str, ...]
-    undated: int  # documents without a date (kept when the year range is the full range)
+    undated: int  # documents without a date (kept unless the user unticks them)
+    tinh: tuple[str, ...] = ()  # provinces of local issuers
+    no_co_quan: int = 0  # documents whose issuer is not known
 
 
 def _sorted_vi(values: Iterable[str]) -> tuple[str, ...]:
@@ -36,6 +41,8 @@ def filter_options(documents: Mapping[str, StoredDocument]) -> FilterOptions:
         co_quan=_sorted_vi(d.metadata.co_quan_ban_hanh for d in docs if d.metadata.co_quan_ban_hanh),
         loai=_sorted_vi(d.metadata.loai_van_ban for d in docs if d.metadata.loai_van_ban),
         undated=sum(1 for d in docs if d.year is None),
+        tinh=_sorted_vi(p for p in (province(d.metadata) for d in docs) if p),
+        no_co_quan=sum(1 for d in docs if not d.metadata.co_quan_ban_hanh),
     )
 
 
@@ -85,3 +92,11 @@ def sort_documents(documents: Mapping[str, StoredDocument]) -> list[StoredDocume
     undated = [d for d in documents.values() if not d.metadata.ngay_ban_hanh]
     dated.sort(key=lambda d: (d.metadata.ngay_ban_hanh, d.title), reverse=True)
     return dated + sorted(undated, key=lambda d: d.title)
+
+
+def page_of(doc: StoredDocument, offset: int) -> int | None:
+    """The 1-based page holding character ``offset`` of a paged document (PDF, scans); else None."""
+    starts = doc.page_starts
+    if len(starts) < 2:
+        return None
+    return max(1, bisect.bisect_right(starts, offset))

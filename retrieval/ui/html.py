@@ -13,32 +13,7 @@ import re
 from collections.abc import Iterable, Sequence
 
 from retrieval.types import DocMetadata, Span
-
-CSS = """
-<style>
-.tc-passage, .tc-document {
-  white-space: pre-wrap; line-height: 1.55; font-size: 0.95rem;
-  border-left: 3px solid #d0d7de; padding: 0.4rem 0.8rem; margin: 0.2rem 0 0.6rem 0;
-}
-.tc-document { max-height: 65vh; overflow-y: auto; border: 1px solid #d0d7de; border-radius: 6px; }
-.tc-passage mark, .tc-document mark {
-  background: #fde68a; color: inherit; padding: 0 1px; border-radius: 2px;
-}
-.tc-document mark[id] { scroll-margin-top: 6rem; }
-.tc-path { color: #57606a; font-size: 0.85rem; margin-bottom: 0.2rem; }
-.tc-ellipsis { color: #8c959f; }
-/* Streamlit has no translations: put Vietnamese on the file uploader, hide the developer's Deploy. */
-[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] p { font-size: 0; }
-[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] p::after {
-  content: "Chọn tệp"; font-size: 0.875rem;
-}
-[data-testid="stFileUploaderDropzoneInstructions"] span { font-size: 0; }
-[data-testid="stFileUploaderDropzoneInstructions"] span::after {
-  content: "hoặc kéo thả tệp vào đây"; font-size: 0.8rem;
-}
-[data-testid="stAppDeployButton"] { display: none; }
-</style>
-"""
+from retrieval.ui.answer_html import clean_markup
 
 _BLANK_LINE = re.compile(r"\n[ \t\u00a0]*\n")
 
@@ -88,13 +63,18 @@ def highlight(text: str, marks: Sequence[Span], base: int = 0, anchor: str | Non
         s, e = max(s - base, pos), min(e - base, len(text))
         if e <= s:
             continue
-        out.append(html.escape(text[pos:s]))
+        out.append(_shown(text[pos:s]))
         attr = f' id="{html.escape(anchor)}"' if anchor and first else ""
-        out.append(f"<mark{attr}>{html.escape(text[s:e])}</mark>")
+        out.append(f"<mark{attr}>{_shown(text[s:e])}</mark>")
         first = False
         pos = e
-    out.append(html.escape(text[pos:]))
+    out.append(_shown(text[pos:]))
     return "".join(out)
+
+
+def _shown(text: str) -> str:
+    """Document text for the screen: escaped, without Markdown emphasis markers."""
+    return html.escape(clean_markup(text))
 
 
 def paragraph_bounds(text: str, start: int, end: int) -> Span:
@@ -132,14 +112,31 @@ def passage_html(
     return f'{heading_html(path)}<div class="tc-passage">{body}</div>'
 
 
-def document_html(doc_text: str, marks: Sequence[Span], anchor: str) -> str:
-    """The whole document in a scrollable box, the cited parts highlighted; a link jumps to them."""
+def document_html(
+    doc_text: str, marks: Sequence[Span], anchor: str, sections: Sequence[tuple[int, str]] = ()
+) -> str:
+    """The whole document in a scrollable box, the cited parts highlighted; a link jumps to them.
+
+    ``sections``: (offset, id) pairs; an empty element with that id is placed at each offset so a table
+    of contents can link to the section.
+    """
     lead = len(doc_text) - len(doc_text.lstrip())
-    body = highlight(doc_text[lead:].rstrip(), marks, base=lead, anchor=anchor if marks else None)
-    link = (
-        f'<p><a href="#{html.escape(anchor)}">⤓ Đến đoạn được trích dẫn</a></p>' if merge_spans(marks) else ""
-    )
-    return f'{link}<div class="tc-document">{body}</div>'
+    end = len(doc_text.rstrip())
+    merged = merge_spans(marks)
+    cuts = sorted({min(max(o, lead), end) for o, _ in sections} | {lead, end})
+    ids = {min(max(o, lead), end): i for o, i in sections}
+    parts: list[str] = []
+    anchored = False
+    for s, e in zip(cuts, cuts[1:] + [end], strict=True):
+        if s in ids:
+            parts.append(f'<span class="tc-sec" id="{html.escape(ids[s])}"></span>')
+        if e <= s:
+            continue
+        first_here = not anchored and any(ms < e and s < me for ms, me in merged)
+        parts.append(highlight(doc_text[s:e], merged, base=s, anchor=anchor if first_here else None))
+        anchored = anchored or first_here
+    link = f'<p><a href="#{html.escape(anchor)}">⤓ Đến đoạn được trích dẫn</a></p>' if merged else ""
+    return f'{link}<div class="tc-document">{"".join(parts)}</div>'
 
 
 def scroll_script(anchor: str) -> str:

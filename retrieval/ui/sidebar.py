@@ -7,10 +7,10 @@ from dataclasses import dataclass
 import streamlit as st
 
 from retrieval.search import SearchFilters
-from retrieval.settings import BACKENDS, Settings
+from retrieval.settings import Settings
 from retrieval.ui.answering import BACKEND_LABELS
-from retrieval.ui.corpus import UPLOAD_TYPES
-from retrieval.ui.state import Resources, reindex
+from retrieval.ui.corpus import NO_BODY, UPLOAD_TYPES
+from retrieval.ui.state import Resources, available_backends, reindex
 from retrieval.ui.views import md_escape, render_document_list
 
 DEFAULT_K = 8  # the Answerer's (and the CLI's) default search depth
@@ -23,41 +23,72 @@ class Controls:
     filters: SearchFilters
 
 
-def _year_filter(years: tuple[int, ...], undated: int) -> tuple[int | None, int | None]:
-    if len(years) < 2:
-        if years:
-            st.caption(f"Năm ban hành: {years[0]} (kho chỉ có văn bản của một năm).")
-        return None, None
-    lo, hi = st.slider("Năm ban hành", years[0], years[-1], (years[0], years[-1]), step=1, key="f_years")
-    if (lo, hi) == (years[0], years[-1]):
-        return None, None  # full range: no filter, so undated documents stay searchable
+def _year_filter(years: tuple[int, ...], undated: int) -> tuple[int | None, int | None, bool]:
+    """A range over the years the archive holds (no empty years offered) and whether undated
+    documents stay in (on by default, and said so)."""
+    if not years:
+        return None, None, True
+    if len(years) == 1:
+        st.caption(f"Năm ban hành: {years[0]} (kho chỉ có văn bản của một năm).")
+        return None, None, True
+    lo, hi = st.select_slider("Năm ban hành", options=list(years), value=(years[0], years[-1]), key="f_years")
+    keep = True
     if undated:
-        st.caption(f"Đang lọc theo năm: {undated} văn bản không ghi ngày sẽ bị loại.")
-    return lo, hi
+        keep = st.checkbox(
+            f"Gồm cả văn bản không ghi ngày ({undated})",
+            value=True,
+            key="f_undated",
+            help="Văn bản không đọc được ngày ban hành vẫn được tìm khi lọc theo năm.",
+        )
+    if (lo, hi) == (years[0], years[-1]):
+        return None, None, True  # full range: no filter
+    return lo, hi, keep
+
+
+def _choice(label: str, values: tuple[str, ...], placeholder: str, key: str) -> list[str]:
+    """A multiselect of the values present; one value is stated, not offered."""
+    if len(values) == 1:
+        st.caption(f"{label}: {values[0]} (cả kho).")
+        return []
+    if not values:
+        return []
+    return st.multiselect(label, values, placeholder=placeholder, key=key)
 
 
 def controls(res: Resources | None, settings: Settings) -> Controls:
     """Draw the filter and answer controls; return their current values."""
     st.header("Bộ lọc")
-    year_from = year_to = None
-    co_quan: list[str] = []
-    loai: list[str] = []
+    filters = SearchFilters()
     if res is not None:
         opts = res.options
-        year_from, year_to = _year_filter(opts.years, opts.undated)
-        co_quan = st.multiselect(
-            "Cơ quan ban hành", opts.co_quan, placeholder="Tất cả cơ quan", key="f_co_quan"
+        year_from, year_to, undated = _year_filter(opts.years, opts.undated)
+        tinh = _choice("Tỉnh, thành phố", opts.tinh, "Tất cả tỉnh, thành", "f_tinh")
+        bodies = opts.co_quan + ((NO_BODY,) if opts.no_co_quan else ())
+        co_quan = _choice("Cơ quan ban hành", bodies, "Tất cả cơ quan", "f_co_quan")
+        loai = _choice("Loại văn bản", opts.loai, "Tất cả loại văn bản", "f_loai")
+        filters = SearchFilters(
+            year_from=year_from,
+            year_to=year_to,
+            co_quan=tuple(c for c in co_quan if c != NO_BODY),
+            no_co_quan=NO_BODY in co_quan,
+            loai=tuple(loai),
+            tinh=tuple(tinh),
+            include_undated=undated,
         )
-        loai = st.multiselect("Loại văn bản", opts.loai, placeholder="Tất cả loại văn bản", key="f_loai")
     st.header("Trả lời")
-    default = settings.answer_backend if settings.answer_backend in BACKENDS else "extractive"
-    backend = st.radio(
-        "Cách trả lời",
-        BACKENDS,
-        index=BACKENDS.index(default),
-        format_func=lambda b: BACKEND_LABELS.get(b, b),
-        key="backend",
-    )
+    offered = available_backends(settings, repr(settings))
+    default = settings.answer_backend if settings.answer_backend in offered else "extractive"
+    backend = default
+    if len(offered) > 1:
+        backend = st.radio(
+            "Cách trả lời",
+            offered,
+            index=offered.index(default),
+            format_func=lambda b: BACKEND_LABELS.get(b, b),
+            key="backend",
+        )
+    else:
+        st.caption(f"Cách trả lời: {BACKEND_LABELS['extractive']}.")
     k = st.slider(
         "Số đoạn văn bản tìm để trả lời",
         1,
@@ -66,7 +97,6 @@ def controls(res: Resources | None, settings: Settings) -> Controls:
         key="k",
         help="Số đoạn văn bản liên quan nhất được tìm ra để trả lời câu hỏi.",
     )
-    filters = SearchFilters(year_from=year_from, year_to=year_to, co_quan=tuple(co_quan), loai=tuple(loai))
     return Controls(backend, int(k), filters)
 
 
@@ -93,7 +123,7 @@ def upload_form(settings: Settings) -> None:
         st.caption("  \n".join(f"{_LEVELS.get(level, '')} {md_escape(line)}" for level, line in lines))
     n = st.session_state.setdefault("upload_round", 0)
     files = st.file_uploader(
-        "Tệp PDF, DOCX, TXT (hoặc MD)",
+        "Tệp văn bản: PDF, Word, Excel, HTML, TXT, ảnh quét",
         type=list(UPLOAD_TYPES),
         accept_multiple_files=True,
         key=f"upload-{n}",

@@ -28,6 +28,7 @@ from retrieval.ui.corpus import (
     save_upload,
     sort_documents,
 )
+from retrieval.ui.examples import example_questions
 
 FLAGGED_NOTE = (
     "có đoạn nhắm vào trợ lý AI (câu ra lệnh, mã chat template hoặc dấu “đã kiểm chứng” giả) — "
@@ -46,6 +47,7 @@ class Resources:
     options: FilterOptions
     documents: tuple[StoredDocument, ...]  # sorted for the sidebar list
     flagged: frozenset[str] = frozenset()  # doc ids with passages addressed to an AI (never answers)
+    examples: tuple[str, ...] = ()  # questions drawn from this archive (the first screen)
 
 
 def _quiet() -> None:
@@ -108,6 +110,7 @@ def load_resources(_settings: Settings, key: str, stamp: tuple) -> Resources:
         filter_options(searcher.documents),
         tuple(sort_documents(searcher.documents)),
         frozenset(c.doc_id for c in searcher.chunks if c.flags),
+        tuple(example_questions(searcher.documents, searcher.chunks)),
     )
 
 
@@ -139,6 +142,27 @@ def answer_backend(settings: Settings, name: str):
     except BackendUnavailable as exc:
         note = f"Không dùng được cách trả lời đã chọn: {exc}. Câu trả lời dưới đây trích nguyên văn."
         return load_backend(settings, repr(settings), "extractive"), note
+
+
+@st.cache_data(show_spinner=False, ttl=300)
+def available_backends(_settings: Settings, key: str = "") -> list[str]:
+    """The answer backends that can run here ("extractive" always); why the others cannot goes to
+    the log, for the administrator, never to the cadre's screen."""
+    import importlib.util
+
+    from retrieval.answer import BackendUnavailable, make_backend
+
+    out = ["extractive"]
+    for name in ("llamacpp", "openai"):
+        try:
+            if name == "llamacpp" and importlib.util.find_spec("llama_cpp") is None:
+                raise BackendUnavailable("llama-cpp-python chưa được cài (make setup-llm)")
+            make_backend(name, _settings)
+        except BackendUnavailable as exc:
+            logging.getLogger(__name__).info("backend %s not offered: %s", name, exc)
+            continue
+        out.append(name)
+    return out
 
 
 def shared_embedder(settings: Settings):
@@ -211,3 +235,29 @@ def reindex(settings: Settings, uploads: list[tuple[str, bytes]], progress) -> I
         lines.append(("info", "Không có văn bản mới hoặc thay đổi; chỉ mục giữ nguyên."))
     lines.append(("info", f"Chỉ mục hiện có {report.n_documents} văn bản, {report.n_chunks} đoạn."))
     return IndexOutcome(lines)
+
+
+def page_context() -> tuple[Settings, Resources | None, str | None]:
+    """Settings, the loaded index (None and the reason when it cannot be loaded) for a page."""
+    from retrieval.settings import SettingsError
+    from retrieval.store import IndexError_
+
+    try:
+        settings = Settings.from_env()
+    except SettingsError as exc:
+        st.error(f"Lỗi cấu hình: {exc}")
+        st.stop()
+    try:
+        return settings, current_resources(settings), None
+    except IndexError_ as exc:  # missing, or built with other settings / another model
+        return settings, None, str(exc)
+
+
+def guarded(page, *args) -> None:
+    """Run a page; an unexpected error is said in Vietnamese on screen and logged with its traceback
+    (Streamlit's own error box is in English and, with showErrorDetails = "none", says nothing)."""
+    try:
+        page(*args)
+    except Exception as exc:  # noqa: BLE001 - Streamlit's rerun/stop signals are BaseExceptions
+        logging.getLogger("tracuu.ui").exception("page failed")
+        st.error(f"Đã xảy ra lỗi khi hiển thị trang này: {type(exc).__name__}: {exc}. Hãy tải lại trang.")

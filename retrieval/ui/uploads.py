@@ -24,7 +24,9 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
-UPLOAD_TYPES = ("pdf", "docx", "txt", "md")
+from retrieval.ingest.formats import SUPPORTED_SUFFIXES
+
+UPLOAD_TYPES = tuple(s.lstrip(".") for s in SUPPORTED_SUFFIXES)  # every format the indexer reads
 MAX_NAME_BYTES = 255  # NAME_MAX of ext4/xfs/btrfs/APFS/NTFS (in UTF-8 bytes for the Linux ones)
 MAX_COPIES = 1000  # "name (2).ext" … "name (1000).ext"
 _UNSAFE = re.compile(r"[\x00-\x1f\x7f/\\:*?\"<>|]+")

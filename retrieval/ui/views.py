@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Iterable, Iterator
 
@@ -9,7 +10,9 @@ import streamlit as st
 
 from retrieval.store import StoredDocument
 from retrieval.types import DocMetadata
-from retrieval.ui.corpus import ChunkLookup, chunk_pieces
+from retrieval.ui.answer_html import CITE_SCRIPT, answer_html
+from retrieval.ui.corpus import ChunkLookup, chunk_pieces, page_of
+from retrieval.ui.export import export_filename, turn_docx, turn_markdown
 from retrieval.ui.html import (
     doc_line,
     document_html,
@@ -18,6 +21,16 @@ from retrieval.ui.html import (
     passage_html,
     scroll_script,
 )
+from retrieval.ui.labels import location_label, source_reference
+
+BROWSER_PAGE = "retrieval/ui/pages/browser.py"  # the document browser page (app.py's navigation)
+_FILTER_NOTE = re.compile(r"\n*\(Lưu ý: Đã lọc theo: [^\n]*\)[ \t]*(?=\n|$)")
+
+
+def strip_filter_note(text: str) -> str:
+    """The answer without its "(Lưu ý: Đã lọc theo: …)" line (shown as removable chips instead)."""
+    return _FILTER_NOTE.sub("", text).strip()
+
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>#$~|])")
 _MARKER = re.compile(r"\\\[(\d{1,3})\\\]")
@@ -48,16 +61,16 @@ def _meta(record: dict) -> DocMetadata:
 
 
 def source_label(n: int | None, record: dict) -> str:
-    title = record.get("title") or record.get("source") or "Văn bản"
+    """ "[1] Kế hoạch số 37/KH-MTTQ ngày 04/02/2020 của …": how a cadre names the cited document."""
     prefix = f"[{n}] " if n is not None else ""
-    return f"{prefix}{title} — {doc_line(_meta(record))}"
+    return md_escape(prefix + source_reference(record, about=False))
 
 
 @st.dialog("Toàn văn văn bản", width="large")
 def document_dialog(doc: StoredDocument, marks: tuple[tuple[int, int], ...], anchor: str) -> None:
     meta = doc.metadata
     st.markdown(f"**{md_escape(doc.title or doc.source)}**")
-    facts = [doc_line(meta), f"Tệp: {doc.source}"]
+    facts = [doc_line(meta)]
     if meta.nguoi_ky:
         facts.append(f"Người ký: {meta.nguoi_ky}")
     st.caption(md_escape(" · ".join(facts)))
@@ -69,16 +82,21 @@ def document_dialog(doc: StoredDocument, marks: tuple[tuple[int, int], ...], anc
     st.html(document_html(doc.text, marks, anchor) + scroll_script(anchor), unsafe_allow_javascript=True)
 
 
-def _open_button(doc: StoredDocument | None, marks: tuple[tuple[int, int], ...], key: str) -> None:
+def _open_buttons(doc: StoredDocument | None, marks: tuple[tuple[int, int], ...], key: str) -> None:
     if doc is None:
         return
-    if st.button(
+    row = st.container(horizontal=True, vertical_alignment="center")
+    if row.button(
         "Đọc toàn văn",
         key=key,
         icon=":material/article:",
         help="Mở toàn bộ văn bản, đoạn được trích dẫn được tô sáng",
     ):
         document_dialog(doc, marks, anchor=f"trich-{key}")
+    params = {"van_ban": doc.doc_id}
+    if marks:
+        params.update(tu=str(marks[0][0]), den=str(marks[0][1]))
+    row.page_link(BROWSER_PAGE, label="Hồ sơ văn bản", icon=":material/folder_open:", query_params=params)
 
 
 def _section(doc: StoredDocument, lookup: ChunkLookup, record: dict, start: int, end: int):
@@ -92,23 +110,29 @@ def _section(doc: StoredDocument, lookup: ChunkLookup, record: dict, start: int,
     return [paragraph_bounds(doc.text, start, end)], list(record.get("heading_path") or [])
 
 
-def render_citation(record: dict, docs: dict[str, StoredDocument], lookup: ChunkLookup, key: str) -> None:
+def render_citation(
+    record: dict, docs: dict[str, StoredDocument], lookup: ChunkLookup, key: str, anchor: str
+) -> None:
     n = record.get("n")
     with st.expander(source_label(n, record), icon=":material/format_quote:"):
         doc = docs.get(record["doc_id"])
         start, end = int(record["start"]), int(record["end"])
+        target = f'<span id="{anchor}"></span>'
         if doc is None or doc.text[start:end] != record.get("quote", doc.text[start:end]):
             st.warning("Văn bản này đã thay đổi hoặc bị xóa khỏi kho sau khi trả lời; đoạn trích lúc đó:")
-            st.html(passage_html(record.get("quote", ""), [(0, len(record.get("quote", "")))], []))
+            quote = record.get("quote", "")
+            st.html(target + passage_html(quote, [(0, len(quote))], []))
             return
         if not record.get("verified", True):
             st.caption(
                 ":material/warning: Câu trả lời dẫn đoạn này nhưng chưa kiểm chứng được khớp nội dung."
             )
         context, path = _section(doc, lookup, record, start, end)
-        st.html(passage_html(doc.text, context, [(start, end)], path))
-        st.caption(md_escape(f"Tệp: {doc.source} · vị trí ký tự {start}–{end}"))
-        _open_button(doc, ((start, end),), key)
+        where = location_label({"heading_path": path, "page": page_of(doc, start)})
+        shown = f'<div class="tc-where">{html.escape(where)}</div>' if where else ""
+        st.html(target + shown + passage_html(doc.text, context, [(start, end)]))
+        st.caption(md_escape(source_reference(record)))
+        _open_buttons(doc, ((start, end),), key)
 
 
 def render_nearest(
@@ -128,23 +152,78 @@ def render_nearest(
             pieces = chunk_pieces(chunk) if chunk else [(rec.get("start", 0), rec.get("end", 0))]
             path = list(chunk.heading_path) if chunk else rec.get("heading_path", [])
             st.html(passage_html(doc.text, pieces, [], path))
-            _open_button(doc, (), f"{key}-g{i}")
+            _open_buttons(doc, (), f"{key}-g{i}")
 
 
-def render_turn(turn: dict, docs: dict[str, StoredDocument], lookup: ChunkLookup, key: str) -> None:
-    """Sources (or nearest documents) and timing under an answer already written above."""
+def render_answer(turn: dict, key: str, slot=None) -> None:
+    """The answer text (in ``slot``, a placeholder, when given): clean, lists as lists, each [n] a
+    link opening its source below."""
+    cited = {int(c["n"]) for c in turn.get("citations") or []}
+    text = strip_filter_note(turn["text"]) if turn.get("chips") else turn["text"]
+    body = answer_html(text, cited, f"nguon-{key}") + CITE_SCRIPT
+    (slot or st).html(body, unsafe_allow_javascript=True)
+
+
+def render_turn(
+    turn: dict, docs: dict[str, StoredDocument], lookup: ChunkLookup, key: str, on_drop=None
+) -> None:
+    """Filter chips, sources (or nearest documents), export and timing under an answer."""
     if turn.get("error"):
         st.error(turn["error"])
         return
+    if turn.get("chips") and on_drop is not None:
+        render_chips(turn, key, on_drop)
     if turn["refused"] or not turn["citations"]:
         render_nearest(turn.get("nearest") or [], docs, lookup, key)
     else:
         st.markdown("**Nguồn trích dẫn:**")
         for i, rec in enumerate(turn["citations"]):
-            render_citation(rec, docs, lookup, f"{key}-c{i}")
+            render_citation(rec, docs, lookup, f"{key}-c{i}", f"nguon-{key}-{rec.get('n')}")
+    render_export(turn, key)
     st.caption(
         f":material/timer: Trả lời trong {turn['seconds']:.2f} giây".replace(".", ",")
         + f" · {_backend_name(turn)}"
+    )
+
+
+def render_chips(turn: dict, key: str, on_drop) -> None:
+    """The filters the question implied, each removable (the question is asked again without it)."""
+    row = st.container(horizontal=True, vertical_alignment="center")
+    row.caption("Đã lọc theo câu hỏi:")
+    for i, (kind, label) in enumerate(turn["chips"]):
+        row.button(
+            f"{label}  ✕",
+            key=f"{key}-chip{i}",
+            help="Bỏ bộ lọc này và hỏi lại",
+            on_click=on_drop,
+            args=(turn, kind),
+            type="secondary",
+        )
+
+
+def render_export(turn: dict, key: str) -> None:
+    if turn["refused"] or not turn.get("citations"):
+        return
+    asked = turn.get("asked_at")
+    row = st.container(horizontal=True)
+    row.download_button(
+        "Tải về DOCX",
+        data=turn_docx(turn, asked),
+        file_name=export_filename(turn, "docx"),
+        mime="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        key=f"{key}-docx",
+        icon=":material/download:",
+        on_click="ignore",
+        help="Câu hỏi, câu trả lời và mọi đoạn trích dẫn kèm số, ngày văn bản (Word)",
+    )
+    row.download_button(
+        "Tải về Markdown",
+        data=turn_markdown(turn, asked).encode("utf-8"),
+        file_name=export_filename(turn, "md"),
+        mime="text/markdown",
+        key=f"{key}-md",
+        icon=":material/download:",
+        on_click="ignore",
     )
 
 
