@@ -82,17 +82,19 @@ def catalogue(res: Resources) -> None:
         on_select="rerun",
         selection_mode="single-row",
         key="cat_table",
+        placeholder="—",
         column_config={
             "Ngày ban hành": st.column_config.DateColumn(format="DD/MM/YYYY"),
             "Số trang": st.column_config.NumberColumn(format="%d"),
-            "Trích yếu": st.column_config.TextColumn(width="large"),
+            "Trích yếu": st.column_config.TextColumn(width="medium"),
+            "Cơ quan ban hành": st.column_config.TextColumn(width="medium"),
         },
     )
     picked = event.selection.rows if event and event.selection else []
     if picked:
         st.query_params["van_ban"] = rows[picked[0]]["doc_id"]
         st.rerun()
-    with st.expander("Số văn bản theo năm", expanded=False):
+    with st.expander("Số văn bản theo năm", expanded=True):
         st.bar_chart(
             {"Năm": [y for y, _ in counts], "Số văn bản": [n for _, n in counts]},
             x="Năm",
@@ -129,7 +131,7 @@ def document_view(res: Resources, settings: Settings, doc: StoredDocument) -> No
     md = doc.metadata
     st.session_state.pop("cat_table", None)  # coming back, the catalogue opens with nothing selected
     st.page_link(PAGE, label="Danh mục văn bản", icon=":material/arrow_back:", query_params={})
-    st.title(doc.title or doc.source)
+    st.subheader(md_escape(doc.title or doc.source), anchor=False)
     facts = [
         ("Số/ký hiệu", md.so_ky_hieu),
         ("Loại văn bản", md.loai_van_ban),

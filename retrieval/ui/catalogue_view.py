@@ -19,12 +19,12 @@ from retrieval.ui.html import fmt_date
 
 UNDATED = "Không ghi ngày"
 COLUMNS = (
+    "Ngày ban hành",
     "Số/ký hiệu",
     "Loại",
     "Trích yếu",
     "Cơ quan ban hành",
     "Tỉnh, thành",
-    "Ngày ban hành",
     "Người ký",
     "Định dạng",
     "Số trang",
@@ -146,7 +146,8 @@ def references_of(
                 for p in (r.doc_type, f"số {r.number}" if r.number else "", r.issuer and f"của {r.issuer}")
                 if p
             )
-            out.append(Related(name or (r.number or ""), None, _sentence(doc.text, r.span)))
+            name = name or (r.number or "")
+            out.append(Related(name[:1].upper() + name[1:], None, _sentence(doc.text, r.span)))
     return out
 
 
@@ -182,5 +183,5 @@ def _sentence(text: str, span: tuple[int, int], width: int = 220) -> str:
     """The line around ``span`` (what cites), cut to ``width`` characters."""
     start = text.rfind("\n", 0, span[0]) + 1
     end = text.find("\n", span[1])
-    line = " ".join(text[start : end if end >= 0 else len(text)].split())
+    line = " ".join(text[start : end if end >= 0 else len(text)].split()).lstrip("-•+* ")
     return line if len(line) <= width else line[: width - 1].rstrip() + "…"

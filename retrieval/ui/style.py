@@ -36,6 +36,11 @@ details.tc-flash { outline: 2px solid #0b57d0; outline-offset: 2px; border-radiu
 .tc-stat { border: 1px solid #d0d7de; border-radius: 0.5rem; padding: 0.4rem 0.7rem; min-width: 7rem; }
 .tc-stat b { display: block; font-size: 1.3rem; }
 .tc-toc a { text-decoration: none; }
+table.tc-meta { border-collapse: collapse; margin: 0.2rem 0 0.8rem 0; }
+table.tc-meta th {
+  text-align: left; vertical-align: top; white-space: nowrap; padding: 0.15rem 1rem 0.15rem 0;
+  color: #57606a; font-weight: 600; }
+table.tc-meta td { padding: 0.15rem 0; overflow-wrap: anywhere; }
 .tc-toc ul { padding-left: 1rem; margin: 0; }
 /* Streamlit's chrome in Vietnamese: the file uploader and the running indicator. */
 [data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] p { font-size: 0; }
@@ -56,6 +61,7 @@ details.tc-flash { outline: 2px solid #0b57d0; outline-offset: 2px; border-radiu
   .block-container, [data-testid="stMainBlockContainer"] { padding-left: 0.8rem; padding-right: 0.8rem; }
   .tc-passage, .tc-document { padding: 0.3rem 0.5rem; font-size: 0.9rem; }
   .tc-stat { min-width: 0; flex: 1 1 40%; }
+  table.tc-meta th { white-space: normal; padding-right: 0.5rem; }
 }
 </style>
 """
