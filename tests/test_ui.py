@@ -44,6 +44,8 @@ QUESTION = "Báo cáo năm phải gửi trước ngày nào?"
 NEW_DOC = (
     "ỦY BAN MTTQ VIỆT NAM\nXÃ HÒA AN\n\nSố: 12/KH-MTTQ\n\nHòa An, ngày 02 tháng 3 năm 2024\n\n"
     "KẾ HOẠCH\nTổ chức Ngày hội Đại đoàn kết toàn dân tộc ở khu dân cư năm 2024\n\n"
+    "Thực hiện Kế hoạch số 427-KH/TU ngày 10/9/2020 của Ban Thường vụ Tỉnh ủy Tuyên Quang, "
+    "Ban Thường trực Ủy ban MTTQ xã xây dựng kế hoạch như sau:\n\n"
     "I. MỤC ĐÍCH, YÊU CẦU\n\nPhát huy truyền thống đoàn kết của nhân dân trong khu dân cư.\n\n"
     "II. TỔ CHỨC THỰC HIỆN\n\n"
     "Ban Công tác Mặt trận các thôn gửi danh sách hộ gia đình văn hóa tiêu biểu về Ủy ban MTTQ xã "
@@ -135,6 +137,7 @@ def _app_test(monkeypatch, index_dir: Path, corpus_dir: Path, timeout: float = 6
 
     for key in [k for k in os.environ if k.startswith("TRACUU_") and k != "TRACUU_CACHE_DIR"]:
         monkeypatch.delenv(key)
+    monkeypatch.setenv("TRACUU_CONVERSATIONS_DB", str(index_dir.parent / "conversations-apptest.sqlite"))
     monkeypatch.setenv("TRACUU_INDEX_DIR", str(index_dir))
     monkeypatch.setenv("TRACUU_CORPUS_DIR", str(corpus_dir))
     return AppTest.from_file(str(ROOT / "app.py"), default_timeout=timeout)
@@ -158,21 +161,23 @@ def test_app_answers_and_filters_in_process(sample_index, monkeypatch):
         at.chat_input[0].set_value(QUESTION).run()
         assert not at.exception
         answer = at.chat_message[-1]
-        assert "30/11/2020" in " ".join(m.value for m in answer.markdown)
+        assert "30/11/2020" in " ".join(h.proto.body for h in answer.get("html"))
         assert "37/KH-MTTQ-BTT" in answer.expander[0].label
+        assert "04/02/2020" in answer.expander[0].label
         # Only the Tuyên Quang Party committee's plans: the Khánh Hòa plan can no longer be cited.
         at.multiselect(key="f_co_quan").set_value(["Ban Thường vụ Tỉnh ủy Tuyên Quang"]).run()
         at.chat_input[0].set_value(QUESTION).run()
         assert not at.exception
         labels = [e.label for e in at.chat_message[-1].expander]
         assert labels and all("Tuyên Quang" in label for label in labels), labels
-        # Only 2023: the 2020 plans are out, whatever the answer is.
+        # Only 2023, undated documents unticked: the 2020 plans and the undated ones are out.
         at.multiselect(key="f_co_quan").set_value([]).run()
-        at.slider(key="f_years").set_value((2023, 2023)).run()
+        at.select_slider(key="f_years_2020_2023").set_value((2023, 2023)).run()
+        at.checkbox(key="f_undated").uncheck().run()
         at.chat_input[0].set_value(QUESTION).run()
         assert not at.exception
         labels = [e.label for e in at.chat_message[-1].expander]
-        assert labels and all("/2023 ·" in label for label in labels), labels
+        assert labels and all("/2023" in label for label in labels), labels
     finally:
         torch.set_num_threads(threads)
 
@@ -224,6 +229,7 @@ def app_url(sample_index, tmp_path_factory):
     env.update(
         TRACUU_INDEX_DIR=str(index_dir),
         TRACUU_CORPUS_DIR=str(corpus_dir),
+        TRACUU_CONVERSATIONS_DB=str(work / "conversations.sqlite"),
         HF_HUB_OFFLINE="1",
         TOKENIZERS_PARALLELISM="false",
         PYTHONPATH=str(ROOT),
@@ -414,3 +420,251 @@ def test_upload_is_indexed_and_searchable(page, tmp_path):
     msg = _ask(page, "Danh sách hộ gia đình văn hóa tiêu biểu gửi trước ngày nào?")
     expect(msg).to_contain_text("25/10/2024")
     expect(msg.get_by_test_id("stExpander").first).to_contain_text("12/KH-MTTQ")
+    # The plan it implements now lists it, and the link opens it.
+    page.goto(page.url.split("?")[0] + "kho-van-ban", wait_until="domcontentloaded")
+    page.get_by_label("Lọc danh mục").fill("427")
+    page.keyboard.press("Enter")
+    grid = page.get_by_test_id("stDataFrame")
+    expect(grid.locator("td[aria-colindex='2']")).to_have_count(1)
+    box = grid.bounding_box()
+    page.mouse.click(box["x"] + 15, box["y"] + 52)
+    main = page.get_by_test_id("stMainBlockContainer")
+    main.get_by_role("tab", name="Liên kết văn bản").click()
+    link = main.get_by_role("link", name="12/KH-MTTQ")
+    expect(link).to_be_visible()
+    page.screenshot(path=str(ARTIFACTS / "ui_implemented_by.png"), full_page=True)
+    link.click()
+    expect(main).to_contain_text("Lê Văn Thành")  # the implementing plan's record (its signer)
+    page.goto(page.url.split("kho-van-ban")[0], wait_until="domcontentloaded")
+
+
+# --------------------------------------------------------------------------- the chat a cadre uses
+def _main(page):
+    return page.get_by_test_id("stMainBlockContainer")
+
+
+def _new_conversation(page) -> None:
+    from playwright.sync_api import expect
+
+    page.goto(page.url.split("?")[0].split("/kho-van-ban")[0], wait_until="domcontentloaded")
+    expect(page.get_by_test_id("tc-archive")).to_be_visible(timeout=120_000)
+
+
+FIRST_QUESTION: list[str] = []  # the example question that opened the conversation (its title)
+
+
+@pytest.mark.ui
+def test_first_screen_describes_the_archive_and_offers_its_questions(page):
+    from playwright.sync_api import expect
+
+    _new_conversation(page)
+    stats = page.get_by_test_id("tc-archive")
+    held = page.get_by_test_id("stSidebar").get_by_text(re.compile(r"Kho văn bản \((\d+)\)")).inner_text()
+    expect(stats).to_contain_text(re.search(r"\d+", held)[0] + "văn bản")  # as many as the archive holds
+    expect(stats).to_contain_text("2020–20")
+    examples = _main(page).get_by_role("button").filter(has_text="?")
+    expect(examples.nth(3)).to_be_visible()  # at least four questions drawn from the archive
+    expect(_main(page)).to_contain_text("tracuu làm được gì, chưa làm được gì")
+    page.screenshot(path=str(ARTIFACTS / "ui_first_screen.png"), full_page=True)
+    signer = _main(page).get_by_role("button").filter(has_text="Ai ký").first
+    FIRST_QUESTION.append(signer.inner_text().split("\n")[-1].strip())
+    signer.click()
+    message = page.get_by_test_id("stChatMessage").nth(1)
+    expect(message.get_by_text("Trả lời trong")).to_be_visible(timeout=90_000)
+    expect(message.locator(".tc-answer")).to_contain_text("người ký")
+    expect(message.get_by_test_id("stExpander").first).to_be_visible()  # its sources
+    expect(page.get_by_test_id("tc-archive")).to_have_count(0)  # the first screen made way
+
+
+@pytest.mark.ui
+def test_citation_link_opens_its_source_highlighted(page):
+    from playwright.sync_api import expect
+
+    msg = _ask(page, QUESTION)
+    answer = msg.locator(".tc-answer")
+    expect(answer).to_contain_text("30/11/2020")
+    expect(answer).not_to_contain_text("**")
+    cite = answer.locator("a.tc-cite").first
+    n = cite.get_attribute("data-n")
+    source = msg.get_by_test_id("stExpander").filter(has_text=f"[{n}]").first
+    expect(source.locator("mark")).to_be_hidden()  # closed before the click
+    cite.click()
+    mark = source.locator("mark").first
+    expect(mark).to_be_visible()
+    expect(mark).to_contain_text("30/11/2020")
+    expect(mark).to_be_in_viewport()
+    expect(source).to_contain_text("Mục:")  # where in the document, as a cadre reads it
+    expect(source).not_to_contain_text("vị trí ký tự")
+    page.screenshot(path=str(ARTIFACTS / "ui_citation_link.png"))
+
+
+@pytest.mark.ui
+def test_export_docx_and_markdown(page, tmp_path):
+    import docx
+
+    msg = page.get_by_test_id("stChatMessage").last
+    with page.expect_download() as info:
+        msg.get_by_role("button", name="Tải về DOCX").click()
+    path = tmp_path / info.value.suggested_filename
+    info.value.save_as(path)
+    assert path.suffix == ".docx"
+    text = "\n".join(p.text for p in docx.Document(str(path)).paragraphs)
+    assert QUESTION in text and "30/11/2020" in text
+    assert "Kế hoạch số 37/KH-MTTQ-BTT ngày 04/02/2020" in text  # the cited document, as it is cited
+    with page.expect_download() as info:
+        msg.get_by_role("button", name="Tải về Markdown").click()
+    md = tmp_path / info.value.suggested_filename
+    info.value.save_as(md)
+    body = md.read_text(encoding="utf-8")
+    assert body.startswith("# ") and "30/11/2020" in body and "37/KH-MTTQ-BTT" in body
+
+
+@pytest.mark.ui
+def test_reload_finds_the_conversation_and_history_deletes_it(page):
+    from playwright.sync_api import expect
+
+    assert "hoi=" in page.url  # the conversation rides in the address
+    page.reload(wait_until="domcontentloaded")
+    msg = page.get_by_test_id("stChatMessage").filter(has_text="30/11/2020").first
+    expect(msg).to_be_visible(timeout=120_000)
+    expect(page.get_by_test_id("stChatMessage").filter(has_text=QUESTION).first).to_be_visible()
+    sidebar = page.get_by_test_id("stSidebar")
+    entry = sidebar.get_by_role("button", name=FIRST_QUESTION[-1])  # titled by its first question
+    expect(entry).to_be_visible()
+    page.screenshot(path=str(ARTIFACTS / "ui_reloaded.png"), full_page=True)
+    before = sidebar.locator("[class*='st-key-conv-del-']").count()
+    sidebar.locator("[class*='st-key-conv-del-']").first.get_by_role("button").click()
+    expect(sidebar.locator("[class*='st-key-conv-del-']")).to_have_count(before - 1)
+
+
+@pytest.mark.ui
+def test_removable_filter_chip_asks_again_without_it(page):
+    from playwright.sync_api import expect
+
+    _new_conversation(page)
+    msg = _ask(page, "Các kế hoạch năm 2020")
+    chip = msg.get_by_role("button", name="năm 2020")
+    expect(chip).to_be_visible()
+    expect(msg.locator(".tc-answer")).not_to_contain_text("2023")
+    expect(msg.locator(".tc-answer")).not_to_contain_text("Lưu ý: Đã lọc theo")  # the chip says it
+    page.screenshot(path=str(ARTIFACTS / "ui_filter_chip.png"), full_page=True)
+    n = page.get_by_test_id("stChatMessage").count()
+    chip.click()
+    again = page.get_by_test_id("stChatMessage").nth(n + 1)
+    expect(again.get_by_text("Trả lời trong")).to_be_visible(timeout=90_000)
+    expect(again.locator(".tc-answer")).to_contain_text("2023")  # the 2023 plan is back
+    expect(again.get_by_role("button", name="năm 2020")).to_have_count(0)
+
+
+@pytest.mark.ui
+def test_year_filter_keeps_undated_documents_unless_unticked(page):
+    from playwright.sync_api import expect
+
+    _new_conversation(page)
+    sidebar = page.get_by_test_id("stSidebar")
+    upper = sidebar.get_by_role("slider").nth(1)
+    upper.focus()
+    page.keyboard.press("Home")  # 2020–… -> 2020–2020 (only years the archive holds are offered)
+    years = sidebar.get_by_test_id("stSlider").first
+    expect(years).to_contain_text("Năm ban hành20202020")  # both thumbs on 2020
+    expect(years).not_to_contain_text("2021")  # a year without documents is not offered
+    undated = sidebar.get_by_role("checkbox", name="Gồm cả văn bản không ghi ngày")
+    expect(undated).to_be_checked()
+    question = "Mỗi chi bộ cơ sở được cấp bao nhiêu cuốn tài liệu học tập chuyên đề năm 2020?"
+    msg = _ask(page, question)  # answered by an undated 2020 plan
+    expect(msg.locator(".tc-answer")).to_contain_text("2 cuốn")
+    sidebar.get_by_test_id("stCheckbox").filter(has_text="không ghi ngày").locator("label").click()
+    expect(undated).not_to_be_checked()
+    msg = _ask(page, question)
+    expect(msg).not_to_contain_text("mỗi chi bộ 2 cuốn")
+    page.screenshot(path=str(ARTIFACTS / "ui_year_filter.png"), full_page=True)
+    page.goto(page.url.split("?")[0], wait_until="domcontentloaded")  # a fresh session: filters reset
+
+
+@pytest.mark.ui
+def test_catalogue_sorts_and_opens_a_document(page, app_url):
+    from playwright.sync_api import expect
+
+    page.goto(app_url + "/kho-van-ban", wait_until="domcontentloaded")
+    grid = page.get_by_test_id("stDataFrame")
+    expect(grid).to_be_visible(timeout=120_000)
+    cells = grid.locator("td[aria-colindex='2']")  # Số/ký hiệu, from the grid's accessible table
+    expect(cells.nth(4)).to_be_attached()  # every document of the archive is listed
+    page.get_by_test_id("stSelectbox").click()
+    page.get_by_role("option", name="Số/ký hiệu").click()
+    expect(cells.first).not_to_have_text("")  # the numbered documents first
+    deadline = time.monotonic() + 30
+    numbers: list[str] = []
+    while time.monotonic() < deadline:
+        numbers = [t for t in cells.all_text_contents() if t]
+        if len(numbers) >= 2 and numbers == sorted(numbers, key=str.lower):
+            break
+        time.sleep(0.5)
+    assert len(numbers) >= 2 and numbers == sorted(numbers, key=str.lower), numbers
+    expect(grid.locator("td[aria-colindex='1']").first).not_to_have_text("None")
+    page.screenshot(path=str(ARTIFACTS / "ui_catalogue.png"), full_page=True)
+    page.get_by_label("Lọc danh mục").fill("tuyen quang")
+    page.keyboard.press("Enter")
+    expect(cells).to_have_count(1)
+    box = grid.bounding_box()
+    page.mouse.click(box["x"] + 15, box["y"] + 52)  # the row's selection box
+    expect(page).to_have_url(re.compile(r"van_ban="), timeout=30_000)
+    main = _main(page)
+    expect(main).to_contain_text("427-KH/TU")
+    expect(main).to_contain_text("Nguyễn Hồng Thắng")
+    expect(main.get_by_role("button", name="Tải tệp gốc")).to_be_visible()
+    page.screenshot(path=str(ARTIFACTS / "ui_document_record.png"), full_page=True)
+    main.get_by_text("Mục lục").click()
+    main.locator(".tc-toc a").first.click()
+    main.get_by_role("tab", name="Liên kết văn bản").click()
+    expect(main).to_contain_text("160-TB/TW")  # a document it implements, not in the archive
+
+
+@pytest.mark.ui
+def test_narrow_screen_has_no_sideways_scrolling(page, app_url):
+    from playwright.sync_api import expect
+
+    pg = page.context.new_page()  # a second tab of the same browser, phone-sized
+    try:
+        pg.set_viewport_size({"width": 390, "height": 844})
+        pg.set_default_timeout(60_000)
+        pg.goto(app_url, wait_until="domcontentloaded")
+        expect(pg.get_by_test_id("tc-archive")).to_be_visible(timeout=120_000)
+        _main(pg).get_by_role("button").filter(has_text="thực hiện").first.click()
+        msg = pg.get_by_test_id("stChatMessage").nth(1)
+        expect(msg.get_by_text("Trả lời trong")).to_be_visible(timeout=90_000)
+        width = pg.evaluate("document.documentElement.scrollWidth")
+        assert width <= 390, width
+        pg.screenshot(path=str(ARTIFACTS / "ui_390_answer.png"), full_page=True)
+        pg.goto(app_url + "/kho-van-ban", wait_until="domcontentloaded")
+        expect(pg.get_by_test_id("stDataFrame")).to_be_visible(timeout=60_000)
+        assert pg.evaluate("document.documentElement.scrollWidth") <= 390
+        pg.screenshot(path=str(ARTIFACTS / "ui_390_catalogue.png"), full_page=True)
+    finally:
+        pg.close()
+
+
+@pytest.mark.ui
+def test_no_english_chrome(page, app_url):
+    from playwright.sync_api import expect
+
+    page.goto(app_url, wait_until="domcontentloaded")
+    expect(page.get_by_test_id("tc-archive")).to_be_visible(timeout=120_000)
+    expect(page.get_by_test_id("stMainMenu")).to_have_count(0)  # no Rerun / Clear cache / Record screen
+    sidebar = page.get_by_test_id("stSidebar")
+    sidebar.get_by_text("Thêm văn bản").click()
+    for english in (
+        "Browse files",
+        "Drag and drop files here",
+        "200MB per file",
+        "Deploy",
+        "Made with Streamlit",
+    ):
+        expect(page.get_by_text(english)).to_be_hidden()
+    drawn = page.evaluate(
+        "getComputedStyle(document.querySelector('[data-testid=stFileUploaderDropzone] button p'), '::after')"
+        ".content"
+    )
+    assert "Chọn tệp" in drawn  # the Vietnamese drawn in place of Streamlit's English
+    expect(sidebar).not_to_contain_text("make setup-llm")  # setup hints go to the log, not to the cadre
+    sidebar.get_by_text("Thêm văn bản").click()

@@ -48,7 +48,7 @@ def answer_lines(text: str) -> list[str]:
         if not line:
             continue
         key = _key(line)
-        if key and key in seen and not key.endswith(":"):  # group headings may repeat by design
+        if key and key in seen and not line.endswith(":"):  # group headings may repeat by design
             continue
         seen.add(key)
         out.append(_spaced(line))

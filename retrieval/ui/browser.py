@@ -19,6 +19,7 @@ from retrieval.settings import Settings
 from retrieval.store import StoredDocument
 from retrieval.ui.catalogue_view import (
     COLUMNS,
+    SORTS,
     Related,
     catalogue_records,
     implemented_by,
@@ -27,6 +28,7 @@ from retrieval.ui.catalogue_view import (
     references_of,
     sections,
     series_members,
+    sort_rows,
     timeline,
 )
 from retrieval.ui.html import document_html, fmt_date, scroll_script
@@ -67,12 +69,14 @@ def catalogue(res: Resources) -> None:
     st.title("Kho văn bản")
     counts = timeline(docs)
     st.caption(f"{len(docs)} văn bản. Bấm tiêu đề cột để sắp xếp; chọn một dòng để mở hồ sơ văn bản.")
-    needle = st.text_input(
+    left, right = st.columns([3, 2], gap="small")
+    needle = left.text_input(
         "Lọc danh mục",
         placeholder="Số/ký hiệu, trích yếu, cơ quan, người ký… (gõ không dấu được)",
         key="cat_q",
     )
-    rows = [r for r in catalogue_records(docs) if matches(r, needle)]
+    order = right.selectbox("Sắp xếp theo", list(SORTS), key="cat_sort")
+    rows = sort_rows([r for r in catalogue_records(docs) if matches(r, needle)], order)
     if not rows:
         st.info("Không có văn bản nào khớp bộ lọc.")
         return

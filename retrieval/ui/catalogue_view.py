@@ -65,6 +65,30 @@ def catalogue_records(docs: Iterable[StoredDocument]) -> list[dict]:
     return rows
 
 
+SORTS = {
+    "Ngày ban hành, mới nhất trước": ("Ngày ban hành", True),
+    "Ngày ban hành, cũ nhất trước": ("Ngày ban hành", False),
+    "Số/ký hiệu": ("Số/ký hiệu", False),
+    "Cơ quan ban hành": ("Cơ quan ban hành", False),
+    "Loại văn bản": ("Loại", False),
+    "Tỉnh, thành": ("Tỉnh, thành", False),
+}
+
+
+def sort_rows(rows: list[dict], order: str) -> list[dict]:
+    """Rows in the order named by ``order`` (a key of SORTS); empty values always last."""
+    from retrieval.segment import strip_accents
+
+    column, newest_first = SORTS[order]
+    filled = [r for r in rows if r.get(column) not in (None, "")]
+    empty = [r for r in rows if r.get(column) in (None, "")]
+    if column == "Ngày ban hành":
+        filled.sort(key=lambda r: r[column], reverse=newest_first)
+    else:
+        filled.sort(key=lambda r: (strip_accents(str(r[column])).lower(), str(r[column])))
+    return filled + empty
+
+
 def matches(row: Mapping, needle: str) -> bool:
     """Whether a catalogue row contains ``needle`` (accents and case ignored) in any text column."""
     from retrieval.segment import strip_accents

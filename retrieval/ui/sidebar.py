@@ -31,7 +31,14 @@ def _year_filter(years: tuple[int, ...], undated: int) -> tuple[int | None, int 
     if len(years) == 1:
         st.caption(f"Năm ban hành: {years[0]} (kho chỉ có văn bản của một năm).")
         return None, None, True
-    lo, hi = st.select_slider("Năm ban hành", options=list(years), value=(years[0], years[-1]), key="f_years")
+    # Keyed by the archive's span: when a re-index adds an earlier or later year, the range starts
+    # again as "all years" instead of silently excluding the new documents.
+    lo, hi = st.select_slider(
+        "Năm ban hành",
+        options=list(years),
+        value=(years[0], years[-1]),
+        key=f"f_years_{years[0]}_{years[-1]}",
+    )
     keep = True
     if undated:
         keep = st.checkbox(

@@ -42,18 +42,17 @@ table.tc-meta th {
   color: #57606a; font-weight: 600; }
 table.tc-meta td { padding: 0.15rem 0; overflow-wrap: anywhere; }
 .tc-toc ul { padding-left: 1rem; margin: 0; }
-/* Streamlit's chrome in Vietnamese: the file uploader and the running indicator. */
-[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] p { font-size: 0; }
+/* Streamlit's chrome in Vietnamese: the file uploader's English is hidden (no space, not visible, not
+   read out) and Vietnamese drawn in its place; the running indicator keeps no English "Stop". */
+[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] p,
+[data-testid="stFileUploaderDropzoneInstructions"] span {
+  font-size: 0; visibility: hidden;
+}
 [data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] p::after {
-  content: "Chọn tệp"; font-size: 0.875rem;
+  content: "Chọn tệp"; font-size: 0.875rem; visibility: visible;
 }
-[data-testid="stFileUploaderDropzoneInstructions"] span { font-size: 0; }
 [data-testid="stFileUploaderDropzoneInstructions"] span::after {
-  content: "hoặc kéo thả tệp vào đây"; font-size: 0.8rem;
-}
-[data-testid="stFileUploaderDropzoneInstructions"] small { font-size: 0; }
-[data-testid="stFileUploaderDropzoneInstructions"] small::after {
-  content: "Tối đa 200 MB mỗi tệp · PDF, Word, Excel, HTML, TXT, ảnh quét"; font-size: 0.75rem;
+  content: "Kéo thả tệp vào đây · tối đa 200 MB mỗi tệp"; font-size: 0.8rem; visibility: visible;
 }
 [data-testid="stStatusWidget"] button { display: none; }
 [data-testid="stAppDeployButton"], [data-testid="stMainMenu"], footer { display: none; }

@@ -189,7 +189,7 @@ def render_turn(
 def render_chips(turn: dict, key: str, on_drop) -> None:
     """The filters the question implied, each removable (the question is asked again without it)."""
     row = st.container(horizontal=True, vertical_alignment="center")
-    row.caption("Đã lọc theo câu hỏi:")
+    row.caption("Đã lọc theo câu hỏi:", width="content")
     for i, (kind, label) in enumerate(turn["chips"]):
         row.button(
             f"{label}  ✕",
