@@ -532,6 +532,12 @@ def test_reload_finds_the_conversation_and_history_deletes_it(page):
     entry = sidebar.get_by_role("button", name=FIRST_QUESTION[-1])  # titled by its first question
     expect(entry).to_be_visible()
     page.screenshot(path=str(ARTIFACTS / "ui_reloaded.png"), full_page=True)
+    sidebar.get_by_role("button", name="Cuộc trò chuyện mới").click()
+    expect(page.get_by_test_id("tc-archive")).to_be_visible()  # an empty conversation: the first screen
+    assert "hoi=" not in page.url
+    entry.click()  # reopened from the history list
+    expect(page.get_by_test_id("stChatMessage").filter(has_text="30/11/2020").first).to_be_visible()
+    expect(page).to_have_url(re.compile(r"hoi="))
     before = sidebar.locator("[class*='st-key-conv-del-']").count()
     sidebar.locator("[class*='st-key-conv-del-']").first.get_by_role("button").click()
     expect(sidebar.locator("[class*='st-key-conv-del-']")).to_have_count(before - 1)
@@ -653,6 +659,7 @@ def test_no_english_chrome(page, app_url):
     expect(page.get_by_test_id("stMainMenu")).to_have_count(0)  # no Rerun / Clear cache / Record screen
     sidebar = page.get_by_test_id("stSidebar")
     sidebar.get_by_text("Thêm văn bản").click()
+    expect(sidebar.get_by_test_id("stFileUploaderDropzone")).to_be_visible()
     for english in (
         "Browse files",
         "Drag and drop files here",

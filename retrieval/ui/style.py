@@ -54,7 +54,7 @@ table.tc-meta td { padding: 0.15rem 0; overflow-wrap: anywhere; }
 [data-testid="stFileUploaderDropzoneInstructions"] span::after {
   content: "Kéo thả tệp vào đây · tối đa 200 MB mỗi tệp"; font-size: 0.8rem; visibility: visible;
 }
-[data-testid="stStatusWidget"] button { display: none; }
+[data-testid="stStatusWidget"] { visibility: hidden; } /* "Running… Stop": the app says "Đang tìm…" itself */
 [data-testid="stAppDeployButton"], [data-testid="stMainMenu"], footer { display: none; }
 @media (max-width: 480px) {
   .block-container, [data-testid="stMainBlockContainer"] { padding-left: 0.8rem; padding-right: 0.8rem; }
