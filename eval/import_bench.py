@@ -168,6 +168,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--n", type=int, default=2000, help="number of distractor documents")
     ap.add_argument("--baseline", help="commit whose indexer is measured in the same run")
+    ap.add_argument("--this", dest="this_commit", help="measure this commit instead of the working tree")
     ap.add_argument("--out", type=Path)
     args = ap.parse_args(argv)
     out = args.out or HERE / "results" / f"import_{args.n}.json"
@@ -178,7 +179,7 @@ def main(argv: list[str] | None = None) -> int:
         corpus = work / "corpus"
         size = make_corpus(corpus, args.n) / 1e6
         runs: dict[str, dict] = {}
-        codes = {"this": ROOT}
+        codes = {"this": worktree(args.this_commit, work) if args.this_commit else ROOT}
         if args.baseline:
             codes = {"baseline": worktree(args.baseline, work), **codes}
         try:

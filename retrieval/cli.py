@@ -60,31 +60,24 @@ def index(
 ) -> None:
     """Lập chỉ mục (tăng dần) cho mọi văn bản trong thư mục."""
     _quiet_libraries()
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
     from retrieval.indexer import IndexLockedError, build_index
+    from retrieval.indexing.progress import RichReporter, plain_reporter
 
     settings = _settings(**({"index_dir": index_dir} if index_dir else {}))
     if not corpus_dir.is_dir():
         _fail(f"Không tìm thấy thư mục văn bản '{corpus_dir}'.")
     t0 = time.perf_counter()
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        transient=True,
-        disable=not sys.stderr.isatty(),
-    ) as bar:
-        task = bar.add_task("Đọc văn bản", total=None)
-
-        def on_file(source: str, n: int, total: int) -> None:
-            bar.update(task, description=f"Đọc {source[:40]}", completed=n, total=total)
-
-        try:
-            report = build_index(corpus_dir, settings.index_dir, settings, progress=on_file)
-        except IndexLockedError as exc:
-            _fail(str(exc), 3)
+    # A bar on a terminal; plain lines every few seconds in logs, CI and pipes.
+    reporter = RichReporter() if sys.stderr.isatty() else plain_reporter(every=5.0)
+    try:
+        if isinstance(reporter, RichReporter):
+            with reporter:
+                report = build_index(corpus_dir, settings.index_dir, settings, on_progress=reporter)
+        else:
+            report = build_index(corpus_dir, settings.index_dir, settings, on_progress=reporter)
+            reporter.close()
+    except IndexLockedError as exc:
+        _fail(str(exc), 3)
     dt = time.perf_counter() - t0
     typer.echo(
         f"Đã lập chỉ mục {report.n_documents} văn bản, {report.n_chunks} đoạn trong {dt:.1f} giây "
@@ -93,6 +86,9 @@ def index(
     )
     if not report.written:
         typer.echo("Không có thay đổi: giữ nguyên chỉ mục hiện có.")
+    shares = stage_shares(report.timings)
+    if shares:
+        typer.echo("Thời gian theo bước: " + ", ".join(f"{name} {pct:.0f} %" for name, pct in shares))
     for source in report.flagged:  # indexed, but never used for answers (TRACUU_ALLOW_FLAGGED)
         typer.echo(f"  CẢNH BÁO {source}: {FLAGGED_NOTE}", err=True)
     for w in report.warnings:
@@ -101,6 +97,22 @@ def index(
         typer.echo(f"  LỖI {f.line()}", err=True)
     if report.failures:
         raise typer.Exit(1)
+
+
+STAGE_NAMES = {
+    "parse": "đọc tệp",
+    "chunk": "chia đoạn",
+    "segment": "tách từ",
+    "embed": "nhúng",
+    "write": "ghi",
+}
+
+
+def stage_shares(timings: dict) -> list[tuple[str, float]]:
+    """(Vietnamese stage name, % of the indexing time) of the stages that took time."""
+    parts = [(name, timings[k]) for k, name in STAGE_NAMES.items() if timings.get(k, 0) > 0]
+    total = sum(v for _, v in parts)
+    return [(name, 100 * v / total) for name, v in parts] if total else []
 
 
 def _load_searcher(settings: Settings):

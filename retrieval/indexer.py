@@ -21,9 +21,11 @@ from retrieval import store
 from retrieval.accents import AccentModel
 from retrieval.chunking import CHUNKER_VERSION, chunk_document, index_text
 from retrieval.embedding import Embedder, expected_checksum, make_embedder
+from retrieval.indexing.progress import ImportMeter, Snapshot
 from retrieval.ingest import IngestError, iter_corpus_files, load_document
 from retrieval.ingest.walk import OutsideCorpusError
 from retrieval.segment import SEGMENTER_VERSION, SegmentCache, strip_accents
+from retrieval.segment import tokens as bm25_tokens
 from retrieval.settings import Settings
 from retrieval.sparse import SparseIndex
 from retrieval.store import StoredDocument
@@ -116,7 +118,10 @@ def _entry_from_parsed(doc: ParsedDocument, settings: Settings, timings: dict, s
     t0 = time.perf_counter()
     chunks = chunk_document(doc, settings.chunk_max_tokens)
     t1 = time.perf_counter()
-    tokens = [list(seg.segment(index_text(doc.title, c)).accented) for c in chunks]
+    # Interned: a token string is held once however many chunks use it (the index-wide vocabulary is
+    # small next to the token count); the accent-stripped variants are made once per distinct token at
+    # write time, not here.
+    tokens = [[sys.intern(t) for t in bm25_tokens(seg.words(index_text(doc.title, c)))] for c in chunks]
     t2 = time.perf_counter()
     timings["chunk"] = timings.get("chunk", 0.0) + t1 - t0
     timings["segment"] = timings.get("segment", 0.0) + t2 - t1
@@ -266,8 +271,13 @@ def build_index(
     settings: Settings,
     embedder: Embedder | None = None,
     progress: Callable[[str, int, int], None] | None = None,
+    on_progress: Callable[[Snapshot], None] | None = None,
 ) -> IndexReport:
-    """Index (incrementally) every supported file under ``corpus_dir`` into ``index_dir``."""
+    """Index (incrementally) every supported file under ``corpus_dir`` into ``index_dir``.
+
+    ``progress(source, n, total)`` before each file; ``on_progress(Snapshot)`` after each file and
+    while embedding and writing (documents, chunks, MB/s, time left: retrieval/indexing/progress.py).
+    """
     index_dir.mkdir(parents=True, exist_ok=True)
     lock = FileLock(str(index_dir / ".lock"))
     try:
@@ -285,7 +295,9 @@ def build_index(
         seg = SegmentCache(settings.cache_dir / "segments.sqlite")
         items = [i for i in iter_corpus_files(corpus_dir) if not _is_corpus_readme(i, corpus_dir)]
         t0 = time.perf_counter()
+        meter = ImportMeter(items, on_progress, t0)
         for n, item in enumerate(items, start=1):
+            meter.file_done(n - 1)
             if isinstance(item, IngestError):
                 report.failures.append(Failure(item.source, item.reason, item.hint))
                 if item.source in previous and not isinstance(item, OutsideCorpusError):
@@ -298,8 +310,11 @@ def build_index(
             if old is not None and _unchanged(item, old):
                 entries[source] = old
                 report.unchanged.append(source)
+                meter.skipped(item, len(old.chunks))
                 continue
+            t_file = time.perf_counter()
             entry = _ingest(item, source, corpus_dir, settings, timings, seg, report)
+            meter.read(item, time.perf_counter() - t_file, len(entry.chunks) if entry else 0)
             if entry is None:
                 if old is not None:
                     entries[source] = old
@@ -318,6 +333,7 @@ def build_index(
                 entries[source] = _promote(twin, copy)  # its last good content lived under the twin
             else:
                 del entries[source]
+        meter.file_done(len(items))
         seg.close()
         _dedupe(entries)
         timings["parse"] = time.perf_counter() - t0 - timings.get("chunk", 0) - timings.get("segment", 0)
@@ -329,7 +345,9 @@ def build_index(
             report.n_chunks = sum(len(e.chunks) for e in entries.values())
             report.timings = timings
             return report
-        write_entries(list(entries.values()), index_dir, settings, lazy.get(), report, timings)
+        write_entries(
+            list(entries.values()), index_dir, settings, lazy.get(), report, timings, meter.embedded
+        )
         return report
     finally:
         lock.release()

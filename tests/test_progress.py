@@ -55,3 +55,30 @@ def test_plain_lines_are_throttled_but_stage_changes_and_the_end_are_shown():
     reporter = plain_reporter(buf, every=0)
     reporter(Snapshot("read", 1, 2, 3, 4, 5, elapsed=1))
     assert buf.getvalue().startswith("Đọc: 1/2 văn bản (50 %)")
+
+
+def test_build_index_reports_every_stage_and_the_totals(fake_settings, fake_embedder, tmp_path):
+    from retrieval.indexer import build_index
+
+    corpus = tmp_path / "docs"
+    corpus.mkdir()
+    for i in range(3):
+        body = "\n\n".join(f"Đoạn {j} của kế hoạch số {i}: nội dung công việc cần làm." for j in range(30))
+        (corpus / f"kh{i}.txt").write_text(f"KẾ HOẠCH\nSố {i}/KH\n\n{body}\n", encoding="utf-8")
+    size = sum(p.stat().st_size for p in corpus.iterdir())
+    seen: list[Snapshot] = []
+    report = build_index(
+        corpus, fake_settings.index_dir, fake_settings, fake_embedder, on_progress=seen.append
+    )
+    stages = list(dict.fromkeys(s.stage for s in seen))
+    assert stages == ["read", "embed", "write"]
+    last_read = [s for s in seen if s.stage == "read"][-1]
+    assert (last_read.docs_done, last_read.docs_total) == (3, 3)
+    assert last_read.bytes_done == size and last_read.bytes_todo == 0
+    assert last_read.chunks == report.n_chunks
+    embeds = [s for s in seen if s.stage == "embed"]
+    assert embeds[-1].chunks == embeds[-1].chunks_total == report.n_chunks
+    # Nothing changed: skipped files count as done, with no rate to claim.
+    again: list[Snapshot] = []
+    build_index(corpus, fake_settings.index_dir, fake_settings, fake_embedder, on_progress=again.append)
+    assert again[-1].docs_done == 3 and again[-1].bytes_done == 0 and again[-1].mb_per_s is None

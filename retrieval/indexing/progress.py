@@ -12,6 +12,7 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TextIO
 
 STAGES = {"read": "Đọc", "embed": "Nhúng", "write": "Ghi chỉ mục"}
@@ -63,6 +64,58 @@ class Snapshot:
         if eta is not None:
             parts.append(f"· còn khoảng {duration(eta)}")
         return " ".join(parts)
+
+
+class ImportMeter:
+    """Progress of one ``build_index`` run, sent as Snapshots to ``emit`` (nothing when it is None)."""
+
+    def __init__(self, items: list, emit: Callable[[Snapshot], None] | None, t0: float) -> None:
+        self.emit, self.t0, self.total = emit, t0, len(items)
+        self.bytes_todo = sum(_size(i) for i in items) if emit else 0
+        self.bytes_done = self.chunks = self.docs = 0
+        self.work = 0.0  # seconds spent reading the files counted in bytes_done
+        self.embed_t0: float | None = None
+
+    def skipped(self, path: Path, chunks: int) -> None:
+        self.bytes_todo -= _size(path)
+        self.chunks += chunks
+
+    def read(self, path: Path, seconds: float, chunks: int) -> None:
+        size = _size(path)
+        self.bytes_todo -= size
+        self.bytes_done += size
+        self.work += seconds
+        self.chunks += chunks
+
+    def file_done(self, n: int) -> None:
+        self.docs = n
+        self.stage("read")
+
+    def embedded(self, done: int, total: int) -> None:
+        if self.emit is None:
+            return
+        self.embed_t0 = self.embed_t0 or time.perf_counter()
+        work = time.perf_counter() - self.embed_t0
+        elapsed = time.perf_counter() - self.t0
+        self.emit(Snapshot("embed", self.docs, self.total, done, 0, 0, elapsed, work, total))
+        if done >= total:
+            self.stage("write")
+
+    def stage(self, name: str) -> None:
+        if self.emit is None:
+            return
+        elapsed = time.perf_counter() - self.t0
+        todo = max(0, self.bytes_todo)
+        self.emit(
+            Snapshot(name, self.docs, self.total, self.chunks, self.bytes_done, todo, elapsed, self.work)
+        )
+
+
+def _size(item) -> int:
+    try:
+        return item.stat().st_size if isinstance(item, Path) else 0
+    except OSError:
+        return 0
 
 
 def duration(seconds: float) -> str:

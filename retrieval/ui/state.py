@@ -196,8 +196,14 @@ def reindex(settings: Settings, uploads: list[tuple[str, bytes]], progress) -> I
         return IndexOutcome(lines)
     mine = {s.source for s in saved if s.source and s.new}
 
-    def on_file(source: str, n: int, total: int) -> None:
-        progress(min(n / (total + 1), 0.95), f"Đang đọc {source} ({n}/{total})")
+    def on_progress(snap) -> None:  # documents, chunks, MB/s and time left, as the CLI prints them
+        if snap.stage == "read":
+            frac = 0.6 * snap.docs_done / max(1, snap.docs_total)
+        elif snap.stage == "embed":
+            frac = 0.6 + 0.3 * snap.chunks / max(1, snap.chunks_total)
+        else:
+            frac = 0.95
+        progress(min(frac, 0.95), snap.line())
 
     progress(0.0, "Đang chuẩn bị lập chỉ mục…")
     try:
@@ -206,7 +212,7 @@ def reindex(settings: Settings, uploads: list[tuple[str, bytes]], progress) -> I
             settings.index_dir,
             settings,
             embedder=shared_embedder(settings),
-            progress=on_file,
+            on_progress=on_progress,
         )
     except (IndexLockedError, IndexError_, OSError) as exc:
         lines.extend(("info", f"{s.message} Chưa lập chỉ mục.") for s in saved if s.new)
