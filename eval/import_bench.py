@@ -38,13 +38,11 @@ from retrieval.settings import Settings
 from retrieval.indexer import build_index
 settings = Settings.from_env(index_dir=Path(os.environ["BENCH_INDEX"]))
 corpus = Path(os.environ["BENCH_CORPUS"])
+import inspect
 kw = {}
-if os.environ.get("BENCH_PLAIN_PROGRESS"):
-    try:
-        from retrieval.indexing.progress import plain_reporter
-        kw["on_progress"] = plain_reporter(sys.stderr, every=30)
-    except ImportError:
-        pass
+if "on_progress" in inspect.signature(build_index).parameters:  # older indexers have no progress
+    from retrieval.indexing.progress import plain_reporter
+    kw["on_progress"] = plain_reporter(sys.stderr, every=30)
 t0 = time.perf_counter()
 report = build_index(corpus, settings.index_dir, settings, **kw)
 wall = time.perf_counter() - t0
@@ -122,7 +120,6 @@ def build(code: Path, corpus: Path, work: Path, label: str) -> dict:
         BENCH_INDEX=str(index),
         BENCH_CORPUS=str(corpus),
         BENCH_QUESTIONS=str(HERE / "questions.jsonl"),
-        BENCH_PLAIN_PROGRESS="1",
         TRACUU_CACHE_DIR=str(fresh_cache(work)),
         HF_HUB_OFFLINE="1",
         TOKENIZERS_PARALLELISM="false",
