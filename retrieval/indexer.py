@@ -11,90 +11,31 @@ import hashlib
 import sys
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 from filelock import FileLock, Timeout
 
 from retrieval import store
-from retrieval.accents import AccentModel
 from retrieval.chunking import CHUNKER_VERSION, chunk_document, index_text
 from retrieval.embedding import Embedder, expected_checksum, make_embedder
+from retrieval.indexing.checkpoint import CheckpointPolicy
+from retrieval.indexing.entries import DocEntry, Failure, IndexReport, printable
 from retrieval.indexing.progress import ImportMeter, Snapshot
+from retrieval.indexing.writer import write_entries
 from retrieval.ingest import IngestError, iter_corpus_files, load_document
 from retrieval.ingest.walk import OutsideCorpusError
-from retrieval.segment import SEGMENTER_VERSION, SegmentCache, strip_accents
+from retrieval.segment import SEGMENTER_VERSION, SegmentCache
 from retrieval.segment import tokens as bm25_tokens
 from retrieval.settings import Settings
-from retrieval.sparse import SparseIndex
 from retrieval.store import StoredDocument
 from retrieval.structure import STRUCTURE_VERSION
-from retrieval.types import Chunk, ParsedDocument
-from retrieval.vectors import VectorIndex
+from retrieval.types import ParsedDocument
 
 
 class IndexLockedError(RuntimeError):
     pass
-
-
-def printable(text: str) -> str:
-    """``text`` with undecodable file-name bytes (surrogates) shown as U+FFFD: always writable as UTF-8."""
-    return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
-
-
-@dataclass(frozen=True)
-class Failure:
-    """One line of the summary about one file: a failure, or (in ``IndexReport.warnings``) a warning."""
-
-    source: str
-    reason: str
-    hint: str = ""
-
-    def __post_init__(self) -> None:
-        for name in ("source", "reason", "hint"):
-            object.__setattr__(self, name, printable(getattr(self, name)))
-
-    def line(self) -> str:
-        return f"{self.source}: {self.reason}" + (f" — {self.hint}" if self.hint else "")
-
-
-@dataclass
-class DocEntry:
-    doc: StoredDocument
-    chunks: list[Chunk]
-    tokens: list[list[str]]  # accented tokens per chunk (plain ones are derived)
-    vectors: np.ndarray | None = None  # None until embedded
-
-
-@dataclass
-class IndexReport:
-    added: list[str] = field(default_factory=list)
-    updated: list[str] = field(default_factory=list)
-    removed: list[str] = field(default_factory=list)
-    unchanged: list[str] = field(default_factory=list)
-    failures: list[Failure] = field(default_factory=list)
-    flagged: list[str] = field(default_factory=list)  # sources with passages addressed to an AI
-    warnings: list[Failure] = field(default_factory=list)  # loader warnings of added/updated files
-    n_documents: int = 0
-    n_chunks: int = 0
-    written: bool = False
-    timings: dict[str, float] = field(default_factory=dict)
-
-    def to_json(self) -> dict:
-        return {
-            "added": self.added,
-            "updated": self.updated,
-            "removed": self.removed,
-            "unchanged": self.unchanged,
-            "failures": [f.__dict__ for f in self.failures],
-            "flagged": self.flagged,
-            "warnings": [w.__dict__ for w in self.warnings],
-            "n_documents": self.n_documents,
-            "n_chunks": self.n_chunks,
-            "written": self.written,
-            "timings": self.timings,
-        }
 
 
 def doc_id_for(source: str) -> str:
@@ -296,8 +237,14 @@ def build_index(
         items = [i for i in iter_corpus_files(corpus_dir) if not _is_corpus_readme(i, corpus_dir)]
         t0 = time.perf_counter()
         meter = ImportMeter(items, on_progress, t0)
+        policy = CheckpointPolicy(settings.checkpoint_seconds, t0)
+        since_checkpoint = 0  # documents parsed since the last commit
         for n, item in enumerate(items, start=1):
             meter.file_done(n - 1)
+            if policy.due(time.perf_counter(), since_checkpoint):
+                _checkpoint(entries, previous, index_dir, settings, lazy.get(), report, timings, policy)
+                meter.stage("checkpoint")
+                since_checkpoint = 0
             if isinstance(item, IngestError):
                 report.failures.append(Failure(item.source, item.reason, item.hint))
                 if item.source in previous and not isinstance(item, OutsideCorpusError):
@@ -320,6 +267,7 @@ def build_index(
                     entries[source] = old
                 continue
             entries[source] = entry
+            since_checkpoint += 1
             (report.updated if old is not None else report.added).append(source)
         for source in _dedupe(entries):  # a copy whose indexed twin changed or vanished: parse it again
             copy = entries[source].doc
@@ -336,7 +284,8 @@ def build_index(
         meter.file_done(len(items))
         seg.close()
         _dedupe(entries)
-        timings["parse"] = time.perf_counter() - t0 - timings.get("chunk", 0) - timings.get("segment", 0)
+        others = sum(timings.get(k, 0.0) for k in ("chunk", "segment", "embed", "write"))  # checkpoints'
+        timings["parse"] = time.perf_counter() - t0 - others
         report.removed = sorted(set(previous) - set(entries))
         report.flagged = sorted(s for s, e in entries.items() if any(c.flags for c in e.chunks))
         changed = report.added or report.updated or report.removed
@@ -345,101 +294,41 @@ def build_index(
             report.n_chunks = sum(len(e.chunks) for e in entries.values())
             report.timings = timings
             return report
+        spent = dict(timings)  # what the checkpoints spent embedding and writing stays counted
         write_entries(
             list(entries.values()), index_dir, settings, lazy.get(), report, timings, meter.embedded
         )
+        for stage in ("embed", "write"):
+            timings[stage] = timings.get(stage, 0.0) + spent.get(stage, 0.0)
+        report.checkpoints = policy.count
         return report
     finally:
         lock.release()
 
 
-def write_entries(
-    entries: list[DocEntry],
+def _checkpoint(
+    entries: dict[str, DocEntry],
+    previous: dict[str, DocEntry],
     index_dir: Path,
     settings: Settings,
     embedder: Embedder,
-    report: IndexReport | None = None,
-    timings: dict | None = None,
-    progress: Callable[[int, int], None] | None = None,
-) -> IndexReport:
-    """Embed what is missing, build BM25/FAISS/accent model and commit a new generation."""
-    report = report or IndexReport()
-    timings = timings if timings is not None else {}
-    all_entries = sorted(entries, key=lambda e: e.doc.source)
-    entries = [e for e in all_entries if e.doc.duplicate_of is None]
-    t0 = time.perf_counter()
-    todo = [e for e in entries if e.vectors is None or len(e.vectors) != len(e.chunks)]
-    texts = [index_text(e.doc.title, c) for e in todo for c in e.chunks]
-    batch = 256
-    vecs = []
-    for i in range(0, len(texts), batch):
-        vecs.append(embedder.embed_passages(texts[i : i + batch]))
-        if progress:
-            progress(min(i + batch, len(texts)), len(texts))
-    allv = np.vstack(vecs) if vecs else np.zeros((0, embedder.dim), np.float32)
-    pos = 0
-    for e in todo:
-        e.vectors = allv[pos : pos + len(e.chunks)]
-        pos += len(e.chunks)
-    timings["embed"] = time.perf_counter() - t0
-
-    t1 = time.perf_counter()
-    chunks = [c for e in entries for c in e.chunks]
-    tokens = [t for e in entries for t in e.tokens]
-    vectors = np.vstack([e.vectors for e in entries]) if entries else np.zeros((0, embedder.dim), np.float32)
-    partial = store.new_generation(index_dir)
-    store.write_jsonl(partial / "documents.jsonl", (e.doc.to_json() for e in all_entries))
-    store.write_jsonl(partial / "chunks.jsonl", (c.to_json() for c in chunks))
-    store.write_jsonl(partial / "tokens.jsonl", ({"t": t} for t in tokens))
-    store.save_vectors(partial / "vectors.npy", vectors)
-    dense = VectorIndex.build(vectors)
-    dense.save(partial / "dense.faiss")
-    SparseIndex.build(tokens).save(partial / "bm25_acc")
-    plain: dict[str, str] = {}  # each distinct token stripped once, and one string per distinct result
-    SparseIndex.build(
-        [[plain.get(t) or plain.setdefault(t, sys.intern(strip_accents(t))) for t in ts] for ts in tokens]
-    ).save(partial / "bm25_plain")
-    AccentModel.build(index_text(e.doc.title, c) for e in entries for c in e.chunks).save(
-        partial / "accents.json"
+    report: IndexReport,
+    timings: dict,
+    policy: CheckpointPolicy,
+) -> None:
+    """Commit what is indexed so far, plus the live index's documents not visited yet (a checkpoint is
+    never a removal). New vectors are kept on the entries: the final write does not embed them again."""
+    t = time.perf_counter()
+    snapshot = {s: e for s, e in previous.items() if s not in entries} | dict(entries)
+    for orphan in _dedupe(snapshot):  # a copy whose twin changed: left for the final pass
+        del snapshot[orphan]
+    spent: dict[str, float] = {}
+    write_entries(
+        list(snapshot.values()), index_dir, settings, embedder, IndexReport(failures=report.failures), spent
     )
-    manifest = {
-        "created_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-        "model": {
-            "name": settings.embed_model,
-            "checksum": embedder.checksum,
-            "dim": int(embedder.dim),
-            "query_prefix": settings.effective_query_prefix,
-            "passage_prefix": settings.effective_passage_prefix,
-            "segmented": settings.embed_segmented,
-            "quantize": settings.embed_quantize,
-        },
-        "chunker_version": CHUNKER_VERSION,
-        "structure_version": STRUCTURE_VERSION,
-        "segmenter_version": SEGMENTER_VERSION,
-        "settings": {"chunk_max_tokens": settings.chunk_max_tokens},
-        "dense_index": dense.kind,
-        "counts": {"documents": len(entries), "chunks": len(chunks)},
-        "sources": {
-            e.doc.source: {
-                "sha256": e.doc.sha256,
-                "doc_id": e.doc.doc_id,
-                "chunks": len(e.chunks),
-                **({"duplicate_of": e.doc.duplicate_of} if e.doc.duplicate_of else {}),
-                **({"warnings": list(e.doc.warnings)} if e.doc.warnings else {}),
-            }
-            for e in all_entries
-        },
-        "failures": [f.__dict__ for f in report.failures],
-    }
-    store.commit_generation(index_dir, partial, manifest)
-    timings["write"] = time.perf_counter() - t1
-    report.n_documents, report.n_chunks, report.written, report.timings = (
-        len(entries),
-        len(chunks),
-        True,
-        timings,
-    )
-    return report
+    for stage in ("embed", "write"):
+        timings[stage] = timings.get(stage, 0.0) + spent.get(stage, 0.0)
+    policy.written(time.perf_counter(), time.perf_counter() - t)
 
 
 def index_parsed(

@@ -62,8 +62,13 @@ class Settings:
     # Passages flagged at indexing as written to steer an AI (retrieval/document/injection.py) are
     # never used for answers unless this is true (TRACUU_ALLOW_FLAGGED)
     allow_flagged: bool = False
+    # A long import commits what it has indexed every this many seconds (0: only at the end), so an
+    # interrupted import resumes without redoing those documents and readers can search them already
+    checkpoint_seconds: float = 300.0
 
     def __post_init__(self) -> None:
+        if self.checkpoint_seconds < 0:
+            raise SettingsError("TRACUU_CHECKPOINT_SECONDS phải ≥ 0 (0: chỉ ghi khi xong)")
         if self.embed_batch_size < 1:
             raise SettingsError("TRACUU_EMBED_BATCH_SIZE phải là số nguyên dương")
         if self.embed_batch_tokens < 1:

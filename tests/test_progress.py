@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import io
 
+import pytest
+
+from retrieval.indexing.checkpoint import CheckpointPolicy
 from retrieval.indexing.progress import Snapshot, Throttle, duration, plain_reporter
 
 
@@ -82,3 +86,75 @@ def test_build_index_reports_every_stage_and_the_totals(fake_settings, fake_embe
     again: list[Snapshot] = []
     build_index(corpus, fake_settings.index_dir, fake_settings, fake_embedder, on_progress=again.append)
     assert again[-1].docs_done == 3 and again[-1].bytes_done == 0 and again[-1].mb_per_s is None
+
+
+# ------------------------------------------------------------------ checkpoints: resumable imports
+def test_checkpoint_policy_spacing():
+    p = CheckpointPolicy(every=60, start=0)
+    assert not p.due(59, 5) and not p.due(61, 0) and p.due(61, 5)
+    p.written(now=70, took=10)  # a 10 s checkpoint: the next one at least 100 s later
+    assert not p.due(160, 5) and p.due(171, 5) and p.count == 1
+    assert not CheckpointPolicy(every=0, start=0).due(1e9, 100)  # 0: only the final write
+
+
+def test_interrupted_import_resumes_from_its_checkpoint(fake_settings, fake_embedder, tmp_path, monkeypatch):
+    from dataclasses import replace
+
+    from retrieval import indexer, store
+    from retrieval.search import Searcher
+
+    corpus = tmp_path / "docs"
+    corpus.mkdir()
+    for i in range(4):
+        body = "\n\n".join(f"Mục {j}: kế hoạch số {i} giao nhiệm vụ {j} cho cơ quan {i}." for j in range(12))
+        (corpus / f"kh{i}.txt").write_text(f"KẾ HOẠCH\nSố {i}/KH\n\n{body}\n", encoding="utf-8")
+    settings = replace(fake_settings, checkpoint_seconds=1e-6)  # commit after every new document
+    monkeypatch.setattr(indexer, "CheckpointPolicy", functools.partial(CheckpointPolicy, factor=0.0))
+    real_ingest = indexer._ingest
+
+    def crash_on_third(path, *args, **kw):
+        if path.name == "kh2.txt":
+            raise KeyboardInterrupt  # the import is stopped (Ctrl-C, a killed job, a power cut)
+        return real_ingest(path, *args, **kw)
+
+    monkeypatch.setattr(indexer, "_ingest", crash_on_third)
+    with pytest.raises(KeyboardInterrupt):
+        indexer.build_index(corpus, settings.index_dir, settings, fake_embedder)
+    live = store.read_manifest(settings.index_dir)  # readers already see what was imported
+    assert sorted(live["sources"]) == ["kh0.txt", "kh1.txt"]
+    searcher = Searcher.load(settings.index_dir, settings, fake_embedder)
+    assert {d.source for d in searcher.documents.values()} == {"kh0.txt", "kh1.txt"}
+
+    monkeypatch.setattr(indexer, "_ingest", real_ingest)
+    report = indexer.build_index(corpus, settings.index_dir, settings, fake_embedder)
+    assert sorted(report.unchanged) == ["kh0.txt", "kh1.txt"]  # not parsed or embedded again
+    assert sorted(report.added) == ["kh2.txt", "kh3.txt"] and report.n_documents == 4
+    assert sorted(store.read_manifest(settings.index_dir)["sources"]) == [f"kh{i}.txt" for i in range(4)]
+
+
+def test_checkpoints_never_drop_documents_not_visited_yet(
+    fake_settings, fake_embedder, tmp_path, monkeypatch
+):
+    from dataclasses import replace
+
+    from retrieval import indexer, store
+    from retrieval.indexer import build_index
+
+    monkeypatch.setattr(indexer, "CheckpointPolicy", functools.partial(CheckpointPolicy, factor=0.0))
+    corpus = tmp_path / "docs"
+    corpus.mkdir()
+    for name in ("a.txt", "z.txt"):
+        (corpus / name).write_text(f"KẾ HOẠCH\n\nNội dung {name} về công tác kiểm tra.\n", encoding="utf-8")
+    build_index(corpus, fake_settings.index_dir, fake_settings, fake_embedder)
+    for name in ("b.txt", "c.txt"):
+        (corpus / name).write_text(f"KẾ HOẠCH\n\nNội dung {name} về công tác giám sát.\n", encoding="utf-8")
+    seen_sources: list[set[str]] = []
+    settings = replace(fake_settings, checkpoint_seconds=1e-6)
+
+    def watch(snap):
+        if snap.stage == "checkpoint":
+            seen_sources.append(set(store.read_manifest(settings.index_dir)["sources"]))
+
+    report = build_index(corpus, settings.index_dir, settings, fake_embedder, on_progress=watch)
+    assert report.checkpoints >= 1 and seen_sources
+    assert all({"a.txt", "z.txt"} <= s for s in seen_sources)  # z.txt was visited last, never dropped

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
-STAGES = {"read": "Đọc", "embed": "Nhúng", "write": "Ghi chỉ mục"}
+STAGES = {"read": "Đọc", "embed": "Nhúng", "write": "Ghi chỉ mục", "checkpoint": "Đã lưu tạm chỉ mục"}
 
 
 @dataclass(frozen=True)
