@@ -23,7 +23,7 @@ from retrieval.embedding import Embedder, expected_checksum, make_embedder
 from retrieval.indexing.checkpoint import CheckpointPolicy
 from retrieval.indexing.entries import DocEntry, Failure, IndexReport, printable
 from retrieval.indexing.progress import ImportMeter, Snapshot
-from retrieval.indexing.writer import write_entries
+from retrieval.indexing.writer import embed_missing, write_entries
 from retrieval.ingest import IngestError, iter_corpus_files, load_document
 from retrieval.ingest.walk import OutsideCorpusError
 from retrieval.segment import SEGMENTER_VERSION, SegmentCache
@@ -196,6 +196,9 @@ def _promote(twin: DocEntry, copy: StoredDocument) -> DocEntry:
     return DocEntry(doc, chunks, twin.tokens, twin.vectors)
 
 
+EMBED_AHEAD = 512  # chunks parsed ahead of the embedder before they are embedded during the walk
+
+
 class _LazyEmbedder:
     def __init__(self, settings: Settings, embedder: Embedder | None) -> None:
         self.settings, self._e = settings, embedder
@@ -239,6 +242,7 @@ def build_index(
         meter = ImportMeter(items, on_progress, t0)
         policy = CheckpointPolicy(settings.checkpoint_seconds, t0)
         since_checkpoint = 0  # documents parsed since the last commit
+        waiting: list[DocEntry] = []  # parsed, not embedded yet
         for n, item in enumerate(items, start=1):
             meter.file_done(n - 1)
             if policy.due(time.perf_counter(), since_checkpoint):
@@ -261,14 +265,21 @@ def build_index(
                 continue
             t_file = time.perf_counter()
             entry = _ingest(item, source, corpus_dir, settings, timings, seg, report)
-            meter.read(item, time.perf_counter() - t_file, len(entry.chunks) if entry else 0)
             if entry is None:
+                meter.read(item, time.perf_counter() - t_file, 0)
                 if old is not None:
                     entries[source] = old
                 continue
             entries[source] = entry
             since_checkpoint += 1
             (report.updated if old is not None else report.added).append(source)
+            waiting.append(entry)
+            if sum(len(e.chunks) for e in waiting) >= EMBED_AHEAD:  # embed as we go: a checkpoint
+                t_embed = time.perf_counter()  # then saves the embedding work, not only the parsing
+                embed_missing(waiting, lazy.get())
+                timings["embed"] = timings.get("embed", 0.0) + time.perf_counter() - t_embed
+                waiting.clear()
+            meter.read(item, time.perf_counter() - t_file, len(entry.chunks))  # MB/s counts embedding
         for source in _dedupe(entries):  # a copy whose indexed twin changed or vanished: parse it again
             copy = entries[source].doc
             entry = _ingest(corpus_dir / source, source, corpus_dir, settings, timings, seg, report)

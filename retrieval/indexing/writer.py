@@ -21,6 +21,27 @@ from retrieval.sparse import SparseIndex
 from retrieval.structure import STRUCTURE_VERSION
 from retrieval.vectors import VectorIndex
 
+EMBED_BATCH = 256  # texts per embed_passages call (the embedder batches by padded tokens inside)
+
+
+def embed_missing(
+    entries: list[DocEntry], embedder: Embedder, progress: Callable[[int, int], None] | None = None
+) -> int:
+    """Give every entry without vectors its chunks' vectors; returns how many chunks were embedded."""
+    todo = [e for e in entries if e.vectors is None or len(e.vectors) != len(e.chunks)]
+    texts = [index_text(e.doc.title, c) for e in todo for c in e.chunks]
+    vecs = []
+    for i in range(0, len(texts), EMBED_BATCH):
+        vecs.append(embedder.embed_passages(texts[i : i + EMBED_BATCH]))
+        if progress:
+            progress(min(i + EMBED_BATCH, len(texts)), len(texts))
+    allv = np.vstack(vecs) if vecs else np.zeros((0, embedder.dim), np.float32)
+    pos = 0
+    for e in todo:
+        e.vectors = allv[pos : pos + len(e.chunks)]
+        pos += len(e.chunks)
+    return len(texts)
+
 
 def write_entries(
     entries: list[DocEntry],
@@ -37,19 +58,7 @@ def write_entries(
     all_entries = sorted(entries, key=lambda e: e.doc.source)
     entries = [e for e in all_entries if e.doc.duplicate_of is None]
     t0 = time.perf_counter()
-    todo = [e for e in entries if e.vectors is None or len(e.vectors) != len(e.chunks)]
-    texts = [index_text(e.doc.title, c) for e in todo for c in e.chunks]
-    batch = 256
-    vecs = []
-    for i in range(0, len(texts), batch):
-        vecs.append(embedder.embed_passages(texts[i : i + batch]))
-        if progress:
-            progress(min(i + batch, len(texts)), len(texts))
-    allv = np.vstack(vecs) if vecs else np.zeros((0, embedder.dim), np.float32)
-    pos = 0
-    for e in todo:
-        e.vectors = allv[pos : pos + len(e.chunks)]
-        pos += len(e.chunks)
+    embed_missing(entries, embedder, progress)
     timings["embed"] = time.perf_counter() - t0
 
     t1 = time.perf_counter()
