@@ -496,6 +496,13 @@ def test_citation_link_opens_its_source_highlighted(page):
     expect(source).to_contain_text("Mục:")  # where in the document, as a cadre reads it
     expect(source).not_to_contain_text("vị trí ký tự")
     page.screenshot(path=str(ARTIFACTS / "ui_citation_link.png"))
+    source.get_by_role("link", name="Hồ sơ văn bản").click()  # the document's record, span highlighted
+    expect(page).to_have_url(re.compile(r"kho-van-ban\?van_ban=.*tu=\d+"))
+    cited = page.locator(".tc-document mark").first
+    expect(cited).to_contain_text("30/11/2020")
+    expect(cited).to_be_in_viewport()
+    page.get_by_test_id("stSidebarNav").get_by_text("Hỏi đáp").click()  # back: the conversation is kept
+    expect(page.get_by_test_id("stChatMessage").filter(has_text="30/11/2020").first).to_be_visible()
 
 
 @pytest.mark.ui

@@ -40,7 +40,11 @@ def _store(settings: Settings) -> SQLiteConversations | None:
 def _open_from_address(store: SQLiteConversations | None) -> None:
     """After a reload, the conversation named in the address (if it is this user's)."""
     wanted = st.query_params.get(PARAM)
-    if not wanted or st.session_state.get("conv_id") == wanted or store is None:
+    current = st.session_state.get("conv_id")
+    if not wanted and current:  # back from another page (Streamlit drops the address's parameters)
+        st.query_params[PARAM] = current
+        return
+    if not wanted or current == wanted or store is None:
         return
     try:
         messages = store.messages(LOCAL_USER, wanted)
