@@ -16,6 +16,7 @@ from retrieval import indexer, store
 from retrieval.catalog.catalogue import catalogue_rows
 from retrieval.cli import app
 from retrieval.indexer import build_index
+from retrieval.indexing import writer
 from retrieval.normalize import number_key
 from retrieval.types import CATALOGUE_KEYS
 
@@ -96,7 +97,8 @@ def test_new_structure_version_reparses(real_index, fake_settings, fake_embedder
     corpus = real_index.parent / "real"
     assert store.read_manifest(real_index)["structure_version"] == indexer.STRUCTURE_VERSION
     assert not build_index(corpus, real_index, fake_settings, embedder=fake_embedder).written
-    monkeypatch.setattr(indexer, "STRUCTURE_VERSION", "structure-test")
+    monkeypatch.setattr(indexer, "STRUCTURE_VERSION", "structure-test")  # what the live index is checked
+    monkeypatch.setattr(writer, "STRUCTURE_VERSION", "structure-test")  # against, what a write records
     report = build_index(corpus, real_index, fake_settings, embedder=fake_embedder)
     assert report.written and sorted(report.added) == sorted([*FILES, "z_ban_sao.md"])
     assert store.read_manifest(real_index)["structure_version"] == "structure-test"

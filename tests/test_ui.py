@@ -82,11 +82,10 @@ def test_labels_and_dates():
 
 def test_markdown_escaping_keeps_text_as_written():
     pytest.importorskip("streamlit")
-    from retrieval.ui.views import answer_markdown, md_escape
+    from retrieval.ui.views import md_escape
 
     assert md_escape("a *b* $5 <x> # [1]") == "a \\*b\\* \\$5 \\<x\\> \\# \\[1\\]"
     assert md_escape("Tiêu đề\n---") == "Tiêu đề  \n\\-\\-\\-"  # not a heading underline
-    assert answer_markdown("Câu [1].") == "Câu **\\[1\\]**."
 
 
 def test_save_upload_is_safe(tmp_path):

@@ -33,7 +33,6 @@ def strip_filter_note(text: str) -> str:
 
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>#$~|])")
-_MARKER = re.compile(r"\\\[(\d{1,3})\\\]")
 _RULE_LINE = re.compile(r"^([ \t]*)([-=_+]{2,})[ \t]*$", re.MULTILINE)  # "---" / "===": rules, headings
 
 
@@ -45,10 +44,6 @@ def md_escape(text: str) -> str:
     text = _MD_SPECIAL.sub(r"\\\1", text)
     text = _RULE_LINE.sub(lambda m: m[1] + "".join("\\" + c for c in m[2]), text)
     return text.replace("\n", "  \n")
-
-
-def answer_markdown(text: str) -> str:
-    return _MARKER.sub(r"**\\[\1\\]**", md_escape(text))
 
 
 def escaped_stream(pieces: Iterable[str]) -> Iterator[str]:
@@ -208,7 +203,7 @@ def render_export(turn: dict, key: str) -> None:
     row = st.container(horizontal=True)
     row.download_button(
         "Tải về DOCX",
-        data=turn_docx(turn, asked),
+        data=lambda: turn_docx(turn, asked),  # made on click, not on every rerun of the page
         file_name=export_filename(turn, "docx"),
         mime="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
         key=f"{key}-docx",
@@ -218,7 +213,7 @@ def render_export(turn: dict, key: str) -> None:
     )
     row.download_button(
         "Tải về Markdown",
-        data=turn_markdown(turn, asked).encode("utf-8"),
+        data=lambda: turn_markdown(turn, asked).encode("utf-8"),
         file_name=export_filename(turn, "md"),
         mime="text/markdown",
         key=f"{key}-md",
