@@ -305,12 +305,9 @@ def build_index(
             report.n_chunks = sum(len(e.chunks) for e in entries.values())
             report.timings = timings
             return report
-        spent = dict(timings)  # what the checkpoints spent embedding and writing stays counted
         write_entries(
             list(entries.values()), index_dir, settings, lazy.get(), report, timings, meter.embedded
         )
-        for stage in ("embed", "write"):
-            timings[stage] = timings.get(stage, 0.0) + spent.get(stage, 0.0)
         report.checkpoints = policy.count
         return report
     finally:
@@ -333,13 +330,11 @@ def _checkpoint(
     snapshot = {s: e for s, e in previous.items() if s not in entries} | dict(entries)
     for orphan in _dedupe(snapshot):  # a copy whose twin changed: left for the final pass
         del snapshot[orphan]
-    spent: dict[str, float] = {}
     write_entries(
-        list(snapshot.values()), index_dir, settings, embedder, IndexReport(failures=report.failures), spent
+        list(snapshot.values()), index_dir, settings, embedder, IndexReport(failures=report.failures), timings
     )
-    for stage in ("embed", "write"):
-        timings[stage] = timings.get(stage, 0.0) + spent.get(stage, 0.0)
-    policy.written(time.perf_counter(), time.perf_counter() - t)
+    now = time.perf_counter()
+    policy.written(now, now - t)
 
 
 def index_parsed(

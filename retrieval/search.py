@@ -15,6 +15,7 @@ import numpy as np
 
 from retrieval import store
 from retrieval.accents import AccentModel
+from retrieval.catalog.series import province
 from retrieval.chunking import CHUNKER_VERSION, HEADER_PATH, SIGNATURE_PATH
 from retrieval.embedding import Embedder, expected_checksum, make_embedder
 from retrieval.fusion import rrf, top, zscore_fusion, zscores
@@ -52,8 +53,6 @@ class SearchFilters:
 
     def admits(self, doc: store.StoredDocument) -> bool:
         """Whether ``doc`` passes these filters (the searcher restricts its rows to such documents)."""
-        from retrieval.catalog.series import province
-
         y = doc.year
         if y is None and (self.year_from or self.year_to) and not self.include_undated:
             return False

@@ -190,7 +190,8 @@ class RichReporter:
         done, total = (
             (snap.chunks, snap.chunks_total) if snap.stage == "embed" else (snap.docs_done, snap.docs_total)
         )
-        info = snap.line().split("·", 1)[-1].strip() if "·" in snap.line() else ""
+        line = snap.line()
+        info = line.split("·", 1)[-1].strip() if "·" in line else ""
         self.bar.update(
             self.task,
             description=STAGES.get(snap.stage, snap.stage),

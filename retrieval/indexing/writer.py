@@ -52,14 +52,15 @@ def write_entries(
     timings: dict | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> IndexReport:
-    """Embed what is missing, build BM25/FAISS/accent model and commit a new generation."""
+    """Embed what is missing, build BM25/FAISS/accent model and commit a new generation. The seconds
+    spent are added to ``timings["embed"]`` and ``timings["write"]`` (a build may write several times)."""
     report = report or IndexReport()
     timings = timings if timings is not None else {}
     all_entries = sorted(entries, key=lambda e: e.doc.source)
     entries = [e for e in all_entries if e.doc.duplicate_of is None]
     t0 = time.perf_counter()
     embed_missing(entries, embedder, progress)
-    timings["embed"] = time.perf_counter() - t0
+    timings["embed"] = timings.get("embed", 0.0) + time.perf_counter() - t0
 
     t1 = time.perf_counter()
     chunks = [c for e in entries for c in e.chunks]
@@ -110,7 +111,7 @@ def write_entries(
         "failures": [f.__dict__ for f in report.failures],
     }
     store.commit_generation(index_dir, partial, manifest)
-    timings["write"] = time.perf_counter() - t1
+    timings["write"] = timings.get("write", 0.0) + time.perf_counter() - t1
     report.n_documents, report.n_chunks, report.written, report.timings = (
         len(entries),
         len(chunks),

@@ -188,7 +188,7 @@ def document_view(res: Resources, settings: Settings, doc: StoredDocument) -> No
 
 
 def _full_text(res: Resources, doc: StoredDocument) -> None:
-    secs = sections(res.searcher.chunks, doc.doc_id)
+    secs = sections(res.lookup.of(doc.doc_id), doc.doc_id)
     start, end = _int_param("tu"), _int_param("den")
     marks = (
         ((start, end),) if start is not None and end is not None and 0 <= start < end <= len(doc.text) else ()

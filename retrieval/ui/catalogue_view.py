@@ -15,7 +15,7 @@ from retrieval.catalog.graph import ReferenceGraph
 from retrieval.catalog.series import Series, province, series_of
 from retrieval.store import StoredDocument
 from retrieval.types import Chunk
-from retrieval.ui.html import fmt_date
+from retrieval.ui.labels import source_reference
 
 UNDATED = "Không ghi ngày"
 COLUMNS = (
@@ -137,15 +137,10 @@ class Related:
 
 
 def _label(doc: StoredDocument) -> str:
-    md = doc.metadata
-    parts = [md.loai_van_ban or "Văn bản"]
-    if md.so_ky_hieu:
-        parts.append(f"số {md.so_ky_hieu}")
-    if md.ngay_ban_hanh:
-        parts.append(f"ngày {fmt_date(md.ngay_ban_hanh)}")
-    if md.co_quan_ban_hanh:
-        parts.append(f"của {md.co_quan_ban_hanh}")
-    return " ".join(parts) if (md.so_ky_hieu or md.ngay_ban_hanh) else (doc.title or doc.source)
+    """How a cadre names the document (as the chat's sources do)."""
+    return source_reference(
+        {"metadata": doc.metadata.to_json(), "title": doc.title, "source": doc.source}, about=False
+    )
 
 
 def references_of(

@@ -60,6 +60,10 @@ class ChunkLookup:
     def get(self, chunk_id: str) -> Chunk | None:
         return self._by_id.get(chunk_id)
 
+    def of(self, doc_id: str) -> list[Chunk]:
+        """The chunks of ``doc_id`` in text order."""
+        return self._by_doc.get(doc_id, [])
+
     def covering(self, doc_id: str, start: int, end: int) -> list[Chunk]:
         """The chunks of ``doc_id`` whose text spans overlap [start, end), smallest first."""
         end = max(end, start + 1)

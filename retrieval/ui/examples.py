@@ -11,7 +11,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from retrieval.catalog.graph import build_graph
+from retrieval.catalog.graph import ReferenceGraph, build_graph
 from retrieval.catalog.series import province
 from retrieval.store import StoredDocument
 from retrieval.types import Chunk
@@ -61,9 +61,8 @@ def _signer_question(docs: list[StoredDocument]) -> str | None:
     return None
 
 
-def _implementing_question(docs: list[StoredDocument]) -> str | None:
+def _implementing_question(graph: ReferenceGraph) -> str | None:
     """The number most documents cite ("Thực hiện Chỉ thị số …"), if two or more do."""
-    graph = build_graph(docs)
     citing: dict[str, set[str]] = {}
     named: dict[str, str] = {}
     for doc_id, refs in graph.references.items():
@@ -106,15 +105,19 @@ def _deadline_question(chunks: Iterable[Chunk], texts: Mapping[str, str]) -> str
 
 
 def example_questions(
-    documents: Mapping[str, StoredDocument], chunks: Iterable[Chunk], limit: int = MAX_EXAMPLES
+    documents: Mapping[str, StoredDocument],
+    chunks: Iterable[Chunk],
+    limit: int = MAX_EXAMPLES,
+    graph: ReferenceGraph | None = None,
 ) -> list[str]:
-    """Up to ``limit`` questions this archive answers, of different kinds."""
+    """Up to ``limit`` questions this archive answers, of different kinds (``graph``: the archive's
+    reference graph when the caller has it)."""
     docs = list(documents.values())
     texts = {d.doc_id: d.text for d in docs}
     found = [
         _deadline_question(chunks, texts),
         _signer_question(docs),
-        _implementing_question(docs),
+        _implementing_question(graph or build_graph(docs)),
         _list_question(docs),
         _count_question(docs),
     ]

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from retrieval.answer.documents import graph_of
 from retrieval.search import Searcher
 from retrieval.settings import Settings
 from retrieval.store import MANIFEST, StoredDocument, read_manifest
@@ -28,7 +29,7 @@ from retrieval.ui.corpus import (
     save_upload,
     sort_documents,
 )
-from retrieval.ui.examples import example_questions
+from retrieval.ui.examples import ArchiveSummary, archive_summary, example_questions
 
 FLAGGED_NOTE = (
     "có đoạn nhắm vào trợ lý AI (câu ra lệnh, mã chat template hoặc dấu “đã kiểm chứng” giả) — "
@@ -48,6 +49,7 @@ class Resources:
     documents: tuple[StoredDocument, ...]  # sorted for the sidebar list
     flagged: frozenset[str] = frozenset()  # doc ids with passages addressed to an AI (never answers)
     examples: tuple[str, ...] = ()  # questions drawn from this archive (the first screen)
+    summary: ArchiveSummary | None = None  # what the archive holds (the first screen)
 
 
 def _quiet() -> None:
@@ -110,7 +112,8 @@ def load_resources(_settings: Settings, key: str, stamp: tuple) -> Resources:
         filter_options(searcher.documents),
         tuple(sort_documents(searcher.documents)),
         frozenset(c.doc_id for c in searcher.chunks if c.flags),
-        tuple(example_questions(searcher.documents, searcher.chunks)),
+        tuple(example_questions(searcher.documents, searcher.chunks, graph=graph_of(searcher))),
+        archive_summary(searcher.documents),
     )
 
 

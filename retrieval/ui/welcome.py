@@ -33,7 +33,7 @@ def _more(values: tuple[str, ...], shown: int = 3) -> str:
 
 
 def render_welcome(res: Resources, ask: Callable[[str], None]) -> None:
-    summary = archive_summary(res.searcher.documents)
+    summary = res.summary or archive_summary(res.searcher.documents)
     st.title("Hỏi đáp văn bản")
     st.markdown("Hỏi bằng tiếng Việt về các văn bản trong kho; câu trả lời luôn kèm đoạn văn bản gốc.")
     years = "—"
