@@ -38,7 +38,8 @@ NOTE_FALLBACK = (
 NOTE_BACKEND_ERROR = "Không dùng được mô hình ngôn ngữ ({error}); dưới đây là các câu trích nguyên văn."
 NEAREST_HEADER = "Các văn bản gần nhất với câu hỏi:"
 NOTE_NO_FILTER_MATCH = "Không có văn bản nào khớp bộ lọc ({filters}); đã tìm trong toàn bộ văn bản."
-NOTE_FILTERS = "Đã lọc theo: {filters}{hint}."
+FILTER_NOTE = "Đã lọc theo: "  # how the note of the filters a question implied begins
+NOTE_FILTERS = FILTER_NOTE + "{filters}{hint}."
 CLI_FILTER_HINT = " (bỏ lọc: tracuu ask --no-filters)"
 DOCUMENT_INTENTS = ("metadata", "list", "references", "count")
 
@@ -62,8 +63,18 @@ def refusal_text(nearest: Sequence[NearDocument], reason: str | None = None) -> 
     return "\n".join(lines)
 
 
+def note_line(note: str) -> str:
+    return f"(Lưu ý: {note})"
+
+
 def with_notes(text: str, notes: Sequence[str]) -> str:
-    return text if not notes else text + "\n\n" + "\n".join(f"(Lưu ý: {n})" for n in notes)
+    return text if not notes else text + "\n\n" + "\n".join(note_line(n) for n in notes)
+
+
+def without_notes(text: str, notes: Sequence[str]) -> str:
+    """``text`` without the lines ``with_notes`` added for ``notes``."""
+    lines = {note_line(n) for n in notes}
+    return "\n".join(line for line in text.split("\n") if line not in lines).rstrip()
 
 
 class AnswerStream:

@@ -105,6 +105,7 @@ def ask(
     citation check, which replaces them on screen.
     """
     from retrieval.answer import Answerer
+    from retrieval.answer.answerer import FILTER_NOTE, without_notes
 
     t0 = time.perf_counter()
     kw = {} if refusal_threshold is None else {"refusal_threshold": refusal_threshold}
@@ -115,11 +116,12 @@ def ask(
     stream = answerer.stream(asked, explicit, dropped_filters=tuple(dropped))
     yield from stream
     ans = stream.answer
-    applied = explicit is None and any(n.startswith("Đã lọc theo") for n in ans.notes)
-    chips = understand(asked).without_filters(dropped).filter_chips() if applied else []
+    filter_notes = [n for n in ans.notes if n.startswith(FILTER_NOTE)] if explicit is None else []
+    chips = understand(asked).without_filters(dropped).filter_chips() if filter_notes else []
     turn = Turn(
         question=question,
-        text=REFUSAL if ans.refused else ans.answer,
+        # the chips under the answer say which filters were applied (and remove them), not a note
+        text=REFUSAL if ans.refused else without_notes(ans.answer, filter_notes if chips else []),
         refused=ans.refused,
         backend=ans.backend,
         seconds=time.perf_counter() - t0,

@@ -24,14 +24,6 @@ from retrieval.ui.html import (
 from retrieval.ui.labels import location_label, source_reference
 
 BROWSER_PAGE = "retrieval/ui/pages/browser.py"  # the document browser page (app.py's navigation)
-_FILTER_NOTE = re.compile(r"\n*\(Lưu ý: Đã lọc theo: [^\n]*\)[ \t]*(?=\n|$)")
-
-
-def strip_filter_note(text: str) -> str:
-    """The answer without its "(Lưu ý: Đã lọc theo: …)" line (shown as removable chips instead)."""
-    return _FILTER_NOTE.sub("", text).strip()
-
-
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>#$~|])")
 _RULE_LINE = re.compile(r"^([ \t]*)([-=_+]{2,})[ \t]*$", re.MULTILINE)  # "---" / "===": rules, headings
 
@@ -154,8 +146,7 @@ def render_answer(turn: dict, key: str, slot=None) -> None:
     """The answer text (in ``slot``, a placeholder, when given): clean, lists as lists, each [n] a
     link opening its source below."""
     cited = {int(c["n"]) for c in turn.get("citations") or []}
-    text = strip_filter_note(turn["text"]) if turn.get("chips") else turn["text"]
-    body = answer_html(text, cited, f"nguon-{key}") + CITE_SCRIPT
+    body = answer_html(turn["text"], cited, f"nguon-{key}") + CITE_SCRIPT
     (slot or st).html(body, unsafe_allow_javascript=True)
 
 
