@@ -150,7 +150,7 @@ def _unchanged(path: Path, old: DocEntry) -> bool:
         return False
 
 
-def _ingest(
+def ingest_entry(
     path: Path,
     source: str,
     corpus_dir: Path,
@@ -158,13 +158,15 @@ def _ingest(
     timings: dict,
     seg: SegmentCache,
     report: IndexReport,
+    doc_id: str | None = None,
 ) -> DocEntry | None:
-    """Load, parse, chunk and segment one file; a failure becomes one report line (None returned)."""
+    """Load, parse, chunk and segment one file; a failure becomes one report line (None returned).
+    The document's id is ``doc_id_for(source)`` unless given."""
     from retrieval.structure import parse_document
 
     try:
         raw = load_document(path, corpus_dir)
-        entry = _entry_from_parsed(parse_document(raw, doc_id_for(source)), settings, timings, seg)
+        entry = _entry_from_parsed(parse_document(raw, doc_id or doc_id_for(source)), settings, timings, seg)
     except IngestError as exc:
         failure = Failure(exc.source, exc.reason, exc.hint)
     except Exception as exc:  # a parser bug must not stop the run or lose the index
@@ -264,7 +266,7 @@ def build_index(
                 meter.skipped(item, len(old.chunks))
                 continue
             t_file = time.perf_counter()
-            entry = _ingest(item, source, corpus_dir, settings, timings, seg, report)
+            entry = ingest_entry(item, source, corpus_dir, settings, timings, seg, report)
             if entry is None:
                 meter.read(item, time.perf_counter() - t_file, 0)
                 if old is not None:
@@ -282,7 +284,7 @@ def build_index(
             meter.read(item, time.perf_counter() - t_file, len(entry.chunks))  # MB/s counts embedding
         for source in _dedupe(entries):  # a copy whose indexed twin changed or vanished: parse it again
             copy = entries[source].doc
-            entry = _ingest(corpus_dir / source, source, corpus_dir, settings, timings, seg, report)
+            entry = ingest_entry(corpus_dir / source, source, corpus_dir, settings, timings, seg, report)
             twin = previous.get(copy.duplicate_of or "")
             if entry is not None:
                 entries[source] = entry

