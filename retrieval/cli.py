@@ -57,6 +57,9 @@ FLAGGED_NOTE = (
 def index(
     corpus_dir: Annotated[Path, typer.Argument(help="Thư mục văn bản")] = Path("corpus"),
     index_dir: IndexDir = None,
+    collection: Annotated[
+        str | None, typer.Option("--collection", help="Bộ sưu tập nhận văn bản (chế độ máy chủ)")
+    ] = None,
 ) -> None:
     """Lập chỉ mục (tăng dần) cho mọi văn bản trong thư mục."""
     _quiet_libraries()
@@ -66,6 +69,11 @@ def index(
     settings = _settings(**({"index_dir": index_dir} if index_dir else {}))
     if not corpus_dir.is_dir():
         _fail(f"Không tìm thấy thư mục văn bản '{corpus_dir}'.")
+    if settings.database_url:
+        from retrieval.server.cli_index import index_to_database
+
+        _print_report(*index_to_database(corpus_dir, settings, collection))
+        return
     t0 = time.perf_counter()
     # A bar on a terminal; plain lines every few seconds in logs, CI and pipes.
     reporter = RichReporter() if sys.stderr.isatty() else plain_reporter(every=5.0)
@@ -78,7 +86,10 @@ def index(
             reporter.close()
     except IndexLockedError as exc:
         _fail(str(exc), 3)
-    dt = time.perf_counter() - t0
+    _print_report(report, time.perf_counter() - t0)
+
+
+def _print_report(report, dt: float) -> None:
     typer.echo(
         f"Đã lập chỉ mục {report.n_documents} văn bản, {report.n_chunks} đoạn trong {dt:.1f} giây "
         f"(mới {len(report.added)}, cập nhật {len(report.updated)}, xóa {len(report.removed)}, "
@@ -116,12 +127,13 @@ def stage_shares(timings: dict) -> list[tuple[str, float]]:
 
 
 def _load_searcher(settings: Settings):
-    from retrieval.search import Searcher
+    from retrieval.server.database import DatabaseError
     from retrieval.store import IndexError_
+    from retrieval.stores import open_searcher
 
     try:
-        return Searcher.load(settings.index_dir, settings)
-    except IndexError_ as exc:
+        return open_searcher(settings)
+    except (IndexError_, DatabaseError) as exc:
         _fail(str(exc), 2)
 
 
@@ -386,6 +398,17 @@ def setup_model(force: Annotated[bool, typer.Option("--force")] = False) -> None
         typer.echo(f"Bản ONNX của mô hình nhúng: {onnx}")
     else:
         typer.echo(f"Mô hình nhúng chạy bằng torch ({why}).")
+
+
+def _mount_server_commands() -> None:
+    from retrieval.server.admin_cli import db_app
+    from retrieval.server.cli_index import migrate
+
+    app.add_typer(db_app, name="db", help="Quản trị chế độ máy chủ: lược đồ, người dùng, bộ sưu tập.")
+    app.command("migrate")(migrate)
+
+
+_mount_server_commands()
 
 
 def main() -> None:  # pragma: no cover

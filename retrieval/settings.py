@@ -65,8 +65,13 @@ class Settings:
     # A long import commits what it has indexed every this many seconds (0: only at the end), so an
     # interrupted import resumes without redoing those documents and readers can search them already
     checkpoint_seconds: float = 300.0
+    # Server mode (TRACUU_DATABASE_URL=postgresql://…): documents, users and conversations in
+    # PostgreSQL + pgvector instead of the index folder; the app asks for a login
+    database_url: str | None = None
 
     def __post_init__(self) -> None:
+        if self.database_url is not None and not self.database_url.startswith(("postgresql://", "postgres://")):
+            raise SettingsError("TRACUU_DATABASE_URL phải có dạng postgresql://người_dùng@máy/cơ_sở_dữ_liệu")
         if self.checkpoint_seconds < 0:
             raise SettingsError("TRACUU_CHECKPOINT_SECONDS phải ≥ 0 (0: chỉ ghi khi xong)")
         if self.embed_batch_size < 1:

@@ -53,8 +53,7 @@ def index_into_database(
             timings["embed"] = timings.get("embed", 0.0) + time.perf_counter() - t
             t = time.perf_counter()
             for e in waiting:
-                report.n_chunks += put_document(conn, cid, e)
-                report.n_documents += 1
+                put_document(conn, cid, e)
             timings["write"] = timings.get("write", 0.0) + time.perf_counter() - t
             waiting.clear()
 
@@ -95,6 +94,9 @@ def index_into_database(
             if remove_document(conn, cid, source):
                 report.removed.append(source)
         report.written = bool(report.added or report.updated or report.removed)
+        report.n_documents, report.n_chunks = conn.execute(
+            "SELECT count(*), coalesce(sum(n_chunks), 0) FROM documents WHERE collection_id = %s", (cid,)
+        ).fetchone()
         timings["total"] = time.perf_counter() - t0
         report.timings = timings
     return report

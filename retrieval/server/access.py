@@ -108,7 +108,9 @@ def require_editor(conn: psycopg.Connection, user: User, collection_id: int) -> 
         with conn.transaction():
             row = conn.execute("SELECT name FROM collections WHERE id = %s", (collection_id,)).fetchone()
         name = row[0] if row else ""
-        raise AccessDenied(f"Bạn chỉ có quyền đọc bộ sưu tập '{name}', không được sửa (cần vai trò 'editor').")
+        raise AccessDenied(
+            f"Bạn chỉ có quyền đọc bộ sưu tập '{name}', không được sửa (cần vai trò 'editor')."
+        )
     raise AccessDenied("Bạn không có quyền sửa bộ sưu tập này.")
 
 

@@ -105,7 +105,7 @@ def hash_password(password: str) -> str:
 def verify_password(password_hash: str, password: str) -> bool:
     try:
         return _hasher.verify(password_hash, password)
-    except (VerifyMismatchError, VerificationError, InvalidHashError):
+    except (VerifyMismatchError, VerificationError, InvalidHashError, ValueError):
         return False
 
 
@@ -237,6 +237,25 @@ def _minutes_to_wait(conn: psycopg.Connection, name: str, remote: str, now: date
     return max(1, math.ceil((max(lifts) - now).total_seconds() / 60))
 
 
+def _check_password(conn: psycopg.Connection, name: str, password: str) -> tuple[User | None, str]:
+    """The user named ``name`` (None if unknown) and why the login fails ("" when it succeeds)."""
+    row = conn.execute(
+        f"SELECT {_USER_COLUMNS}, password_hash FROM users WHERE username = %s", (name,)
+    ).fetchone()
+    stored = row[5] if row else _dummy()  # an unknown name costs one verification too
+    right = verify_password(stored, password)
+    if row is None:
+        return None, "unknown_user"
+    user = _user(row)
+    if not right:
+        return user, "bad_password"
+    if user.disabled:
+        return user, "disabled"
+    if _hasher.check_needs_rehash(stored):
+        conn.execute("UPDATE users SET password_hash = %s WHERE id = %s", (_hasher.hash(password), user.id))
+    return user, ""
+
+
 def login(
     conn: psycopg.Connection,
     username: str,
@@ -253,28 +272,18 @@ def login(
     name = normalize_username(username)[:200]
     remote = str(remote)[:200]
     refusal: AuthError | None = None
-    user: User | None = None
     token = ""
     with conn.transaction():
         conn.execute("SELECT pg_advisory_xact_lock(%s, hashtext(%s))", (_LOCK_CLASS, name))
         wait = _minutes_to_wait(conn, name, remote, now)
-        reason = ""
         if wait is not None:
-            refusal, reason = LoginRateLimited(wait), "rate_limited"
+            user, reason, refusal = None, "rate_limited", LoginRateLimited(wait)
         else:
-            row = conn.execute(
-                f"SELECT {_USER_COLUMNS}, password_hash FROM users WHERE username = %s", (name,)
-            ).fetchone()
-            stored = row[5] if row else _dummy()
-            right = verify_password(stored, password) and row is not None
-            if row is not None:
-                user = _user(row)
-            if not right:
-                refusal, reason = AuthError(BAD_CREDENTIALS), "unknown_user" if row is None else "bad_password"
-            elif user is not None and user.disabled:
-                refusal, reason = AuthError("Tài khoản này đã bị khoá. Hãy liên hệ quản trị viên."), "disabled"
-            elif user is not None and _hasher.check_needs_rehash(stored):
-                conn.execute("UPDATE users SET password_hash = %s WHERE id = %s", (_hasher.hash(password), user.id))
+            user, reason = _check_password(conn, name, password)
+            if reason == "disabled":
+                refusal = AuthError("Tài khoản này đã bị khoá. Hãy liên hệ quản trị viên.")
+            elif reason:
+                refusal = AuthError(BAD_CREDENTIALS)
         conn.execute(
             "INSERT INTO login_attempts (username, remote, ok, at) VALUES (%s, %s, %s, %s)",
             (name, remote, refusal is None, now),
