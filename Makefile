@@ -6,7 +6,7 @@ PIP    := $(VENV)/bin/python -m pip
 STAMP  := $(VENV)/.tracuu-deps
 INDEX_DIR ?= index
 
-.PHONY: setup setup-llm setup-ocr setup-office setup-ui model index run test lint eval bench clean
+.PHONY: setup setup-llm setup-ocr setup-office setup-ui setup-postgres model index run serve test lint eval bench clean
 
 ## setup: venv + torch CPU (first, so pip never pulls CUDA) + project + default embedding model
 setup: $(STAMP) model
@@ -36,6 +36,10 @@ setup-ocr:
 setup-office:
 	@bash scripts/setup_office.sh
 
+## setup-postgres: the unprivileged user that runs PostgreSQL (server mode; binaries come from pip)
+setup-postgres:
+	@bash scripts/setup_postgres.sh
+
 ## setup-ui: Chromium + chromedriver for the end-to-end UI test (Debian packages)
 setup-ui:
 	@bash scripts/setup_ui.sh
@@ -50,8 +54,12 @@ index: setup
 run: setup $(INDEX_DIR)/manifest.json
 	TRACUU_INDEX_DIR=$(INDEX_DIR) $(VENV)/bin/streamlit run app.py --server.headless true --browser.gatherUsageStats false
 
-## test: install everything (LLM, OCR, browser included), then the whole suite
-test: setup setup-llm setup-ocr setup-office setup-ui
+## serve: the shared deployment on this machine — PostgreSQL + the app with logins (data in ./pgdata)
+serve: setup setup-postgres
+	$(PY) -m retrieval.server.serve
+
+## test: install everything (LLM, OCR, browser, PostgreSQL included), then the whole suite
+test: setup setup-llm setup-ocr setup-office setup-ui setup-postgres
 	$(VENV)/bin/ruff check .
 	$(PY) -m pytest -q -rs
 

@@ -42,7 +42,7 @@ def doc_id_for(source: str) -> str:
     return source.rsplit(".", 1)[0] if "." in Path(source).name else source
 
 
-def _is_corpus_readme(item: Path | IngestError, corpus_dir: Path) -> bool:
+def is_corpus_readme(item: Path | IngestError, corpus_dir: Path) -> bool:
     """corpus/README.md documents the corpus itself; it is not one of its documents."""
     return isinstance(item, Path) and item.parent == corpus_dir and item.stem.upper() == "README"
 
@@ -239,7 +239,7 @@ def build_index(
         previous = _load_previous(index_dir, settings)
         entries: dict[str, DocEntry] = {}
         seg = SegmentCache(settings.cache_dir / "segments.sqlite")
-        items = [i for i in iter_corpus_files(corpus_dir) if not _is_corpus_readme(i, corpus_dir)]
+        items = [i for i in iter_corpus_files(corpus_dir) if not is_corpus_readme(i, corpus_dir)]
         t0 = time.perf_counter()
         meter = ImportMeter(items, on_progress, t0)
         policy = CheckpointPolicy(settings.checkpoint_seconds, t0)

@@ -18,6 +18,7 @@ layer and the browser expect); ``refresh()`` reloads them when ``meta.data_versi
 from __future__ import annotations
 
 import threading
+from pathlib import Path
 
 import numpy as np
 from psycopg_pool import ConnectionPool
@@ -97,14 +98,15 @@ class PgSearcher(Searcher):
                 colls = [r[0] for r in conn.execute("SELECT id FROM collections")]
             else:
                 colls = list(self._wanted)
-            docs = {}
-            for (data,) in conn.execute(
-                "SELECT data FROM documents WHERE collection_id = ANY(%s)"
-                ' ORDER BY source COLLATE "C", doc_id',
+            docs, self.collection_of = {}, {}
+            for data, name in conn.execute(
+                "SELECT d.data, c.name FROM documents d JOIN collections c ON c.id = d.collection_id"
+                ' WHERE d.collection_id = ANY(%s) ORDER BY d.source COLLATE "C", d.doc_id',
                 (colls,),
             ):
                 d = store.StoredDocument.from_json(data)
                 docs[d.doc_id] = d
+                self.collection_of[d.doc_id] = name
             ids, chunks = [], []
             for cid, data in conn.execute(
                 "SELECT c.id, c.data FROM chunks c JOIN documents d USING (doc_id)"
@@ -124,6 +126,10 @@ class PgSearcher(Searcher):
         self._row_of = {int(i): r for r, i in enumerate(ids)}
         accents = AccentModel.build(index_text(docs[c.doc_id].title, c) for c in chunks)
         self._prepare(docs, chunks, sample, accents)
+
+    def source_root(self, doc_id: str, corpus_dir: Path) -> Path:
+        """A collection's files live in the corpus folder's sub-folder of its name."""
+        return corpus_dir / self.collection_of.get(doc_id, "")
 
     def refresh(self) -> bool:
         """Reload when documents were written since loading; returns whether it reloaded."""

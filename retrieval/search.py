@@ -307,6 +307,10 @@ class Searcher:
                 fused[rows[doc]] = max(fused.get(rows[doc], score), score + 1e-6)
         return fused
 
+    def source_root(self, doc_id: str, corpus_dir: Path) -> Path:
+        """The folder a document's ``source`` is relative to (the corpus folder itself here)."""
+        return corpus_dir
+
     def document(self, doc_id: str) -> store.StoredDocument:
         return self.documents[doc_id]
 

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from retrieval.embedding import Embedder, make_embedder
-from retrieval.indexer import EMBED_AHEAD, doc_id_for, file_sha256, ingest_entry
+from retrieval.indexer import EMBED_AHEAD, doc_id_for, file_sha256, ingest_entry, is_corpus_readme
 from retrieval.indexing.entries import DocEntry, Failure, IndexReport, printable
 from retrieval.indexing.pgstore import ModelInfo, ensure_model, known_sources, put_document, remove_document
 from retrieval.indexing.writer import embed_missing
@@ -58,7 +58,7 @@ def index_into_database(
             waiting.clear()
 
         try:
-            items = list(iter_corpus_files(corpus_dir))
+            items = [i for i in iter_corpus_files(corpus_dir) if not is_corpus_readme(i, corpus_dir)]
             for n, item in enumerate(items, start=1):
                 if isinstance(item, IngestError):
                     report.failures.append(Failure(item.source, item.reason, item.hint))

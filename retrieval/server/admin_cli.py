@@ -112,10 +112,17 @@ def collection(
 
 
 def _new_password() -> str:
+    """``$TRACUU_NEW_PASSWORD``, else asked twice without echo (Vietnamese prompts, unlike click's)."""
     password = os.environ.get(ENV_NEW_PASSWORD, "")
     if password:
         return password
-    return str(typer.prompt("Mật khẩu", hide_input=True, confirmation_prompt="Nhập lại mật khẩu", type=str))
+    for _ in range(3):
+        first = str(typer.prompt("Mật khẩu", hide_input=True, type=str))
+        if str(typer.prompt("Nhập lại mật khẩu", hide_input=True, type=str)) == first:
+            return first
+        typer.echo("Hai lần nhập không khớp; hãy nhập lại.", err=True)
+    _fail("Hai lần nhập mật khẩu không khớp.")
+    return ""
 
 
 @db_app.command("user-add")
@@ -126,9 +133,13 @@ def user_add(
     database: Database = "",
 ) -> None:
     """Thêm người dùng (mật khẩu hỏi hai lần, hoặc lấy từ $TRACUU_NEW_PASSWORD)."""
-    with _database(database) as conn:
+    try:
         auth.check_username(username)
-        user = auth.create_user(conn, username, _new_password(), display_name, admin)
+    except auth.AuthError as exc:
+        _fail(str(exc))
+    new_password = _new_password()
+    with _database(database) as conn:
+        user = auth.create_user(conn, username, new_password, display_name, admin)
     role = "quản trị viên" if user.is_admin else "người dùng"
     typer.echo(f"Đã thêm {role} '{user.username}', mã {user.id}.")
 
@@ -149,9 +160,10 @@ def user_disable(
 @db_app.command("password")
 def password(username: Annotated[str, typer.Argument(help="Tên đăng nhập")], database: Database = "") -> None:
     """Đặt mật khẩu mới cho một người dùng (các phiên đăng nhập của họ kết thúc)."""
+    new_password = _new_password()
     with _database(database) as conn:
         user = _user(conn, username)
-        auth.set_password(conn, user.id, _new_password())
+        auth.set_password(conn, user.id, new_password)
     typer.echo(f"Đã đặt mật khẩu mới cho '{user.username}'.")
 
 

@@ -124,9 +124,9 @@ def _related_list(items: list[Related], empty: str) -> None:
             st.caption(md_escape(item.context))
 
 
-def _original(settings: Settings, doc: StoredDocument) -> Path | None:
+def _original(res: Resources, settings: Settings, doc: StoredDocument) -> Path | None:
     """The original file inside the corpus folder (never outside it), if it is still there."""
-    root = settings.corpus_dir.resolve()
+    root = res.searcher.source_root(doc.doc_id, settings.corpus_dir).resolve()
     path = (root / doc.source).resolve()
     return path if path.is_relative_to(root) and path.is_file() else None
 
@@ -157,7 +157,7 @@ def document_view(res: Resources, settings: Settings, doc: StoredDocument) -> No
         )
         + "</table>"
     )
-    original = _original(settings, doc)
+    original = _original(res, settings, doc)
     if original is not None:
         st.download_button(
             "Tải tệp gốc",

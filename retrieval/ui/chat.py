@@ -14,7 +14,13 @@ import streamlit as st
 
 from retrieval.settings import Settings
 from retrieval.ui.answering import REFUSAL, Turn, ask
-from retrieval.ui.conversations import LOCAL_USER, ConversationStoreError, SQLiteConversations, default_path
+from retrieval.ui.conversations import (
+    LOCAL_USER,
+    ConversationStore,
+    ConversationStoreError,
+    SQLiteConversations,
+    default_path,
+)
 from retrieval.ui.sidebar import Controls, controls, corpus_panel, run_reindex
 from retrieval.ui.state import Resources, answer_backend
 from retrieval.ui.views import escaped_stream, md_escape, render_answer, render_turn
@@ -29,15 +35,30 @@ def conversation_store(path: str) -> SQLiteConversations:
     return SQLiteConversations(Path(path))
 
 
-def _store(settings: Settings) -> SQLiteConversations | None:
+@st.cache_resource(show_spinner=False)
+def server_conversations(url: str) -> ConversationStore:
+    from retrieval.server.pg_conversations import PgConversations
+
+    return PgConversations(url)
+
+
+def _store(settings: Settings) -> ConversationStore | None:
     try:
+        if settings.database_url:  # server mode: each user's conversations in the database
+            return server_conversations(settings.database_url)
         return conversation_store(str(default_path(settings.index_dir)))
     except ConversationStoreError as exc:
         st.sidebar.warning(f"Không lưu được lịch sử trò chuyện: {exc}")
         return None
 
 
-def _open_from_address(store: SQLiteConversations | None) -> None:
+def _owner() -> str:
+    """Whose conversations: the logged-in user in server mode, the single local user otherwise."""
+    user = st.session_state.get("tc_user")
+    return user.username if user is not None else LOCAL_USER
+
+
+def _open_from_address(store: ConversationStore | None) -> None:
     """After a reload, the conversation named in the address (if it is this user's)."""
     wanted = st.query_params.get(PARAM)
     current = st.session_state.get("conv_id")
@@ -47,7 +68,7 @@ def _open_from_address(store: SQLiteConversations | None) -> None:
     if not wanted or current == wanted or store is None:
         return
     try:
-        messages = store.messages(LOCAL_USER, wanted)
+        messages = store.messages(_owner(), wanted)
     except ConversationStoreError as exc:
         st.warning(str(exc))
         return
@@ -59,14 +80,14 @@ def _open_from_address(store: SQLiteConversations | None) -> None:
     st.session_state.messages = messages
 
 
-def _save(store: SQLiteConversations | None, message: dict) -> None:
+def _save(store: ConversationStore | None, message: dict) -> None:
     if store is None:
         return
     try:
         if not st.session_state.get("conv_id"):
-            st.session_state.conv_id = store.create(LOCAL_USER)
+            st.session_state.conv_id = store.create(_owner())
             st.query_params[PARAM] = st.session_state.conv_id
-        store.append(LOCAL_USER, st.session_state.conv_id, message)
+        store.append(_owner(), st.session_state.conv_id, message)
     except ConversationStoreError as exc:
         log.warning("conversation not saved: %s", exc)
         st.warning(f"Không lưu được cuộc trò chuyện: {exc}")
@@ -83,7 +104,7 @@ def _open_conversation(conv_id: str) -> None:
     st.query_params[PARAM] = conv_id
 
 
-def history_panel(store: SQLiteConversations | None) -> None:
+def history_panel(store: ConversationStore | None) -> None:
     """Earlier conversations: open one, delete one, start a new one."""
     if store is None:
         return
@@ -92,7 +113,7 @@ def history_panel(store: SQLiteConversations | None) -> None:
         "Cuộc trò chuyện mới", icon=":material/add_comment:", on_click=_new_conversation, key="conv_new"
     )
     try:
-        items = store.list(LOCAL_USER, limit=30)
+        items = store.list(_owner(), limit=30)
     except ConversationStoreError as exc:
         st.caption(str(exc))
         return
@@ -118,7 +139,7 @@ def history_panel(store: SQLiteConversations | None) -> None:
             type="tertiary",
             help="Xóa cuộc trò chuyện này",
         ):
-            store.delete(LOCAL_USER, item.id)
+            store.delete(_owner(), item.id)
             if item.id == current:
                 _new_conversation()
             st.rerun()
@@ -192,6 +213,8 @@ def answer(
 
 def index_problem(settings: Settings, message: str) -> None:
     st.error(message)
+    if settings.database_url:  # server mode: documents come in through a collection's upload form
+        return
     st.write(f"Có thể lập chỉ mục ngay cho thư mục văn bản `{settings.corpus_dir}`:")
     if st.button("Lập chỉ mục kho văn bản", type="primary"):
         run_reindex(settings, [])

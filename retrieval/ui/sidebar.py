@@ -128,22 +128,40 @@ def upload_form(settings: Settings) -> None:
     lines = st.session_state.get("index_lines") or []
     if lines:
         st.caption("  \n".join(f"{_LEVELS.get(level, '')} {md_escape(line)}" for level, line in lines))
+    target = None
+    if settings.database_url:  # server mode: into a collection this user edits
+        from retrieval.ui.server import editable
+
+        mine = editable(settings)
+        if not mine:
+            st.caption("Bạn chỉ có quyền đọc; thêm văn bản cần vai trò biên tập (editor).")
+            return
+        target = st.selectbox("Bộ sưu tập", mine, format_func=lambda c: c.title, key="upload_collection")
     n = st.session_state.setdefault("upload_round", 0)
     files = st.file_uploader(
         "Tệp văn bản: PDF, Word, Excel, HTML, TXT, ảnh quét",
         type=list(UPLOAD_TYPES),
         accept_multiple_files=True,
         key=f"upload-{n}",
-        help=f"Tệp được lưu vào thư mục '{settings.corpus_dir}' rồi lập chỉ mục ngay.",
+        help=f"Tệp được lưu vào thư mục '{settings.corpus_dir / (target.name if target else '')}' "
+        "rồi lập chỉ mục ngay.",
     )
     if st.button("Lưu và lập chỉ mục", type="primary", disabled=not files, key="do_upload"):
-        run_reindex(settings, [(f.name, f.getvalue()) for f in files or []])
+        run_reindex(settings, [(f.name, f.getvalue()) for f in files or []], target)
 
 
-def run_reindex(settings: Settings, uploads: list[tuple[str, bytes]]) -> None:
-    """Index with a progress bar, keep the report for the next run, start a fresh run."""
+def run_reindex(settings: Settings, uploads: list[tuple[str, bytes]], collection=None) -> None:
+    """Index with a progress bar, keep the report for the next run, start a fresh run. In server
+    mode ``collection`` (one the user edits) receives the uploads."""
     bar = st.progress(0.0, text="Đang lập chỉ mục…")
-    outcome = reindex(settings, uploads, lambda frac, text: bar.progress(frac, text=text))
+    if collection is not None:
+        from retrieval.ui.server import reindex_collection
+
+        outcome = reindex_collection(
+            settings, collection, uploads, lambda frac, text: bar.progress(frac, text=text)
+        )
+    else:
+        outcome = reindex(settings, uploads, lambda frac, text: bar.progress(frac, text=text))
     st.session_state["index_lines"] = outcome.lines
     st.session_state["index_fresh"] = True
     st.session_state["upload_round"] = st.session_state.get("upload_round", 0) + 1

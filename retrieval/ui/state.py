@@ -101,7 +101,11 @@ def load_resources(_settings: Settings, key: str, stamp: tuple) -> Resources:
     """The searcher of ``_settings.index_dir`` as of manifest ``stamp`` (raises the store's errors)."""
     settings = _settings
     read_manifest(settings.index_dir)  # a missing index is reported before loading the model
-    searcher = Searcher.load(settings.index_dir, settings, shared_embedder(settings))
+    return build_resources(settings, Searcher.load(settings.index_dir, settings, shared_embedder(settings)))
+
+
+def build_resources(settings: Settings, searcher: Searcher) -> Resources:
+    """What the pages use, derived once from a loaded searcher (of either store)."""
     _ = searcher.embedder  # raises IndexMismatchError now if the index was built with other weights
     searcher.search("khởi động chỉ mục", k=1)  # warm BM25, FAISS, the segmenter
     _warm_answerer(searcher, settings)
@@ -256,6 +260,10 @@ def page_context() -> tuple[Settings, Resources | None, str | None]:
     except SettingsError as exc:
         st.error(f"Lỗi cấu hình: {exc}")
         st.stop()
+    if settings.database_url:
+        from retrieval.ui.server import server_context
+
+        return server_context(settings)
     try:
         return settings, current_resources(settings), None
     except IndexError_ as exc:  # missing, or built with other settings / another model

@@ -1,0 +1,164 @@
+"""The app in server mode (``TRACUU_DATABASE_URL``): who is logged in, what they may read, their
+archive view, their conversations, uploads into the collections they edit.
+
+* One connection pool per process (``db_pool``); each step borrows a connection briefly.
+* The loaded archive (``Resources`` over a ``PgSearcher``) is cached per set of readable collections
+  and the database's ``data_version``: users with the same grants share it, and a document written by
+  any indexer (another app process, ``tracuu index``) is picked up on the next interaction.
+* Uploads go to ``<corpus folder>/<collection>/`` and are indexed into that collection; every upload,
+  deletion and re-index is written to the audit log with who did it.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import streamlit as st
+from psycopg_pool import ConnectionPool
+
+from retrieval.indexing.pgstore import data_version, remove_document
+from retrieval.server import audit
+from retrieval.server.access import AccessDenied, editable_collections, readable_collections, require_editor
+from retrieval.server.auth import User
+from retrieval.server.collections import Collection, list_collections
+from retrieval.server.database import DatabaseError, check_schema
+from retrieval.settings import Settings
+from retrieval.store import IndexError_
+from retrieval.ui.corpus import SavedUpload, save_upload
+from retrieval.ui.login import require_user
+from retrieval.ui.state import IndexOutcome, Resources, build_resources, shared_embedder
+
+log = logging.getLogger(__name__)
+NO_GRANT = "Tài khoản của bạn chưa được cấp quyền đọc bộ sưu tập nào. Hãy liên hệ quản trị viên."
+
+
+@st.cache_resource(show_spinner=False)
+def db_pool(url: str) -> ConnectionPool:
+    pool = ConnectionPool(url, min_size=1, max_size=8, open=True)
+    with pool.connection() as conn:
+        check_schema(conn, url)
+    return pool
+
+
+@st.cache_resource(show_spinner="Đang nạp kho văn bản…", max_entries=8)
+def load_pg_resources(_settings: Settings, key: str, collections: tuple[int, ...], version: int) -> Resources:
+    """The archive as the readers of ``collections`` see it, at ``version`` of the database."""
+    from retrieval.pgsearch import PgSearcher
+
+    searcher = PgSearcher(_settings.database_url or "", _settings, collections, shared_embedder(_settings))
+    return build_resources(_settings, searcher)
+
+
+def current_user() -> User | None:
+    return st.session_state.get("tc_user")
+
+
+def server_context(settings: Settings) -> tuple[Settings, Resources | None, str | None]:
+    """Log in (the page stops at the login form until then), then the user's view of the archive."""
+    try:
+        pool = db_pool(settings.database_url or "")
+    except DatabaseError as exc:
+        st.error(str(exc))
+        st.stop()
+    user = require_user(pool)
+    with pool.connection() as conn:
+        colls = readable_collections(conn, user)
+        version = data_version(conn)
+    if not colls:
+        return settings, None, NO_GRANT
+    try:
+        return settings, load_pg_resources(settings, repr(settings), colls, version), None
+    except (IndexError_, DatabaseError) as exc:
+        return settings, None, str(exc)
+
+
+def editable(settings: Settings) -> list[Collection]:
+    """The collections the logged-in user may change."""
+    user = current_user()
+    if user is None:
+        return []
+    with db_pool(settings.database_url or "").connection() as conn:
+        ids = set(editable_collections(conn, user))
+        return [c for c in list_collections(conn) if c.id in ids]
+
+
+def reindex_collection(
+    settings: Settings, collection: Collection, uploads: list[tuple[str, bytes]], progress
+) -> IndexOutcome:
+    """Save ``uploads`` into the collection's folder and index that folder into the collection."""
+    from retrieval.indexing.pg_import import index_into_database
+
+    user = current_user()
+    pool = db_pool(settings.database_url or "")
+    lines: list[tuple[str, str]] = []
+    try:
+        with pool.connection() as conn:
+            require_editor(conn, user, collection.id)
+    except AccessDenied as exc:
+        return IndexOutcome([("error", str(exc))])
+    folder = settings.corpus_dir / collection.name
+    folder.mkdir(parents=True, exist_ok=True)
+    saved: list[SavedUpload] = [save_upload(folder, name, data) for name, data in uploads]
+    for s in saved:
+        if not s.new:
+            lines.append(("info" if s.ok else "error", s.message))
+    if uploads and not any(s.ok for s in saved):
+        return IndexOutcome(lines)
+    mine = {s.source for s in saved if s.source and s.new}
+    progress(0.0, f"Đang lập chỉ mục bộ sưu tập '{collection.title}'…")
+    try:
+        report = index_into_database(
+            folder,
+            settings.database_url or "",
+            collection.name,
+            settings,
+            shared_embedder(settings),
+            progress=lambda src, n, total: progress(min(0.95, n / max(1, total)), f"{n}/{total}: {src}"),
+        )
+    except (DatabaseError, OSError) as exc:
+        return IndexOutcome([*lines, ("error", f"Không lập chỉ mục được: {exc}")])
+    progress(1.0, "Đã lập chỉ mục xong.")
+    with pool.connection() as conn:
+        for source in report.added + report.updated:
+            audit.record(conn, user, "upload" if source in mine else "reindex", collection.id, source)
+        for source in report.removed:
+            audit.record(conn, user, "delete", collection.id, source, {"reason": "file gone"})
+        audit.record(
+            conn, user, "reindex", collection.id, collection.name,
+            {"added": len(report.added), "updated": len(report.updated), "removed": len(report.removed)},
+        )
+    for source in report.added:
+        lines.append(("success", f"{source}: đã thêm vào bộ sưu tập '{collection.title}'."))
+    for source in report.updated:
+        lines.append(("success", f"{source}: đã cập nhật."))
+    for failure in report.failures:
+        if failure.source in mine:
+            (folder / failure.source).unlink(missing_ok=True)
+            lines.append(("error", f"{failure.line()}. Tệp chưa được thêm vào kho; hãy sửa rồi tải lên lại."))
+        else:
+            lines.append(("warning", f"Lỗi (tệp có sẵn trong kho) — {failure.line()}"))
+    if not (report.added or report.updated or report.removed or report.failures):
+        lines.append(("info", "Không có văn bản mới hoặc thay đổi."))
+    lines.append(("info", f"Bộ sưu tập có {report.n_documents} văn bản, {report.n_chunks} đoạn."))
+    return IndexOutcome(lines)
+
+
+def delete_document(settings: Settings, res: Resources, doc_id: str) -> str:
+    """Remove one document (and its file) from its collection; the Vietnamese outcome."""
+    user = current_user()
+    name = getattr(res.searcher, "collection_of", {}).get(doc_id)
+    doc = res.searcher.documents.get(doc_id)
+    if user is None or name is None or doc is None:
+        return "Không tìm thấy văn bản này."
+    with db_pool(settings.database_url or "").connection() as conn:
+        coll = next(c for c in list_collections(conn) if c.name == name)
+        try:
+            require_editor(conn, user, coll.id)
+        except AccessDenied as exc:
+            return str(exc)
+        remove_document(conn, coll.id, doc.source)
+        audit.record(conn, user, "delete", coll.id, doc.source)
+    path = (settings.corpus_dir / name / doc.source).resolve()
+    if path.is_relative_to((settings.corpus_dir / name).resolve()):
+        path.unlink(missing_ok=True)
+    return f"Đã xóa '{doc.source}' khỏi bộ sưu tập '{coll.title}'."
