@@ -4,7 +4,8 @@ Run: ``TRACUU_INDEX_DIR=index streamlit run app.py`` (``make run`` does it). Two
 (``retrieval/ui/chat.py``: answers with their sources, each [n] opening its passage highlighted in
 context, exports, conversations kept across reloads) and the document browser
 (``retrieval/ui/browser.py``: the catalogue, each document with its full text, references, the
-documents implementing it and its series).
+documents implementing it and its series). In server mode (``TRACUU_DATABASE_URL``, ``make serve``)
+every page asks for a login first, and administrators get a third page (``retrieval/ui/admin.py``).
 """
 
 from __future__ import annotations
@@ -24,4 +25,14 @@ pages = [
         url_path="kho-van-ban",
     ),
 ]
+user = st.session_state.get("tc_user")  # server mode: set once logged in (retrieval/ui/login.py)
+if user is not None and user.is_admin:
+    pages.append(
+        st.Page(
+            "retrieval/ui/pages/admin.py",
+            title="Quản trị",
+            icon=":material/admin_panel_settings:",
+            url_path="quan-tri",
+        )
+    )
 st.navigation(pages).run()

@@ -264,7 +264,7 @@ def test_schema_version_is_checked(pg_server):
     url = pg_server.create_database("t_schema_check")
     with pytest.raises(DatabaseError, match="tracuu db upgrade"):
         open_database(url)
-    assert migrate(url) == [1] and migrate(url) == []
+    assert migrate(url) == [1, 2] and migrate(url) == []
     open_database(url).close()
     with connect(url, autocommit=True) as conn:
         conn.execute("INSERT INTO schema_migrations (version, name) VALUES (99, 'future')")
@@ -272,3 +272,24 @@ def test_schema_version_is_checked(pg_server):
         open_database(url)
     with pytest.raises(DatabaseError, match="mới hơn"):
         migrate(url)
+
+
+@pytest.mark.slow
+def test_cli_migrate_exports_the_folder_index_with_nothing_lost(pg_url, sample_index, monkeypatch):
+    from typer.testing import CliRunner
+
+    from retrieval.cli import app
+
+    for key in [k for k in __import__("os").environ if k.startswith("TRACUU_") and k != "TRACUU_CACHE_DIR"]:
+        monkeypatch.delenv(key)
+    result = CliRunner().invoke(app, ["migrate", "--to", pg_url, "--index-dir", str(sample_index)])
+    assert result.exit_code == 0, result.output
+    assert "Khớp hoàn toàn" in result.output
+    with connect(pg_url) as conn:
+        n_docs, n_chunks = conn.execute("SELECT count(*), sum(n_chunks) FROM documents").fetchone()
+    from retrieval import store
+
+    manifest = store.read_manifest(sample_index)
+    assert (n_docs, n_chunks) == (manifest["counts"]["documents"], manifest["counts"]["chunks"])
+    again = CliRunner().invoke(app, ["migrate", "--to", pg_url, "--index-dir", str(sample_index)])
+    assert again.exit_code == 0 and "Khớp hoàn toàn" in again.output  # re-running replaces, never doubles

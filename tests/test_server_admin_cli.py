@@ -8,7 +8,7 @@ from typer.testing import CliRunner
 
 from retrieval.server import access, audit, auth
 from retrieval.server.admin_cli import ENV_DATABASE, ENV_NEW_PASSWORD, db_app
-from retrieval.server.database import LocalServer, open_database, schema_version
+from retrieval.server.database import SCHEMA_VERSION, LocalServer, open_database, schema_version
 
 pytestmark = pytest.mark.postgres
 
@@ -146,9 +146,9 @@ def test_upgrade_and_missing_database(pg_server: LocalServer, monkeypatch: pytes
     stale = runner.invoke(db_app, ["users", "--database", url])
     assert stale.exit_code == 1 and "tracuu db upgrade" in stale.stderr
     first = runner.invoke(db_app, ["upgrade", "--database", url])
-    assert first.exit_code == 0 and "Đã áp dụng phiên bản lược đồ: 1" in first.stdout
+    assert first.exit_code == 0 and "Đã áp dụng phiên bản lược đồ: 1, 2" in first.stdout
     with open_database(url) as conn:
-        assert schema_version(conn) == 1
+        assert schema_version(conn) == SCHEMA_VERSION == 2
     second = runner.invoke(db_app, ["upgrade", "--database", url])
     assert second.exit_code == 0 and "mới nhất" in second.stdout
     assert "Chưa có người dùng" in runner.invoke(db_app, ["users", "--database", url]).stdout

@@ -109,7 +109,7 @@ class CountingHasher(PasswordHasher):
         super().__init__(time_cost=1, memory_cost=8192, parallelism=1)
         self.verified: list[str] = []
 
-    def verify(self, hash: str | bytes, password: str | bytes) -> bool:  # noqa: A002 (argon2's name)
+    def verify(self, hash: str | bytes, password: str | bytes) -> bool:
         self.verified.append(str(hash).split("$")[3])  # "m=…,t=…,p=…"
         return super().verify(hash, password)
 

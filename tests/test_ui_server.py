@@ -197,3 +197,21 @@ def test_browser_login_reload_reader_limits_rate_limit_logout(server_app, tmp_pa
             page.screenshot(path=str(shots / "ui_server_rate_limited.png"))
         finally:
             browser.close()
+
+
+def test_admin_page_creates_a_user_and_grants_it(server_db, monkeypatch):
+    from retrieval.server.audit import recent
+
+    url, corpus = server_db
+    at = _login(_app(monkeypatch, url, corpus).run(), "admin", PASSWORD)
+    at.switch_page("retrieval/ui/pages/admin.py").run()
+    assert not at.exception
+    form_inputs = {t.label: t for t in at.text_input}
+    form_inputs["Tên đăng nhập (chữ thường, số, . _ -)"].set_value("nguoimoi")
+    form_inputs["Họ tên"].set_value("Người Mới")
+    form_inputs["Mật khẩu (ít nhất 8 ký tự)"].set_value("mat-khau-moi-1")
+    next(b for b in at.button if b.label == "Tạo").click().run()
+    assert not at.exception
+    assert any("Đã tạo người dùng 'nguoimoi'" in s.value for s in at.success)
+    with connect(url) as conn:
+        assert [e.target for e in recent(conn, 5, "create_user")][0] == "nguoimoi"

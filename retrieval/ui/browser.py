@@ -168,6 +168,8 @@ def document_view(res: Resources, settings: Settings, doc: StoredDocument) -> No
             on_click="ignore",
             key="download_original",
         )
+    if settings.database_url:
+        _delete_control(res, settings, doc)
     for warning in doc.warnings:
         st.caption(f":material/warning: {md_escape(warning)}")
     graph, series = _relations(res, str(res.searcher.manifest.get("generation")))
@@ -185,6 +187,21 @@ def document_view(res: Resources, settings: Settings, doc: StoredDocument) -> No
             series_members(doc, series, docs),
             "Không có văn bản cùng loạt (cùng cơ quan, cùng chủ đề, các năm khác) trong kho.",
         )
+
+
+def _delete_control(res: Resources, settings: Settings, doc: StoredDocument) -> None:
+    """Server mode: an editor of the document's collection may remove it (audited)."""
+    from retrieval.ui.server import delete_document, editable
+
+    name = getattr(res.searcher, "collection_of", {}).get(doc.doc_id)
+    if name not in {c.name for c in editable(settings)}:
+        return
+    with st.popover("Xóa khỏi kho", icon=":material/delete:"):
+        st.write(f"Xóa '{doc.source}' khỏi bộ sưu tập '{name}'? Việc xóa được ghi vào nhật ký.")
+        if st.button("Xóa văn bản", type="primary", key="confirm_delete"):
+            st.session_state["deleted_note"] = delete_document(settings, res, doc.doc_id)
+            st.query_params.clear()
+            st.rerun()
 
 
 def _full_text(res: Resources, doc: StoredDocument) -> None:
@@ -213,6 +230,9 @@ def main(settings: Settings, res: Resources | None, problem: str | None) -> None
         st.title("Kho văn bản")
         st.error(problem or "Chưa có chỉ mục.")
         return
+    note = st.session_state.pop("deleted_note", None)
+    if note:
+        st.info(note)
     wanted = st.query_params.get("van_ban")
     doc = res.searcher.documents.get(wanted) if wanted else None
     if wanted and doc is None:

@@ -34,7 +34,9 @@ NO_GRANT = "Tài khoản của bạn chưa được cấp quyền đọc bộ s�
 
 @st.cache_resource(show_spinner=False)
 def db_pool(url: str) -> ConnectionPool:
-    pool = ConnectionPool(url, min_size=1, max_size=8, open=True)
+    # autocommit: each ``conn.transaction()`` block of retrieval.server commits when it ends, so a
+    # Streamlit rerun raised later in the same ``with pool.connection()`` cannot roll it back
+    pool = ConnectionPool(url, min_size=1, max_size=8, open=True, kwargs={"autocommit": True})
     with pool.connection() as conn:
         check_schema(conn, url)
     return pool
