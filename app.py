@@ -10,6 +10,8 @@ every page asks for a login first, and administrators get a third page (``retrie
 
 from __future__ import annotations
 
+import os
+
 import streamlit as st
 
 from retrieval.ui.style import CSS
@@ -35,4 +37,6 @@ if user is not None and user.is_admin:
             url_path="quan-tri",
         )
     )
-st.navigation(pages).run()
+# server mode before logging in: only the login form, no page list
+hidden = bool(os.environ.get("TRACUU_DATABASE_URL")) and user is None
+st.navigation(pages, position="hidden" if hidden else "sidebar").run()

@@ -249,7 +249,9 @@ class PgTimer:
                 self.parts[name] += dt
                 self._current = ""
                 if record_bm25:
-                    self.bm25_calls.append({"tokens": list(a[0]), "plain": bool(a[1]), "seconds": dt})
+                    tokens = a[0] if a else kw["tokens"]
+                    plain = a[1] if len(a) > 1 else kw["plain"]
+                    self.bm25_calls.append({"tokens": list(tokens), "plain": bool(plain), "seconds": dt})
 
         setattr(s, attr, timed)
         self._installed.append(attr)
@@ -382,9 +384,11 @@ def write_section(idx: Path, url: str, settings, entries, console) -> dict:
         folder_size = folder_bytes(Path(tmp))
     # database writer: migrate_folder (reads the folder's entries itself, writes, then checks)
     marks: list[float] = []
+    cpu0 = time.process_time()
     t0 = time.perf_counter()
     report = migrate_folder(idx, url, "alqac", progress=lambda n, total: marks.append(time.perf_counter()))
     total_s = time.perf_counter() - t0
+    cpu_s = time.process_time() - cpu0  # this process (Python, psycopg); the server's CPU is not in it
     write_s = (marks[-1] - t0) if marks else total_s
     first_s = (marks[0] - t0) if marks else 0.0  # reading the folder's entries, collection, model record
     sizes = db_sizes(url)
@@ -403,6 +407,7 @@ def write_section(idx: Path, url: str, settings, entries, console) -> dict:
             "read_and_setup_s": first_s,
             "write_s": db_put_s,
             "check_s": total_s - write_s,
+            "client_cpu_s_incl_check": cpu_s,
             "documents_per_s": n_docs / db_put_s,
             "chunks_per_s": n_chunks / db_put_s,
             "postings_rows_per_s": sizes["postings_rows"] / db_put_s,
@@ -528,6 +533,7 @@ def scale_section(args, server, idx: Path, settings, embedder, data, base, conso
     with open_database(url) as conn:
         cid = create_collection(conn, "scale")
         ensure_model(conn, _model(manifest))
+        cpu0 = time.process_time()
         t0 = time.perf_counter()
         for e in entries:
             put_document(conn, cid, e)
@@ -555,6 +561,7 @@ def scale_section(args, server, idx: Path, settings, embedder, data, base, conso
                 console.print(f"  [red]write budget spent[/]: stopped at {written_chunks:,} chunks")
                 break
         db_write_s = time.perf_counter() - t0
+        client_cpu_s = time.process_time() - cpu0
     sizes = db_sizes(url)
     written = entries[:written_docs]
     del entries
@@ -620,6 +627,7 @@ def scale_section(args, server, idx: Path, settings, embedder, data, base, conso
             "stopped_by_budget": stopped,
             "budget_s": args.max_write_seconds,
             "write_s": db_write_s,
+            "client_cpu_s": client_cpu_s,
             "chunks_per_s": written_chunks / db_write_s,
             "documents_per_s": written_docs / db_write_s,
             "postings_rows_per_s": sizes["postings_rows"] / db_write_s,

@@ -38,7 +38,10 @@ def require_user(pool: ConnectionPool) -> User:
         with pool.connection() as conn:
             user = session_user(conn, token)
         if user is not None:
+            fresh = "tc_user" not in st.session_state  # a reload found the cookie: show the pages
             st.session_state.tc_token, st.session_state.tc_user = token, user
+            if fresh and not st.session_state.get("tc_set_cookie"):
+                st.rerun()
             if st.session_state.pop("tc_set_cookie", False):
                 _cookie_script(token, int(session_hours_from_env() * 3600))
             _account_box(pool, user)
