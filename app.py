@@ -27,7 +27,16 @@ pages = [
         url_path="kho-van-ban",
     ),
 ]
-user = st.session_state.get("tc_user")  # server mode: set once logged in (retrieval/ui/login.py)
+user = None
+if os.environ.get("TRACUU_DATABASE_URL"):  # server mode: who is logged in decides the pages
+    from retrieval.server.database import DatabaseError
+    from retrieval.ui.login import known_user
+    from retrieval.ui.server import db_pool
+
+    try:
+        user = known_user(db_pool(os.environ["TRACUU_DATABASE_URL"]))
+    except DatabaseError:  # the page says why (retrieval/ui/server.py)
+        user = None
 if user is not None and user.is_admin:
     pages.append(
         st.Page(

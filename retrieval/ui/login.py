@@ -29,6 +29,19 @@ def _cookie_script(token: str, max_age: int) -> None:
     )
 
 
+def known_user(pool: ConnectionPool) -> User | None:
+    """The user of this browser's live session (state or cookie), without drawing anything: the
+    navigation is built from it before any page runs (a reload keeps every page, the admin's too)."""
+    token = st.session_state.get("tc_token") or st.context.cookies.get(COOKIE) or ""
+    if not token:
+        return None
+    with pool.connection() as conn:
+        user = session_user(conn, token)
+    if user is not None:
+        st.session_state.tc_token, st.session_state.tc_user = token, user
+    return user
+
+
 def require_user(pool: ConnectionPool) -> User:
     """The logged-in user; otherwise the login form is shown and the page stops there."""
     if st.session_state.pop("tc_clear_cookie", False):
@@ -38,10 +51,7 @@ def require_user(pool: ConnectionPool) -> User:
         with pool.connection() as conn:
             user = session_user(conn, token)
         if user is not None:
-            fresh = "tc_user" not in st.session_state  # a reload found the cookie: show the pages
             st.session_state.tc_token, st.session_state.tc_user = token, user
-            if fresh and not st.session_state.get("tc_set_cookie"):
-                st.rerun()
             if st.session_state.pop("tc_set_cookie", False):
                 _cookie_script(token, int(session_hours_from_env() * 3600))
             _account_box(pool, user)
