@@ -57,24 +57,33 @@ class PgSearcher(Searcher):
         collections: tuple[int, ...] | None = None,
         embedder: Embedder | None = None,
         pool_size: int = 4,
+        pool: ConnectionPool | None = None,
     ) -> None:
         """``collections``: the ids the reader may see (None: every collection — the administrator and
-        command-line tools)."""
+        command-line tools). ``pool``: a shared pool configured by ``configure_connection`` (autocommit),
+        not closed by ``close()``; by default the searcher opens its own."""
         self.url = url
         self.index_dir = redact(url)  # named in the folder searcher's messages
         self.settings = settings
         self._embedder = embedder
         self._wanted = collections
         self._lock = threading.Lock()
-        self._pool = ConnectionPool(
-            url, min_size=1, max_size=pool_size, open=True, configure=_configure, kwargs={"autocommit": True}
+        self._own_pool = pool is None
+        self._pool = pool or ConnectionPool(
+            url,
+            min_size=1,
+            max_size=pool_size,
+            open=True,
+            configure=configure_connection,
+            kwargs={"autocommit": True},
         )
         with self._pool.connection() as conn:
             check_schema(conn, url)
         self._load_db()
 
     def close(self) -> None:
-        self._pool.close()
+        if self._own_pool:
+            self._pool.close()
 
     # ------------------------------------------------------------------ loading
     def _load_db(self) -> None:
@@ -213,7 +222,8 @@ class PgSearcher(Searcher):
         return np.asarray([got.get(int(i), 0.0) for i in ids], dtype=np.float32)
 
 
-def _configure(conn) -> None:
+def configure_connection(conn) -> None:
+    """pgvector types and iterative HNSW scans on a pooled connection (the database is migrated)."""
     from pgvector.psycopg import register_vector
 
     register_vector(conn)

@@ -21,7 +21,7 @@ from retrieval.server import audit
 from retrieval.server.access import AccessDenied, editable_collections, readable_collections, require_editor
 from retrieval.server.auth import User
 from retrieval.server.collections import Collection, list_collections
-from retrieval.server.database import DatabaseError, check_schema
+from retrieval.server.database import DatabaseError, check_schema, connect
 from retrieval.settings import Settings
 from retrieval.store import IndexError_
 from retrieval.ui.corpus import SavedUpload, save_upload
@@ -36,9 +36,13 @@ NO_GRANT = "Tài khoản của bạn chưa được cấp quyền đọc bộ s�
 def db_pool(url: str) -> ConnectionPool:
     # autocommit: each ``conn.transaction()`` block of retrieval.server commits when it ends, so a
     # Streamlit rerun raised later in the same ``with pool.connection()`` cannot roll it back
-    pool = ConnectionPool(url, min_size=1, max_size=8, open=True, kwargs={"autocommit": True})
-    with pool.connection() as conn:
+    from retrieval.pgsearch import configure_connection
+
+    with connect(url) as conn:  # a clear error for a database at another schema version
         check_schema(conn, url)
+    pool = ConnectionPool(
+        url, min_size=1, max_size=8, open=True, configure=configure_connection, kwargs={"autocommit": True}
+    )
     return pool
 
 
@@ -47,7 +51,8 @@ def load_pg_resources(_settings: Settings, key: str, collections: tuple[int, ...
     """The archive as the readers of ``collections`` see it, at ``version`` of the database."""
     from retrieval.pgsearch import PgSearcher
 
-    searcher = PgSearcher(_settings.database_url or "", _settings, collections, shared_embedder(_settings))
+    url = _settings.database_url or ""
+    searcher = PgSearcher(url, _settings, collections, shared_embedder(_settings), pool=db_pool(url))
     return build_resources(_settings, searcher)
 
 
