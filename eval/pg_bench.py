@@ -17,7 +17,8 @@ Sections (each one's results are written to the JSON as soon as it finishes):
    ANALYZE of the slowest BM25 statement;
 5. concurrency: ``--users`` threads sharing one ``PgSearcher`` (pool of 8 connections) for
    ``--seconds`` while an editor thread re-writes 20 documents and refreshes the searcher;
-6. login rate limiting: a hook (``login_section``), filled in elsewhere.
+6. login: one argon2 login's cost, 8 wrong passwords (refused, then rate-limited), the right password
+   refused while limited and accepted after the window (``eval/pg_bench_login.py``).
 """
 
 from __future__ import annotations
@@ -658,7 +659,8 @@ def concurrency_section(args, url: str, settings, embedder, data, entries, quiet
     from retrieval.server.collections import collection_id
     from retrieval.server.database import open_database
 
-    searcher = PgSearcher(url, settings, None, embedder, pool_size=8)
+    first = PgSearcher(url, settings, None, embedder, pool_size=8)
+    holder = [first]  # the editor swaps in reloaded searchers
     queries = data.queries[: args.limit] if args.limit else data.queries
     texts = [q["text"] for q in queries]
     step = max(1, len(entries) // 20)
@@ -682,7 +684,7 @@ def concurrency_section(args, url: str, settings, embedder, data, entries, quiet
             n += 1
             t0 = time.perf_counter()
             try:
-                hits = searcher.search(text, k=50, mode="hybrid")
+                hits = holder[0].search(text, k=50, mode="hybrid")
                 dt = time.perf_counter() - t0
                 top = bu.ranked_doc_ids([h.chunk.doc_id for h in hits])
                 with lock:
@@ -724,7 +726,10 @@ def concurrency_section(args, url: str, settings, embedder, data, entries, quiet
                 edits["rounds"] += 1
                 t0 = time.perf_counter()
                 try:
-                    edits["reloads"] += searcher.refresh()
+                    newer = holder[0].reloaded()
+                    if newer is not None:  # users pick up the new searcher on their next query
+                        holder[0] = newer
+                    edits["reloads"] += newer is not None
                     refresh_times.append(time.perf_counter() - t0)
                     edits["refreshes"] += 1
                 except Exception as exc:  # noqa: BLE001
@@ -742,7 +747,7 @@ def concurrency_section(args, url: str, settings, embedder, data, entries, quiet
         t.join(timeout=120)
     wall = time.perf_counter() - t0
     alive = sum(t.is_alive() for t in threads)
-    searcher.close()
+    first.close()  # owns the pool that the reloaded searchers share
     out = {
         "users": args.users,
         "pool_size": 8,
@@ -778,8 +783,10 @@ def concurrency_section(args, url: str, settings, embedder, data, entries, quiet
 
 
 def login_section(url: str) -> dict:
-    """HOOK: login rate limiting under load (filled in elsewhere)."""
-    return {"skipped": "login rate limiting is benchmarked elsewhere (hook left for it)"}
+    """Login cost (argon2) and the failed-login rate limit (eval/pg_bench_login.py)."""
+    from pg_bench_login import login_section as measure
+
+    return measure(url)
 
 
 # --------------------------------------------------------------------------- report

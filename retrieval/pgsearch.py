@@ -12,12 +12,11 @@ metadata boosts, answer-side view of documents and chunks) over three primitives
 Every statement names the reader's collections (``collection_id = ANY(…)``): a chunk of another
 collection is never read, loaded or ranked — enforced in the query, not by filtering after. The
 documents and chunks loaded at start are the reader's only (``documents``/``chunks``, as the answer
-layer and the browser expect); ``refresh()`` reloads them when ``meta.data_version`` moved.
+layer and the browser expect); ``reloaded()`` gives a new searcher when ``meta.data_version`` moved.
 """
 
 from __future__ import annotations
 
-import threading
 from pathlib import Path
 
 import numpy as np
@@ -67,7 +66,6 @@ class PgSearcher(Searcher):
         self.settings = settings
         self._embedder = embedder
         self._wanted = collections
-        self._lock = threading.Lock()
         self._own_pool = pool is None
         self._pool = pool or ConnectionPool(
             url,
@@ -140,14 +138,14 @@ class PgSearcher(Searcher):
         """A collection's files live in the corpus folder's sub-folder of its name."""
         return corpus_dir / self.collection_of.get(doc_id, "")
 
-    def refresh(self) -> bool:
-        """Reload when documents were written since loading; returns whether it reloaded."""
+    def reloaded(self) -> PgSearcher | None:
+        """A new searcher over the same collections (sharing the pool) when documents were written
+        since this one loaded, else None. A searcher never changes once loaded: the caller swaps its
+        reference, and searches running on the old one finish on a consistent state."""
         with self._pool.connection() as conn:
-            moved = data_version(conn) != self._version
-        if moved:
-            with self._lock:
-                self._load_db()
-        return moved
+            if data_version(conn) == self._version:
+                return None
+        return PgSearcher(self.url, self.settings, self._wanted, self._embedder, pool=self._pool)
 
     @staticmethod
     def _vectors_of(conn, ids: np.ndarray, dim: int) -> np.ndarray:

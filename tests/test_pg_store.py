@@ -224,15 +224,17 @@ def test_several_indexers_and_readers_at_once(pg_url, fake_settings, fake_embedd
         create_collection(conn, "mot")
         create_collection(conn, "hai")
     index_into_database(a, pg_url, "mot", fake_settings, fake_embedder)
-    reader = PgSearcher(pg_url, fake_settings, None, fake_embedder)
+    current = [PgSearcher(pg_url, fake_settings, None, fake_embedder)]  # swapped as documents arrive
     errors: list[BaseException] = []
     stop = threading.Event()
 
     def read() -> None:
         while not stop.is_set():
             try:
-                reader.refresh()
-                reader.search("kế hoạch tuyên truyền", k=5)
+                newer = current[0].reloaded()
+                if newer is not None:
+                    current[0] = newer
+                current[0].search("kế hoạch tuyên truyền", k=5)
             except BaseException as exc:  # noqa: BLE001 - any error fails the test
                 errors.append(exc)
                 return
@@ -249,7 +251,7 @@ def test_several_indexers_and_readers_at_once(pg_url, fake_settings, fake_embedd
     assert not errors, errors
     shas_a = _any(a)
     _check_consistent(pg_url, {k: {v} | shas_a[k] for k, v in shas_b.items()})
-    reader.refresh()
+    reader = current[0].reloaded() or current[0]
     assert len(reader.documents) == 10
     reader.close()
 
