@@ -35,16 +35,17 @@ from retrieval.types import Chunk
 
 _BM25_SQL = """
 WITH q(term, qtf) AS (SELECT * FROM unnest(%(terms)s::text[], %(qtf)s::int[])),
-df AS (
-    SELECT p.term, count(*)::float8 AS df FROM postings p JOIN q USING (term)
-    WHERE p.field = %(field)s GROUP BY p.term
-)
-SELECT p.chunk_id,
+hits AS MATERIALIZED (  -- one index-only scan of the query's postings serves df and the scores
+    SELECT p.term, p.chunk_id, p.collection_id, p.tf, p.dl FROM postings p JOIN q USING (term)
+    WHERE p.field = %(field)s
+),
+df AS (SELECT term, count(*)::float8 AS df FROM hits GROUP BY term)
+SELECT h.chunk_id,
        sum(q.qtf * ln(1 + (%(n)s - df.df + 0.5) / (df.df + 0.5))
-           * p.tf / (p.tf + %(k1)s * (1 - %(b)s + %(b)s * p.dl / %(avgdl)s)))::float4
-FROM q JOIN df USING (term) JOIN postings p ON p.field = %(field)s AND p.term = q.term
-WHERE p.collection_id = ANY(%(colls)s)
-GROUP BY p.chunk_id
+           * h.tf / (h.tf + %(k1)s * (1 - %(b)s + %(b)s * h.dl / %(avgdl)s)))::float4
+FROM hits h JOIN q USING (term) JOIN df USING (term)
+WHERE h.collection_id = ANY(%(colls)s)
+GROUP BY h.chunk_id
 """
 
 

@@ -17,7 +17,14 @@ from pathlib import Path
 from retrieval.embedding import Embedder, make_embedder
 from retrieval.indexer import EMBED_AHEAD, doc_id_for, file_sha256, ingest_entry, is_corpus_readme
 from retrieval.indexing.entries import DocEntry, Failure, IndexReport, printable
-from retrieval.indexing.pgstore import ModelInfo, ensure_model, known_sources, put_document, remove_document
+from retrieval.indexing.pgstore import (
+    ModelInfo,
+    ensure_model,
+    known_sources,
+    put_document,
+    remove_document,
+    vacuum,
+)
 from retrieval.indexing.writer import embed_missing
 from retrieval.ingest import IngestError, iter_corpus_files
 from retrieval.segment import SegmentCache
@@ -99,4 +106,6 @@ def index_into_database(
         ).fetchone()
         timings["total"] = time.perf_counter() - t0
         report.timings = timings
+    if report.written:
+        vacuum(url)
     return report

@@ -20,7 +20,7 @@ import numpy as np
 from retrieval import store
 from retrieval.indexer import read_entries
 from retrieval.indexing.entries import DocEntry
-from retrieval.indexing.pgstore import ModelInfo, as_array, ensure_model, put_document
+from retrieval.indexing.pgstore import ModelInfo, as_array, ensure_model, put_document, vacuum
 from retrieval.segment import strip_accents
 from retrieval.server.collections import collection_id, create_collection
 from retrieval.server.database import DatabaseError, open_database
@@ -137,4 +137,5 @@ def migrate_folder(
                 progress(n, len(entries))
         with conn.transaction():
             db = database_tally(conn, cid)
+    vacuum(url)
     return MigrationReport(collection, folder_tally(entries), db)

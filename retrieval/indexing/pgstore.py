@@ -176,6 +176,16 @@ def remove_document(conn: psycopg.Connection, collection_id: int, source: str) -
     return bool(gone)
 
 
+def vacuum(url: str) -> None:
+    """VACUUM ANALYZE the searched tables after an import: BM25 then reads postings by index-only
+    scans (the visibility map is set) and the planner knows the new sizes. Outside any transaction."""
+    from retrieval.server.database import connect
+
+    with connect(url, autocommit=True) as conn:
+        for table in ("postings", "chunks", "documents"):
+            conn.execute(f"VACUUM (ANALYZE) {table}")
+
+
 def as_array(value) -> np.ndarray:
     """A pgvector value read back (``Vector`` or array) as float32."""
     to_numpy = getattr(value, "to_numpy", None)
