@@ -28,7 +28,7 @@ from retrieval.chunking import index_text
 from retrieval.embedding import Embedder
 from retrieval.indexing.pgstore import ACCENTED, PLAIN, as_array, data_version, recorded_model
 from retrieval.search import Searcher, dense_sample_rows
-from retrieval.server.database import check_schema, redact
+from retrieval.server.database import check_schema, connect, redact
 from retrieval.settings import Settings
 from retrieval.sparse import BM25_B, BM25_K1
 from retrieval.types import Chunk
@@ -68,6 +68,9 @@ class PgSearcher(Searcher):
         self._embedder = embedder
         self._wanted = collections
         self._own_pool = pool is None
+        if pool is None:  # a clear Vietnamese error now, not a pool timeout 30 s later
+            with connect(url) as conn:
+                check_schema(conn, url)
         self._pool = pool or ConnectionPool(
             url,
             min_size=1,
@@ -76,9 +79,11 @@ class PgSearcher(Searcher):
             configure=configure_connection,
             kwargs={"autocommit": True},
         )
-        with self._pool.connection() as conn:
-            check_schema(conn, url)
-        self._load_db()
+        try:
+            self._load_db()
+        except BaseException:
+            self.close()
+            raise
 
     def close(self) -> None:
         if self._own_pool:

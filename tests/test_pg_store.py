@@ -295,3 +295,14 @@ def test_cli_migrate_exports_the_folder_index_with_nothing_lost(pg_url, sample_i
     assert (n_docs, n_chunks) == (manifest["counts"]["documents"], manifest["counts"]["chunks"])
     again = CliRunner().invoke(app, ["migrate", "--to", pg_url, "--index-dir", str(sample_index)])
     assert again.exit_code == 0 and "Khớp hoàn toàn" in again.output  # re-running replaces, never doubles
+
+
+def test_an_unreachable_or_empty_database_is_a_clear_error(pg_url, fake_settings, fake_embedder, tmp_path):
+    from retrieval.store import IndexMissingError
+
+    t0 = time.monotonic()
+    with pytest.raises(DatabaseError, match="Không kết nối được cơ sở dữ liệu"):
+        PgSearcher(f"postgresql://postgres@/khong_co?host={tmp_path}", fake_settings, None, fake_embedder)
+    assert time.monotonic() - t0 < 10  # said at once, not after a connection pool's timeout
+    with pytest.raises(IndexMissingError, match="chưa có văn bản"):
+        PgSearcher(pg_url, fake_settings, None, fake_embedder)
