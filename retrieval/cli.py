@@ -326,11 +326,12 @@ def docs(
 ) -> None:
     """Danh mục văn bản đã lập chỉ mục: số/ký hiệu, loại, cơ quan, ngày, trích yếu, người ký."""
     from retrieval.catalog.catalogue import catalogue_rows
+    from retrieval.server.cli_index import database_catalogue
     from retrieval.store import IndexError_
 
     settings = _settings(**({"index_dir": index_dir} if index_dir else {}))
     try:
-        rows = catalogue_rows(settings.index_dir)
+        rows = database_catalogue(settings) if settings.database_url else catalogue_rows(settings.index_dir)
     except IndexError_ as exc:
         _fail(str(exc))
         return

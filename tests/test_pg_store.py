@@ -295,6 +295,11 @@ def test_cli_migrate_exports_the_folder_index_with_nothing_lost(pg_url, sample_i
     assert (n_docs, n_chunks) == (manifest["counts"]["documents"], manifest["counts"]["chunks"])
     again = CliRunner().invoke(app, ["migrate", "--to", pg_url, "--index-dir", str(sample_index)])
     assert again.exit_code == 0 and "Khớp hoàn toàn" in again.output  # re-running replaces, never doubles
+    folder = CliRunner().invoke(app, ["docs", "--json", "--index-dir", str(sample_index)])
+    monkeypatch.setenv("TRACUU_DATABASE_URL", pg_url)
+    database = CliRunner().invoke(app, ["docs", "--json"])
+    assert folder.exit_code == database.exit_code == 0, database.output
+    assert json.loads(database.output) == json.loads(folder.output)  # the same catalogue from either store
 
 
 def test_an_unreachable_or_empty_database_is_a_clear_error(pg_url, fake_settings, fake_embedder, tmp_path):

@@ -68,6 +68,10 @@ def catalogue_rows(index_dir: Path) -> list[CatalogueRow]:
     """Rows of the index at ``index_dir``, by source; raises ``store.IndexError_`` when there is none."""
     manifest = store.read_manifest(index_dir)
     gen = store.generation_dir(index_dir, manifest)
-    records = store.read_jsonl(gen / "documents.jsonl")
+    return rows_of(store.read_jsonl(gen / "documents.jsonl"))
+
+
+def rows_of(records) -> list[CatalogueRow]:
+    """Catalogue rows of stored document records (either store), by source; copies left out."""
     rows = [row_of(r) for r in records if not r.get("duplicate_of")]
     return sorted(rows, key=lambda r: r.source)

@@ -176,6 +176,11 @@ def remove_document(conn: psycopg.Connection, collection_id: int, source: str) -
     return bool(gone)
 
 
+def document_records(conn: psycopg.Connection) -> list[dict]:
+    """Every stored document's record (``StoredDocument.to_json()``), all collections."""
+    return [row[0] for row in conn.execute('SELECT data FROM documents ORDER BY source COLLATE "C"')]
+
+
 def vacuum(url: str) -> None:
     """VACUUM ANALYZE the searched tables after an import: BM25 then reads postings by index-only
     scans (the visibility map is set) and the planner knows the new sizes. Outside any transaction."""

@@ -1,5 +1,6 @@
-"""Command-line steps of the server mode: index a folder into a collection, export the index folder
-into the database (``tracuu migrate --to URL``). Messages: Vietnamese."""
+"""Command-line steps of the server mode: index a folder into a collection, the catalogue of the
+database (``tracuu docs``), export the index folder into the database (``tracuu migrate --to URL``).
+Messages: Vietnamese."""
 
 from __future__ import annotations
 
@@ -30,6 +31,20 @@ def index_to_database(
         typer.echo(str(exc), err=True)
         raise typer.Exit(2) from exc
     return report, time.perf_counter() - t0
+
+
+def database_catalogue(settings: Settings) -> list:
+    """``tracuu docs`` in server mode: the catalogue of every collection (an operator's command)."""
+    from retrieval.catalog.catalogue import rows_of
+    from retrieval.indexing.pgstore import document_records
+    from retrieval.server.database import open_database
+
+    try:
+        with open_database(settings.database_url or "") as conn:
+            return rows_of(document_records(conn))
+    except DatabaseError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(2) from exc
 
 
 def migrate(
