@@ -143,10 +143,11 @@ def read_entries(gen: Path) -> list[DocEntry]:
     return entries
 
 
-def _unchanged(path: Path, old: DocEntry) -> bool:
+def unchanged(path: Path, sha256: str) -> bool:
+    """Whether the file still has this content hash (an unreadable file: no, the loader says why)."""
     try:
-        return old.doc.sha256 == file_sha256(path)
-    except OSError:  # unreadable now: the loader reports why
+        return sha256 == file_sha256(path)
+    except OSError:
         return False
 
 
@@ -260,7 +261,7 @@ def build_index(
             if progress:
                 progress(printable(source), n, len(items))
             old = previous.get(source)
-            if old is not None and _unchanged(item, old):
+            if old is not None and unchanged(item, old.doc.sha256):
                 entries[source] = old
                 report.unchanged.append(source)
                 meter.skipped(item, len(old.chunks))

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from retrieval.embedding import Embedder, make_embedder
-from retrieval.indexer import EMBED_AHEAD, doc_id_for, file_sha256, ingest_entry, is_corpus_readme
+from retrieval.indexer import EMBED_AHEAD, doc_id_for, ingest_entry, is_corpus_readme, unchanged
 from retrieval.indexing.entries import DocEntry, Failure, IndexReport, printable
 from retrieval.indexing.pgstore import (
     ModelInfo,
@@ -75,7 +75,7 @@ def index_into_database(
                 seen.add(source)
                 if progress:
                     progress(printable(source), n, len(items))
-                if known.get(source) == file_sha256(item):
+                if source in known and unchanged(item, known[source]):
                     report.unchanged.append(source)
                     continue
                 entry = ingest_entry(
