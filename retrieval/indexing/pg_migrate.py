@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,8 +19,7 @@ import numpy as np
 from retrieval import store
 from retrieval.indexer import read_entries
 from retrieval.indexing.entries import DocEntry
-from retrieval.indexing.pgstore import ModelInfo, as_array, ensure_model, put_document, vacuum
-from retrieval.segment import strip_accents
+from retrieval.indexing.pgstore import ModelInfo, as_array, ensure_model, postings_of, put_document, vacuum
 from retrieval.server.collections import collection_id, create_collection
 from retrieval.server.database import DatabaseError, open_database
 
@@ -63,17 +61,19 @@ class _Hasher:
         self.h = hashlib.sha256()
         self.documents = self.chunks = self.postings = 0
 
-    def document(self, data: dict, chunks: Iterable[tuple[dict, np.ndarray, list[str]]]) -> None:
+    def document(
+        self, data: dict, chunks: Iterable[tuple[dict, np.ndarray, list[tuple[int, str, int]]]]
+    ) -> None:
+        """One document: its record, then each chunk's record, vector and postings (field, term order)."""
         self.documents += 1
         self.h.update(_canon(data))
-        for chunk, vec, toks in chunks:
+        for chunk, vec, postings in chunks:
             self.chunks += 1
             self.h.update(_canon(chunk))
             self.h.update(np.asarray(vec, dtype="<f4").tobytes())
-            for field, counts in enumerate((Counter(toks), Counter(strip_accents(t) for t in toks))):
-                for term, tf in sorted(counts.items()):
-                    self.postings += 1
-                    self.h.update(f"{field}\x1f{term}\x1f{tf}\x1e".encode())
+            for field, term, tf in postings:
+                self.postings += 1
+                self.h.update(f"{field}\x1f{term}\x1f{tf}\x1e".encode())
 
     def tally(self) -> Tally:
         return Tally(self.documents, self.chunks, self.postings, self.h.hexdigest())
@@ -87,12 +87,13 @@ def folder_tally(entries: list[DocEntry]) -> Tally:
     h = _Hasher()
     for e in sorted(entries, key=lambda e: e.doc.doc_id):
         vecs = e.vectors if e.vectors is not None else np.zeros((0, 0), np.float32)
-        h.document(e.doc.to_json(), zip((c.to_json() for c in e.chunks), vecs, e.tokens, strict=True))
+        postings = (postings_of(t) for t in e.tokens)
+        h.document(e.doc.to_json(), zip((c.to_json() for c in e.chunks), vecs, postings, strict=True))
     return h.tally()
 
 
 def database_tally(conn, cid: int) -> Tally:
-    """The same tally read back from the database (postings rebuilt from the stored rows)."""
+    """The same tally read back from the database (postings as stored)."""
     h = _Hasher()
     docs = conn.execute(
         "SELECT doc_id, data FROM documents WHERE collection_id = %s ORDER BY doc_id", (cid,)
@@ -101,21 +102,14 @@ def database_tally(conn, cid: int) -> Tally:
         rows = conn.execute(
             "SELECT id, data, embedding FROM chunks WHERE doc_id = %s ORDER BY ord", (doc_id,)
         ).fetchall()
-        toks = []
-        for chunk_id, _, _ in rows:
-            post = conn.execute(
-                "SELECT field, term, tf FROM postings WHERE chunk_id = %s", (chunk_id,)
-            ).fetchall()
-            toks.append(post)
-        h.documents += 1
-        h.h.update(_canon(data))
-        for (_, cdata, emb), post in zip(rows, toks, strict=True):
-            h.chunks += 1
-            h.h.update(_canon(cdata))
-            h.h.update(as_array(emb).astype("<f4").tobytes())
-            for field, term, tf in sorted(post, key=lambda p: (p[0], p[1])):
-                h.postings += 1
-                h.h.update(f"{field}\x1f{term}\x1f{tf}\x1e".encode())
+        postings: dict[int, list[tuple[int, str, int]]] = {r[0]: [] for r in rows}
+        for chunk_id, field, term, tf in conn.execute(  # one statement per document, not per chunk
+            "SELECT chunk_id, field, term, tf FROM postings WHERE chunk_id = ANY(%s)"
+            ' ORDER BY chunk_id, field, term COLLATE "C"',
+            (list(postings),),
+        ):
+            postings[chunk_id].append((field, term, tf))
+        h.document(data, ((c, as_array(e).astype("<f4"), postings[i]) for i, c, e in rows))
     return h.tally()
 
 

@@ -24,7 +24,7 @@ import psycopg
 from retrieval.chunking import CHUNKER_VERSION
 from retrieval.indexing.entries import DocEntry
 from retrieval.segment import SEGMENTER_VERSION, strip_accents
-from retrieval.server.database import DatabaseError
+from retrieval.server.database import DatabaseError, connect
 from retrieval.settings import Settings
 from retrieval.structure import STRUCTURE_VERSION
 
@@ -106,6 +106,15 @@ def data_version(conn: psycopg.Connection) -> int:
     return int(conn.execute("SELECT value::text::bigint FROM meta WHERE key = 'data_version'").fetchone()[0])
 
 
+def postings_of(tokens: list[str]) -> list[tuple[int, str, int]]:
+    """One chunk's BM25 postings, (field, term, tf) by field then term: its accented tokens and their
+    accent-stripped forms (the folder index's two BM25 indexes)."""
+    out = []
+    for field, counts in ((ACCENTED, Counter(tokens)), (PLAIN, Counter(strip_accents(t) for t in tokens))):
+        out.extend((field, term, tf) for term, tf in sorted(counts.items()))
+    return out
+
+
 def put_document(conn: psycopg.Connection, collection_id: int, entry: DocEntry) -> int:
     """Replace one document (by id) with ``entry`` in one transaction; returns its chunk count."""
     doc = entry.doc
@@ -154,10 +163,8 @@ def put_document(conn: psycopg.Connection, collection_id: int, entry: DocEntry) 
             with cur.copy("COPY postings (field, term, chunk_id, collection_id, tf, dl) FROM STDIN") as cp:
                 for cid, toks in zip(ids, entry.tokens, strict=True):
                     dl = max(1, len(toks))
-                    for term, tf in Counter(toks).items():
-                        cp.write_row((ACCENTED, term, cid, collection_id, tf, dl))
-                    for term, tf in Counter(strip_accents(t) for t in toks).items():
-                        cp.write_row((PLAIN, term, cid, collection_id, tf, dl))
+                    for field, term, tf in postings_of(toks):
+                        cp.write_row((field, term, cid, collection_id, tf, dl))
             with cur.copy("COPY doc_references (doc_id, ord, reference) FROM STDIN") as cp:
                 for i, ref in enumerate(doc.metadata.references):
                     cp.write_row((doc.doc_id, i, ref))
@@ -184,8 +191,6 @@ def document_records(conn: psycopg.Connection) -> list[dict]:
 def vacuum(url: str) -> None:
     """VACUUM ANALYZE the searched tables after an import: BM25 then reads postings by index-only
     scans (the visibility map is set) and the planner knows the new sizes. Outside any transaction."""
-    from retrieval.server.database import connect
-
     with connect(url, autocommit=True) as conn:
         for table in ("postings", "chunks", "documents"):
             conn.execute(f"VACUUM (ANALYZE) {table}")

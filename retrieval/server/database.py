@@ -167,18 +167,18 @@ class LocalServer:
 
     def create_database(self, name: str) -> str:
         """Create database ``name`` (dropping an older one of that name); returns its URL."""
-        if not re.fullmatch(r"[a-z_][a-z0-9_]{0,62}", name):
-            raise ValueError(f"tên cơ sở dữ liệu không hợp lệ: {name!r}")
-        with psycopg.connect(self.url(), autocommit=True) as conn:
-            conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-            conn.execute(f"CREATE DATABASE {name}")
-        return self.url(name)
+        return self._database(name, replace=True)
 
     def ensure_database(self, name: str) -> str:
         """Create database ``name`` unless it exists; returns its URL (data kept between runs)."""
-        if not re.fullmatch(r"[a-z_][a-z0-9_]{0,62}", name):
+        return self._database(name, replace=False)
+
+    def _database(self, name: str, replace: bool) -> str:
+        if not re.fullmatch(r"[a-z_][a-z0-9_]{0,62}", name):  # an identifier spliced into SQL below
             raise ValueError(f"tên cơ sở dữ liệu không hợp lệ: {name!r}")
         with psycopg.connect(self.url(), autocommit=True) as conn:
+            if replace:
+                conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
             exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
             if not exists:
                 conn.execute(f"CREATE DATABASE {name}")
