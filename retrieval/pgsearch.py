@@ -17,8 +17,6 @@ layer and the browser expect); ``reloaded()`` gives a new searcher when ``meta.d
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 from psycopg_pool import ConnectionPool
 
@@ -85,6 +83,10 @@ class PgSearcher(Searcher):
             self.close()
             raise
 
+    @property
+    def reindex_hint(self) -> str:
+        return "TRACUU_DATABASE_URL=… tracuu index THU_MUC --collection TEN"
+
     def close(self) -> None:
         if self._own_pool:
             self._pool.close()
@@ -97,7 +99,7 @@ class PgSearcher(Searcher):
             if model is None:
                 raise store.IndexMissingError(
                     f"Cơ sở dữ liệu {self.index_dir} chưa có văn bản nào. "
-                    "Hãy lập chỉ mục: tracuu index THU_MUC --database … --collection TEN"
+                    f"Hãy lập chỉ mục: {self.reindex_hint}"
                 )
             version = data_version(conn)
             self.manifest = {
@@ -140,9 +142,8 @@ class PgSearcher(Searcher):
         accents = AccentModel.build(index_text(docs[c.doc_id].title, c) for c in chunks)
         self._prepare(docs, chunks, sample, accents)
 
-    def source_root(self, doc_id: str, corpus_dir: Path) -> Path:
-        """A collection's files live in the corpus folder's sub-folder of its name."""
-        return corpus_dir / self.collection_of.get(doc_id, "")
+    def collection(self, doc_id: str) -> str | None:
+        return self.collection_of.get(doc_id)
 
     def reloaded(self) -> PgSearcher | None:
         """A new searcher over the same collections (sharing the pool) when documents were written

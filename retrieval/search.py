@@ -132,8 +132,13 @@ class Searcher:
         if problems:
             raise store.IndexMismatchError(
                 f"Chỉ mục tại '{self.index_dir}' không khớp cấu hình hiện tại ({'; '.join(problems)}). "
-                f"Hãy lập chỉ mục lại: tracuu index --index-dir {self.index_dir}"
+                f"Hãy lập chỉ mục lại: {self.reindex_hint}"
             )
+
+    @property
+    def reindex_hint(self) -> str:
+        """The command that rebuilds this store (named in mismatch messages)."""
+        return f"tracuu index --index-dir {self.index_dir}"
 
     @property
     def embedder(self) -> Embedder:
@@ -144,7 +149,7 @@ class Searcher:
                 f"Chỉ mục tại '{self.index_dir}' được tạo bằng mô hình có mã kiểm tra "
                 f"{self.manifest['model']['checksum'][:12]}…, "
                 f"mô hình hiện tại là {self._embedder.checksum[:12]}…. "
-                f"Hãy lập chỉ mục lại: tracuu index --index-dir {self.index_dir}"
+                f"Hãy lập chỉ mục lại: {self.reindex_hint}"
             )
         return self._embedder
 
@@ -307,9 +312,14 @@ class Searcher:
                 fused[rows[doc]] = max(fused.get(rows[doc], score), score + 1e-6)
         return fused
 
+    def collection(self, doc_id: str) -> str | None:
+        """The collection a document belongs to (server mode); None in the index folder."""
+        return None
+
     def source_root(self, doc_id: str, corpus_dir: Path) -> Path:
-        """The folder a document's ``source`` is relative to (the corpus folder itself here)."""
-        return corpus_dir
+        """The folder a document's ``source`` is relative to: the corpus folder, or its sub-folder of
+        the document's collection (where the server mode keeps a collection's files)."""
+        return corpus_dir / (self.collection(doc_id) or "")
 
     def document(self, doc_id: str) -> store.StoredDocument:
         return self.documents[doc_id]

@@ -13,12 +13,16 @@ def server_mode(settings: Settings) -> bool:
 
 
 def open_searcher(
-    settings: Settings, embedder: Embedder | None = None, collections: tuple[int, ...] | None = None
+    settings: Settings,
+    embedder: Embedder | None = None,
+    collections: tuple[int, ...] | None = None,
+    pool=None,
 ) -> Searcher:
-    """The searcher of the configured store. ``collections``: in server mode, the collection ids the
-    reader may see (None: all of them, for the administrator and command-line tools)."""
+    """The searcher of the configured store. In server mode, ``collections``: the collection ids the
+    reader may see (None: all of them, for the administrator and command-line tools); ``pool``: a
+    shared connection pool (the app's), else the searcher opens its own."""
     if settings.database_url:
         from retrieval.pgsearch import PgSearcher
 
-        return PgSearcher(settings.database_url, settings, collections, embedder)
+        return PgSearcher(settings.database_url, settings, collections, embedder, pool=pool)
     return Searcher.load(settings.index_dir, settings, embedder)

@@ -12,7 +12,8 @@ from retrieval.server.auth import AuthError, create_user, disable_user, list_use
 from retrieval.server.collections import create_collection, list_collections
 from retrieval.server.database import DatabaseError
 from retrieval.settings import Settings
-from retrieval.ui.server import current_user, db_pool
+from retrieval.ui.login import current_user
+from retrieval.ui.server import db_pool
 
 ACTIONS = {
     "login": "đăng nhập",
@@ -93,7 +94,7 @@ def _users(conn, admin) -> None:
             "Quyền",
             ["reader", "editor", "revoke"],
             horizontal=True,
-            format_func=lambda r: {"reader": "đọc", "editor": "sửa", "revoke": "thu hồi"}[r],
+            format_func=lambda r: {**ROLE_LABELS, "revoke": "thu hồi"}[r],
         )
         if st.form_submit_button("Áp dụng", type="primary") and user and coll:
             try:

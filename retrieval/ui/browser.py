@@ -193,7 +193,7 @@ def _delete_control(res: Resources, settings: Settings, doc: StoredDocument) -> 
     """Server mode: an editor of the document's collection may remove it (audited)."""
     from retrieval.ui.server import delete_document, editable
 
-    name = getattr(res.searcher, "collection_of", {}).get(doc.doc_id)
+    name = res.searcher.collection(doc.doc_id)
     if name not in {c.name for c in editable(settings)}:
         return
     with st.popover("Xóa khỏi kho", icon=":material/delete:"):

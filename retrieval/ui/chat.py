@@ -54,7 +54,9 @@ def _store(settings: Settings) -> ConversationStore | None:
 
 def _owner() -> str:
     """Whose conversations: the logged-in user in server mode, the single local user otherwise."""
-    user = st.session_state.get("tc_user")
+    from retrieval.ui.login import current_user
+
+    user = current_user()
     return user.username if user is not None else LOCAL_USER
 
 

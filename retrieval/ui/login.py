@@ -29,9 +29,15 @@ def _cookie_script(token: str, max_age: int) -> None:
     )
 
 
+def current_user() -> User | None:
+    """The logged-in user of this browser session (server mode), set by ``require_user``/``known_user``."""
+    return st.session_state.get("tc_user")
+
+
 def known_user(pool: ConnectionPool) -> User | None:
     """The user of this browser's live session (state or cookie), without drawing anything: the
-    navigation is built from it before any page runs (a reload keeps every page, the admin's too)."""
+    navigation is built from it before any page runs (a reload keeps every page, the admin's too).
+    A session that ended is forgotten (its cookie is cleared on the next drawing)."""
     token = st.session_state.get("tc_token") or st.context.cookies.get(COOKIE) or ""
     if not token:
         return None
@@ -39,30 +45,28 @@ def known_user(pool: ConnectionPool) -> User | None:
         user = session_user(conn, token)
     if user is not None:
         st.session_state.tc_token, st.session_state.tc_user = token, user
-    return user
+        return user
+    if "tc_token" in st.session_state:
+        st.session_state.tc_expired = True
+    for key in ("tc_token", "tc_user"):
+        st.session_state.pop(key, None)
+    if st.context.cookies.get(COOKIE):
+        st.session_state.tc_clear_cookie = True
+    return None
 
 
 def require_user(pool: ConnectionPool) -> User:
     """The logged-in user; otherwise the login form is shown and the page stops there."""
+    user = known_user(pool)
     if st.session_state.pop("tc_clear_cookie", False):
         _cookie_script("", 0)
-    token = st.session_state.get("tc_token") or st.context.cookies.get(COOKIE) or ""
-    if token:
-        with pool.connection() as conn:
-            user = session_user(conn, token)
-        if user is not None:
-            st.session_state.tc_token, st.session_state.tc_user = token, user
-            if st.session_state.pop("tc_set_cookie", False):
-                _cookie_script(token, int(session_hours_from_env() * 3600))
-            _account_box(pool, user)
-            return user
-        expired = "tc_token" in st.session_state
-        for key in ("tc_token", "tc_user"):
-            st.session_state.pop(key, None)
-        if st.context.cookies.get(COOKIE):
-            _cookie_script("", 0)
-        if expired:
-            st.info("Phiên đăng nhập đã hết hạn. Hãy đăng nhập lại.")
+    if user is not None:
+        if st.session_state.pop("tc_set_cookie", False):
+            _cookie_script(st.session_state.tc_token, int(session_hours_from_env() * 3600))
+        _account_box(pool, user)
+        return user
+    if st.session_state.pop("tc_expired", False):
+        st.info("Phiên đăng nhập đã hết hạn. Hãy đăng nhập lại.")
     _login_form(pool)
     st.stop()
     raise AssertionError("unreachable")  # st.stop() raises

@@ -19,14 +19,19 @@ from psycopg_pool import ConnectionPool
 from retrieval.indexing.pgstore import data_version, remove_document
 from retrieval.server import audit
 from retrieval.server.access import AccessDenied, editable_collections, readable_collections, require_editor
-from retrieval.server.auth import User
 from retrieval.server.collections import Collection, list_collections
 from retrieval.server.database import DatabaseError, check_schema, connect
 from retrieval.settings import Settings
 from retrieval.store import IndexError_
-from retrieval.ui.corpus import SavedUpload, save_upload
-from retrieval.ui.login import require_user
-from retrieval.ui.state import IndexOutcome, Resources, build_resources, shared_embedder
+from retrieval.ui.login import current_user, require_user
+from retrieval.ui.state import (
+    IndexOutcome,
+    Resources,
+    build_resources,
+    report_lines,
+    save_uploads,
+    shared_embedder,
+)
 
 log = logging.getLogger(__name__)
 NO_GRANT = "Tài khoản của bạn chưa được cấp quyền đọc bộ sưu tập nào. Hãy liên hệ quản trị viên."
@@ -49,15 +54,10 @@ def db_pool(url: str) -> ConnectionPool:
 @st.cache_resource(show_spinner="Đang nạp kho văn bản…", max_entries=8)
 def load_pg_resources(_settings: Settings, key: str, collections: tuple[int, ...], version: int) -> Resources:
     """The archive as the readers of ``collections`` see it, at ``version`` of the database."""
-    from retrieval.pgsearch import PgSearcher
+    from retrieval.stores import open_searcher
 
-    url = _settings.database_url or ""
-    searcher = PgSearcher(url, _settings, collections, shared_embedder(_settings), pool=db_pool(url))
-    return build_resources(_settings, searcher)
-
-
-def current_user() -> User | None:
-    return st.session_state.get("tc_user")
+    pool = db_pool(_settings.database_url or "")
+    return build_resources(_settings, open_searcher(_settings, shared_embedder(_settings), collections, pool))
 
 
 def server_context(settings: Settings) -> tuple[Settings, Resources | None, str | None]:
@@ -97,7 +97,6 @@ def reindex_collection(
 
     user = current_user()
     pool = db_pool(settings.database_url or "")
-    lines: list[tuple[str, str]] = []
     try:
         with pool.connection() as conn:
             require_editor(conn, user, collection.id)
@@ -105,10 +104,7 @@ def reindex_collection(
         return IndexOutcome([("error", str(exc))])
     folder = settings.corpus_dir / collection.name
     folder.mkdir(parents=True, exist_ok=True)
-    saved: list[SavedUpload] = [save_upload(folder, name, data) for name, data in uploads]
-    for s in saved:
-        if not s.new:
-            lines.append(("info" if s.ok else "error", s.message))
+    saved, lines = save_uploads(folder, uploads)
     if uploads and not any(s.ok for s in saved):
         return IndexOutcome(lines)
     mine = {s.source for s in saved if s.source and s.new}
@@ -134,26 +130,13 @@ def reindex_collection(
             conn, user, "reindex", collection.id, collection.name,
             {"added": len(report.added), "updated": len(report.updated), "removed": len(report.removed)},
         )
-    for source in report.added:
-        lines.append(("success", f"{source}: đã thêm vào bộ sưu tập '{collection.title}'."))
-    for source in report.updated:
-        lines.append(("success", f"{source}: đã cập nhật."))
-    for failure in report.failures:
-        if failure.source in mine:
-            (folder / failure.source).unlink(missing_ok=True)
-            lines.append(("error", f"{failure.line()}. Tệp chưa được thêm vào kho; hãy sửa rồi tải lên lại."))
-        else:
-            lines.append(("warning", f"Lỗi (tệp có sẵn trong kho) — {failure.line()}"))
-    if not (report.added or report.updated or report.removed or report.failures):
-        lines.append(("info", "Không có văn bản mới hoặc thay đổi."))
-    lines.append(("info", f"Bộ sưu tập có {report.n_documents} văn bản, {report.n_chunks} đoạn."))
-    return IndexOutcome(lines)
+    return IndexOutcome(lines + report_lines(report, saved, folder, f"bộ sưu tập '{collection.title}'"))
 
 
 def delete_document(settings: Settings, res: Resources, doc_id: str) -> str:
     """Remove one document (and its file) from its collection; the Vietnamese outcome."""
     user = current_user()
-    name = getattr(res.searcher, "collection_of", {}).get(doc_id)
+    name = res.searcher.collection(doc_id)
     doc = res.searcher.documents.get(doc_id)
     if user is None or name is None or doc is None:
         return "Không tìm thấy văn bản này."

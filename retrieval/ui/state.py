@@ -21,6 +21,7 @@ from retrieval.answer.documents import graph_of
 from retrieval.search import Searcher
 from retrieval.settings import Settings
 from retrieval.store import MANIFEST, StoredDocument, read_manifest
+from retrieval.stores import open_searcher
 from retrieval.ui.corpus import (
     ChunkLookup,
     FilterOptions,
@@ -101,7 +102,7 @@ def load_resources(_settings: Settings, key: str, stamp: tuple) -> Resources:
     """The searcher of ``_settings.index_dir`` as of manifest ``stamp`` (raises the store's errors)."""
     settings = _settings
     read_manifest(settings.index_dir)  # a missing index is reported before loading the model
-    return build_resources(settings, Searcher.load(settings.index_dir, settings, shared_embedder(settings)))
+    return build_resources(settings, open_searcher(settings, shared_embedder(settings)))
 
 
 def build_resources(settings: Settings, searcher: Searcher) -> Resources:
@@ -193,15 +194,9 @@ def reindex(settings: Settings, uploads: list[tuple[str, bytes]], progress) -> I
     from retrieval.indexer import IndexLockedError, build_index
     from retrieval.store import IndexError_
 
-    lines: list[tuple[str, str]] = []
-    # save_upload never raises: each file gets its own result, the batch always goes on
-    saved: list[SavedUpload] = [save_upload(settings.corpus_dir, name, data) for name, data in uploads]
-    for s in saved:
-        if not s.new:  # not saved, or already there: say so; new files are reported by the indexer
-            lines.append(("info" if s.ok else "error", s.message))
+    saved, lines = save_uploads(settings.corpus_dir, uploads)
     if uploads and not any(s.ok for s in saved):
         return IndexOutcome(lines)
-    mine = {s.source for s in saved if s.source and s.new}
 
     def on_progress(snap) -> None:  # documents, chunks, MB/s and time left, as the CLI prints them
         if snap.stage == "read":
@@ -227,15 +222,26 @@ def reindex(settings: Settings, uploads: list[tuple[str, bytes]], progress) -> I
         return IndexOutcome(lines)
     progress(1.0, "Đã lập chỉ mục xong.")
     load_resources.clear()
-    for source in report.added:
-        lines.append(("success", f"{source}: đã thêm vào chỉ mục, có thể tra cứu ngay."))
-    for source in report.updated:
-        lines.append(("success", f"{source}: đã cập nhật trong chỉ mục."))
-    for source in report.removed:
-        lines.append(("info", f"{source}: không còn trong kho, đã xóa khỏi chỉ mục."))
+    return IndexOutcome(lines + report_lines(report, saved, settings.corpus_dir, "chỉ mục"))
+
+
+def save_uploads(folder: Path, uploads: list[tuple[str, bytes]]) -> tuple[list[SavedUpload], list]:
+    """Save each upload into ``folder`` (``save_upload`` never raises: the batch always goes on); the
+    lines for those not saved or already there (new files are reported by the indexer)."""
+    saved = [save_upload(folder, name, data) for name, data in uploads]
+    return saved, [("info" if s.ok else "error", s.message) for s in saved if not s.new]
+
+
+def report_lines(report, saved: list[SavedUpload], folder: Path, place: str) -> list[tuple[str, str]]:
+    """What an indexing run did, one line per file, for the upload panel. ``place``: where the files
+    went ("chỉ mục", or a collection). A new upload that cannot be read is removed from ``folder``."""
+    mine = {s.source for s in saved if s.source and s.new}
+    lines = [("success", f"{source}: đã thêm vào {place}, có thể tra cứu ngay.") for source in report.added]
+    lines += [("success", f"{source}: đã cập nhật trong {place}.") for source in report.updated]
+    lines += [("info", f"{source}: không còn trong kho, đã xóa khỏi {place}.") for source in report.removed]
     for failure in report.failures:
         if failure.source in mine:  # a new upload that cannot be read: do not leave it in the corpus
-            (settings.corpus_dir / failure.source).unlink(missing_ok=True)
+            (folder / failure.source).unlink(missing_ok=True)
             lines.append(("error", f"{failure.line()}. Tệp chưa được thêm vào kho; hãy sửa rồi tải lên lại."))
         else:
             lines.append(("warning", f"Lỗi (tệp có sẵn trong kho) — {failure.line()}"))
@@ -245,9 +251,10 @@ def reindex(settings: Settings, uploads: list[tuple[str, bytes]], progress) -> I
     reported = {*report.added, *report.updated, *(f.source for f in report.failures)}
     lines.extend(("info", s.message) for s in saved if s.new and s.source not in reported)
     if not (report.added or report.updated or report.removed or report.failures):
-        lines.append(("info", "Không có văn bản mới hoặc thay đổi; chỉ mục giữ nguyên."))
-    lines.append(("info", f"Chỉ mục hiện có {report.n_documents} văn bản, {report.n_chunks} đoạn."))
-    return IndexOutcome(lines)
+        lines.append(("info", f"Không có văn bản mới hoặc thay đổi; {place} giữ nguyên."))
+    total = f"{place[0].upper()}{place[1:]} hiện có {report.n_documents} văn bản, {report.n_chunks} đoạn."
+    lines.append(("info", total))
+    return lines
 
 
 def page_context() -> tuple[Settings, Resources | None, str | None]:
