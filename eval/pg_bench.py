@@ -58,9 +58,10 @@ NOTES = [
     "Search latency is one search(query, k=50, mode) call per ALQAC query, query embedding included, "
     "model and store loaded, after 3 warm-up queries; both searchers share one embedder.",
     "PostgreSQL breakdown: PgSearcher._bm25, _dense_search, _cosines and _rows are wrapped with timers on "
-    "the instance; 'bm25_sql' is _bm25 minus its _rows (database ids → rows, Python), likewise "
-    "'hnsw_sql'; 'embed_query' is the embedder; 'python' is the rest (query cleanup, segmentation, "
-    "accent restoration, ranking, fusion, boosts, hits).",
+    "the instance; 'bm25_sql' is the statement reading the query terms' blocks (_fetch_blocks), "
+    "'bm25_score' the rest of _bm25 (unpacking, ids → rows, df, scores in numpy); 'hnsw_sql' is "
+    "_dense_search minus its _rows; 'embed_query' is the embedder; 'python' is the rest (query cleanup, "
+    "segmentation, accent restoration, ranking, fusion, boosts, hits).",
     "Scale: copies of the ALQAC entries (bench_scale.replicate: vectors with small noise, a few "
     "syllables dropped or swapped), written through put_document one document per transaction; the "
     "folder index at scale holds exactly the documents the database reached. Quality at scale maps "
@@ -139,21 +140,24 @@ def db_sizes(url: str) -> dict:
             "database_bytes": q("SELECT pg_database_size(current_database())").fetchone()[0],
             "documents": q("SELECT count(*) FROM documents").fetchone()[0],
             "chunks": q("SELECT count(*) FROM chunks").fetchone()[0],
-            "postings_rows": q("SELECT count(*) FROM postings").fetchone()[0],
+            "postings_rows": q(
+                "SELECT coalesce(sum(octet_length(chunk_ids) / 4), 0) FROM term_blocks"
+            ).fetchone()[0],
+            "block_rows": q("SELECT count(*) FROM term_blocks").fetchone()[0],
         }
         for rel in (
             "documents",
             "chunks",
-            "postings",
+            "term_blocks",
             "chunks_embedding_hnsw",
-            "postings_pkey",
-            "postings_chunk",
+            "term_blocks_term",
+            "term_blocks_doc",
         ):
             row = q("SELECT pg_total_relation_size(to_regclass(%s))", (rel,)).fetchone()
             out[f"{rel}_bytes"] = row[0]
         stats = q(
             "SELECT relname, n_live_tup, last_analyze, last_autoanalyze FROM pg_stat_user_tables"
-            " WHERE relname IN ('chunks', 'postings')"
+            " WHERE relname IN ('chunks', 'term_blocks')"
         ).fetchall()
         out["table_stats"] = {
             r[0]: {"n_live_tup": r[1], "last_analyze": str(r[2]), "last_autoanalyze": str(r[3])}
@@ -193,7 +197,7 @@ class PgTimer:
     """Timers on one PgSearcher's primitives (instance attributes shadow the class methods), collected
     per search call; also keeps every BM25 call's tokens, for parity checks and EXPLAIN ANALYZE."""
 
-    PARTS = ("embed_query", "bm25_sql", "bm25_rows", "hnsw_sql", "hnsw_rows", "cosines_sql")
+    PARTS = ("embed_query", "bm25_sql", "bm25_score", "hnsw_sql", "hnsw_rows", "cosines_sql")
 
     def __init__(self, searcher) -> None:
         self.searcher = searcher
@@ -208,7 +212,8 @@ class PgTimer:
 
     def install(self) -> None:
         s = self.searcher
-        self._wrap("_bm25", "bm25_sql", record_bm25=True)
+        self._wrap("_bm25", "bm25", record_bm25=True)
+        self._wrap("_fetch_blocks", "bm25_sql")
         self._wrap("_dense_search", "hnsw_sql")
         self._wrap("_cosines", "cosines_sql")
         orig_rows = s._rows
@@ -271,7 +276,7 @@ class PgTimer:
     def after(self, _text: str) -> None:
         total = time.perf_counter() - self._t0
         p = dict(self.parts)
-        p["bm25_sql"] = p.get("bm25_sql", 0.0) - p.get("bm25_rows", 0.0)
+        p["bm25_score"] = p.get("bm25", 0.0) - p.get("bm25_sql", 0.0)
         p["hnsw_sql"] = p.get("hnsw_sql", 0.0) - p.get("hnsw_rows", 0.0)
         for name in self.PARTS:
             self.rows[name].append(p.get(name, 0.0))
@@ -321,23 +326,13 @@ def bm25_parity(folder, pg, calls: list[dict], n: int = 60) -> dict:
 
 
 def explain_bm25(searcher, call: dict) -> str:
-    """EXPLAIN (ANALYZE, BUFFERS) of PgSearcher's BM25 statement for one recorded call."""
+    """EXPLAIN (ANALYZE, BUFFERS) of PgSearcher's BM25 statement (the blocks read) for one recorded call."""
     from retrieval.indexing.pgstore import ACCENTED, PLAIN
-    from retrieval.pgsearch import _BM25_SQL
-    from retrieval.sparse import BM25_B, BM25_K1
+    from retrieval.pgsearch import _BLOCKS_SQL
 
-    terms = Counter(call["tokens"])
-    params = {
-        "terms": list(terms),
-        "qtf": list(terms.values()),
-        "field": PLAIN if call["plain"] else ACCENTED,
-        "colls": searcher._colls,
-        "k1": BM25_K1,
-        "b": BM25_B,
-        **searcher._stats,
-    }
+    params = (PLAIN if call["plain"] else ACCENTED, list(Counter(call["tokens"])), searcher._colls)
     with searcher._pool.connection() as conn:
-        rows = conn.execute("EXPLAIN (ANALYZE, BUFFERS) " + _BM25_SQL, params).fetchall()
+        rows = conn.execute("EXPLAIN (ANALYZE, BUFFERS) " + _BLOCKS_SQL, params).fetchall()
     return "\n".join(r[0] for r in rows)
 
 
@@ -510,12 +505,13 @@ def scale_section(args, server, idx: Path, settings, embedder, data, base, conso
 
     from retrieval import store
     from retrieval.indexing.pg_migrate import _model
+    from retrieval.indexing.pg_upkeep import compact, recount_accents, upkeep
     from retrieval.indexing.pgstore import ensure_model, put_document
     from retrieval.indexing.writer import write_entries
     from retrieval.pgsearch import PgSearcher
     from retrieval.search import Searcher
     from retrieval.server.collections import create_collection
-    from retrieval.server.database import migrate, open_database
+    from retrieval.server.database import connect, migrate, open_database
 
     manifest = store.read_manifest(idx)
     rng = np.random.default_rng(args.seed)
@@ -563,6 +559,17 @@ def scale_section(args, server, idx: Path, settings, embedder, data, base, conso
                 break
         db_write_s = time.perf_counter() - t0
         client_cpu_s = time.process_time() - cpu0
+    # what an import ends with (pg_upkeep.upkeep), its steps timed one by one
+    with connect(url, autocommit=True) as conn:
+        t0 = time.perf_counter()
+        compaction = compact(conn, cid, force=True)
+        t1 = time.perf_counter()
+        recount_accents(conn, cid)
+        t2 = time.perf_counter()
+    upkeep(url)  # nothing left to compact or count: VACUUM ANALYZE
+    upkeep_times = {"compaction_s": t1 - t0, "accent_model_s": t2 - t1, "vacuum_s": time.perf_counter() - t2}
+    upkeep_s = sum(upkeep_times.values())
+    console.print(f"  upkeep {upkeep_times} {compaction}")
     sizes = db_sizes(url)
     written = entries[:written_docs]
     del entries
@@ -628,6 +635,9 @@ def scale_section(args, server, idx: Path, settings, embedder, data, base, conso
             "stopped_by_budget": stopped,
             "budget_s": args.max_write_seconds,
             "write_s": db_write_s,
+            "upkeep_s": upkeep_s,
+            "upkeep": upkeep_times,
+            "compaction": compaction.__dict__,
             "client_cpu_s": client_cpu_s,
             "chunks_per_s": written_chunks / db_write_s,
             "documents_per_s": written_docs / db_write_s,
@@ -838,7 +848,7 @@ def print_report(out: dict, console) -> None:
                 ["size (MB)", _mb(f["bytes"]), _mb(p["sizes"]["database_bytes"])],
                 ["benchmark process CPU during migration (s)", "—", f"{p['client_cpu_s_incl_check']:.1f}"],
                 [
-                    "migration: read+setup / check (s)",
+                    "migration: read+setup / check + compaction + VACUUM (s)",
                     "—",
                     f"{p['read_and_setup_s']:.1f} / {p['check_s']:.1f}",
                 ],
@@ -917,7 +927,7 @@ def print_report(out: dict, console) -> None:
         pw, fw, h = c["postgres_write"], c["folder_write"], c["hybrid"]
         sz, est, st = pw["sizes"], pw.get("estimate") or {}, c["bm25_statement"]
         stopped = " (stopped by the write budget)" if pw["stopped_by_budget"] else ""
-        size = f"{_mb(sz['database_bytes'])} (postings {_mb(sz['postings_bytes'])}, "
+        size = f"{_mb(sz['database_bytes'])} (BM25 blocks {_mb(sz['term_blocks_bytes'])}, "
         size += f"HNSW {_mb(sz['chunks_embedding_hnsw_bytes'])})"
         est_s = f"{est.get('estimated_total_s', 0):,.0f} s (after {est.get('after_chunks', 0):,} chunks)"
         slowest = 1000 * st["slowest"].get("seconds", 0)
@@ -929,7 +939,12 @@ def print_report(out: dict, console) -> None:
                 ["chunks/s", f"{fw['chunks_per_s']:,.0f}", f"{pw['chunks_per_s']:,.0f}"],
                 ["estimated database write of the target", "", est_s],
                 ["benchmark process CPU during the write (s)", "", f"{pw['client_cpu_s']:.0f}"],
-                ["postings rows", "", f"{sz['postings_rows']:,}"],
+                [
+                    "upkeep: compaction / accent model / VACUUM ANALYZE (s)",
+                    "",
+                    " / ".join(f"{v:.0f}" for v in pw["upkeep"].values()),
+                ],
+                ["postings (in BM25 block rows)", "", f"{sz['postings_rows']:,} ({sz['block_rows']:,})"],
                 ["size (MB)", _mb(fw["bytes"]), size],
                 ["searcher load (s)", f"{c['load_s']['folder']:.1f}", f"{c['load_s']['postgres']:.1f}"],
                 ["hybrid p50 / p95 (ms)", _pp(h["folder"]["latency"]), _pp(h["postgres"]["latency"])],
@@ -938,7 +953,11 @@ def print_report(out: dict, console) -> None:
                     f"{h['folder']['mrr@10']:.4f}",
                     f"{h['postgres']['mrr@10']:.4f}",
                 ],
-                ["BM25 statement p50 / p95 / max (ms)", "", f"{_pp(st['per_call'])} / {slowest:,.0f}"],
+                [
+                    "BM25 (blocks read + scored) p50 / p95 / max (ms)",
+                    "",
+                    f"{_pp(st['per_call'])} / {slowest:,.0f}",
+                ],
             ],
         )
     if k := done("concurrency"):

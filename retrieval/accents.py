@@ -83,10 +83,26 @@ class AccentModel:
     def to_json(self) -> dict:
         return {"unigrams": self.unigrams, "bigrams": self.bigrams}
 
+    @classmethod
+    def from_json(cls, data: dict) -> AccentModel:
+        return cls(data["unigrams"], data["bigrams"])
+
+    @classmethod
+    def merged(cls, models: list[AccentModel]) -> AccentModel:
+        """The model of several corpora together (counts add up)."""
+        if len(models) == 1:
+            return models[0]
+        uni: dict[str, Counter] = defaultdict(Counter)
+        bi: Counter = Counter()
+        for m in models:
+            for plain, forms in m.unigrams.items():
+                uni[plain].update(forms)
+            bi.update(m.bigrams)
+        return cls({k: dict(v) for k, v in uni.items()}, dict(bi))
+
     def save(self, path: Path) -> None:
         path.write_text(json.dumps(self.to_json(), ensure_ascii=False), encoding="utf-8")
 
     @classmethod
     def load(cls, path: Path) -> AccentModel:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        return cls(data["unigrams"], data["bigrams"])
+        return cls.from_json(json.loads(path.read_text(encoding="utf-8")))

@@ -3,9 +3,10 @@
 The searcher is the folder searcher (retrieval/search.py: the same query handling, fusion, number and
 metadata boosts, answer-side view of documents and chunks) over three primitives done in SQL:
 
-* BM25: ``postings`` (one row per term and chunk, accented and accent-stripped fields) scored with
-  the folder index's formula (bm25s "lucene": idf = ln(1 + (N − df + ½)/(df + ½)), tf/(tf + k1·(1 − b +
-  b·dl/avgdl)), k1 = 0.9, b = 0.4) over the whole database's N, df and avgdl;
+* BM25: the query terms' ``term_blocks`` (per term: chunk ids and term frequencies, accented and
+  accent-stripped fields; one row per collection once compacted) read in one statement and scored in
+  numpy with the folder index's formula (bm25s "lucene": idf = ln(1 + (N − df + ½)/(df + ½)), tf/(tf +
+  k1·(1 − b + b·dl/avgdl)), k1 = 0.9, b = 0.4) over the N, df and avgdl of the reader's chunks;
 * dense: pgvector HNSW (cosine) with iterative scans, so a restriction still returns ``depth`` rows;
 * cosines of the fused candidates.
 
@@ -24,27 +25,17 @@ from retrieval import store
 from retrieval.accents import AccentModel
 from retrieval.chunking import index_text
 from retrieval.embedding import Embedder
-from retrieval.indexing.pgstore import ACCENTED, PLAIN, as_array, data_version, recorded_model
+from retrieval.indexing.pgstore import ACCENTED, PLAIN, as_array, data_version, recorded_model, unpack_block
 from retrieval.search import Searcher, dense_sample_rows
 from retrieval.server.database import check_schema, connect, redact
 from retrieval.settings import Settings
 from retrieval.sparse import BM25_B, BM25_K1
 from retrieval.types import Chunk
 
-_BM25_SQL = """
-WITH q(term, qtf) AS (SELECT * FROM unnest(%(terms)s::text[], %(qtf)s::int[])),
-hits AS MATERIALIZED (  -- one index-only scan of the query's postings serves df and the scores
-    SELECT p.term, p.chunk_id, p.collection_id, p.tf, p.dl FROM postings p JOIN q USING (term)
-    WHERE p.field = %(field)s
-),
-df AS (SELECT term, count(*)::float8 AS df FROM hits GROUP BY term)
-SELECT h.chunk_id,
-       sum(q.qtf * ln(1 + (%(n)s - df.df + 0.5) / (df.df + 0.5))
-           * h.tf / (h.tf + %(k1)s * (1 - %(b)s + %(b)s * h.dl / %(avgdl)s)))::float4
-FROM hits h JOIN q USING (term) JOIN df USING (term)
-WHERE h.collection_id = ANY(%(colls)s)
-GROUP BY h.chunk_id
-"""
+_BLOCKS_SQL = (
+    "SELECT term, chunk_ids, tfs FROM term_blocks"
+    " WHERE field = %s AND term = ANY(%s) AND collection_id = ANY(%s)"
+)
 
 
 class PgSearcher(Searcher):
@@ -113,33 +104,45 @@ class PgSearcher(Searcher):
                 colls = [r[0] for r in conn.execute("SELECT id FROM collections")]
             else:
                 colls = list(self._wanted)
-            docs, self.collection_of = {}, {}
-            for data, name in conn.execute(
-                "SELECT d.data, c.name FROM documents d JOIN collections c ON c.id = d.collection_id"
+            docs, self.collection_of, coll_of_doc = {}, {}, {}
+            for data, name, coll in conn.execute(
+                "SELECT d.data, c.name, c.id FROM documents d JOIN collections c ON c.id = d.collection_id"
                 ' WHERE d.collection_id = ANY(%s) ORDER BY d.source COLLATE "C", d.doc_id',
                 (colls,),
             ):
                 d = store.StoredDocument.from_json(data)
                 docs[d.doc_id] = d
                 self.collection_of[d.doc_id] = name
-            ids, chunks = [], []
-            for cid, data in conn.execute(
-                "SELECT c.id, c.data FROM chunks c JOIN documents d USING (doc_id)"
+                coll_of_doc[d.doc_id] = coll
+            ids, dls, chunks = [], [], []
+            for cid, dl, data in conn.execute(
+                "SELECT c.id, c.n_tokens, c.data FROM chunks c JOIN documents d USING (doc_id)"
                 " WHERE c.collection_id = ANY(%s) AND d.collection_id = ANY(%s)"
                 ' ORDER BY d.source COLLATE "C", d.doc_id, c.ord',
                 (colls, colls),
             ):
                 ids.append(cid)
+                dls.append(dl)
                 chunks.append(Chunk.from_json(data))
-            n_all, avgdl = conn.execute("SELECT count(*), coalesce(avg(n_tokens), 1) FROM chunks").fetchone()
             self._ids = np.asarray(ids, dtype=np.int64)
             sample_ids = self._ids[dense_sample_rows(len(ids))]
             sample = self._vectors_of(conn, sample_ids, model.dim)
+            stored = dict(
+                conn.execute(
+                    "SELECT collection_id, model FROM accent_models WHERE collection_id = ANY(%s)", (colls,)
+                ).fetchall()
+            )
         self._colls = colls
         self._version = version
-        self._stats = {"n": float(n_all), "avgdl": float(avgdl)}
-        self._row_of = {int(i): r for r, i in enumerate(ids)}
-        accents = AccentModel.build(index_text(docs[c.doc_id].title, c) for c in chunks)
+        self._dl = np.asarray(dls, dtype=np.float64)
+        self._avgdl = float(self._dl.mean()) if len(dls) else 1.0
+        self._row_by_id = np.full(int(self._ids.max()) + 1 if len(ids) else 1, -1, dtype=np.int64)
+        self._row_by_id[self._ids] = np.arange(len(ids))
+        models = [AccentModel.from_json(m) for m in stored.values()]
+        uncounted = [c for c in chunks if coll_of_doc[c.doc_id] not in stored]  # no upkeep run yet
+        if uncounted or not models:
+            models.append(AccentModel.build(index_text(docs[c.doc_id].title, c) for c in uncounted))
+        accents = AccentModel.merged(models)
         self._prepare(docs, chunks, sample, accents)
 
     def collection(self, doc_id: str) -> str | None:
@@ -162,38 +165,49 @@ class PgSearcher(Searcher):
         return np.stack([as_array(got[int(i)]) for i in ids])
 
     # ------------------------------------------------------------------ primitives
+    def _row_numbers(self, chunk_ids: np.ndarray) -> np.ndarray:
+        """Database chunk ids -> rows; -1 for ids this searcher did not load (written since, deleted
+        documents still named by a compacted block, other collections)."""
+        ids = np.asarray(chunk_ids, dtype=np.int64)
+        out = np.full(len(ids), -1, dtype=np.int64)
+        known = (ids >= 0) & (ids < len(self._row_by_id))
+        out[known] = self._row_by_id[ids[known]]
+        return out
+
     def _rows(self, chunk_ids, values) -> tuple[np.ndarray, np.ndarray]:
-        """Database chunk ids -> rows (ids written after loading are not rows yet: skipped)."""
-        rows, vals = [], []
-        for cid, v in zip(chunk_ids, values, strict=True):
-            r = self._row_of.get(int(cid))
-            if r is not None:
-                rows.append(r)
-                vals.append(v)
-        return np.asarray(rows, dtype=np.int64), np.asarray(vals, dtype=np.float32)
+        rows = self._row_numbers(chunk_ids)
+        keep = rows >= 0
+        return rows[keep], np.asarray(values, dtype=np.float32)[keep]
 
     def _bm25(self, tokens: list[str], plain: bool) -> np.ndarray:
-        out = np.zeros(len(self.chunks), dtype=np.float32)
+        """The folder index's BM25 (bm25s "lucene") from the query terms' blocks, scored here: N, df
+        and avgdl are those of the chunks this reader may see (a single collection scores exactly
+        as its folder index would)."""
+        n = len(self.chunks)
         terms: dict[str, int] = {}
         for t in tokens:
             terms[t] = terms.get(t, 0) + 1
-        if not terms or not len(out):
-            return out
-        params = {
-            "terms": list(terms),
-            "qtf": list(terms.values()),
-            "field": PLAIN if plain else ACCENTED,
-            "colls": self._colls,
-            "k1": BM25_K1,
-            "b": BM25_B,
-            **self._stats,
-        }
+        if not terms or not n:
+            return np.zeros(n, dtype=np.float32)
+        index = {t: i for i, t in enumerate(terms)}
+        got = self._fetch_blocks(PLAIN if plain else ACCENTED, list(terms))
+        if not got:
+            return np.zeros(n, dtype=np.float32)
+        blocks = [(index[term], *unpack_block(ids, tfs)) for term, ids, tfs in got]
+        which = np.concatenate([np.full(len(ids), t, dtype=np.int64) for t, ids, _ in blocks])
+        rows = self._row_numbers(np.concatenate([ids for _, ids, _ in blocks]))
+        tf = np.concatenate([tfs for _, _, tfs in blocks])
+        keep = rows >= 0
+        which, rows, tf = which[keep], rows[keep], tf[keep]
+        df = np.bincount(which, minlength=len(terms)).astype(np.float64)
+        weight = np.asarray(list(terms.values()), dtype=np.float64) * np.log(1 + (n - df + 0.5) / (df + 0.5))
+        norm = BM25_K1 * (1 - BM25_B + BM25_B * self._dl[rows] / self._avgdl)
+        return np.bincount(rows, weights=weight[which] * tf / (tf + norm), minlength=n).astype(np.float32)
+
+    def _fetch_blocks(self, field: int, terms: list[str]) -> list[tuple[str, bytes, bytes]]:
+        """(term, chunk ids, tfs) of every block of ``terms`` in the reader's collections."""
         with self._pool.connection() as conn:
-            got = conn.execute(_BM25_SQL, params).fetchall()
-        if got:
-            rows, vals = self._rows(*zip(*got, strict=True))
-            out[rows] = vals
-        return out
+            return conn.execute(_BLOCKS_SQL, (field, terms, self._colls)).fetchall()
 
     def _dense_search(self, qv: np.ndarray, depth: int, allowed: np.ndarray | None) -> np.ndarray:
         with self._pool.connection() as conn, conn.transaction():

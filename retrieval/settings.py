@@ -70,7 +70,9 @@ class Settings:
     database_url: str | None = None
 
     def __post_init__(self) -> None:
-        if self.database_url is not None and not self.database_url.startswith(("postgresql://", "postgres://")):
+        if self.database_url is not None and not self.database_url.startswith(
+            ("postgresql://", "postgres://")
+        ):
             raise SettingsError("TRACUU_DATABASE_URL phải có dạng postgresql://người_dùng@máy/cơ_sở_dữ_liệu")
         if self.checkpoint_seconds < 0:
             raise SettingsError("TRACUU_CHECKPOINT_SECONDS phải ≥ 0 (0: chỉ ghi khi xong)")

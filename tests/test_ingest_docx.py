@@ -293,9 +293,9 @@ def test_text_box_text_is_read_once(tmp_path):
     mc = 'xmlns:mc="http://schemas.openxmlformats.org/markup-compatibility/2006"'
     wps = 'xmlns:wps="http://schemas.microsoft.com/office/word/2010/wordprocessingShape"'
     v = 'xmlns:v="urn:schemas-microsoft-com:vml"'
-    box = '<w:txbxContent><w:p><w:r><w:t>Số: 15/KH-UBND</w:t></w:r></w:p></w:txbxContent>'
+    box = "<w:txbxContent><w:p><w:r><w:t>Số: 15/KH-UBND</w:t></w:r></w:p></w:txbxContent>"
     run = (
-        f"<w:r {W} {mc} {wps} {v}><mc:AlternateContent><mc:Choice Requires=\"wps\"><w:drawing>"
+        f'<w:r {W} {mc} {wps} {v}><mc:AlternateContent><mc:Choice Requires="wps"><w:drawing>'
         f"<wps:wsp><wps:txbx>{box}</wps:txbx></wps:wsp></w:drawing></mc:Choice><mc:Fallback><w:pict>"
         f"<v:rect><v:textbox>{box}</v:textbox></v:rect></w:pict></mc:Fallback></mc:AlternateContent></w:r>"
     )

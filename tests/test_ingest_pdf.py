@@ -326,7 +326,11 @@ def test_stream_inflating_to_400_mib_is_refused_without_ocr(tmp_path):
     # Time and memory of the load alone, in a fresh process (this one holds earlier tests' memory).
     root = str(Path(__file__).resolve().parents[1])
     proc = subprocess.run(
-        [sys.executable, "-c", _BOMB_CHILD, str(path)], capture_output=True, text=True, timeout=300, cwd=root,
+        [sys.executable, "-c", _BOMB_CHILD, str(path)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=root,
         env={**os.environ, "PYTHONPATH": root},
     )
     got = json.loads(proc.stdout.strip().splitlines()[-1])

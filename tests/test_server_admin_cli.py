@@ -146,9 +146,9 @@ def test_upgrade_and_missing_database(pg_server: LocalServer, monkeypatch: pytes
     stale = runner.invoke(db_app, ["users", "--database", url])
     assert stale.exit_code == 1 and "tracuu db upgrade" in stale.stderr
     first = runner.invoke(db_app, ["upgrade", "--database", url])
-    assert first.exit_code == 0 and "Đã áp dụng phiên bản lược đồ: 1, 2, 3" in first.stdout
+    assert first.exit_code == 0 and "Đã áp dụng phiên bản lược đồ: 1, 2, 3, 4" in first.stdout
     with open_database(url) as conn:
-        assert schema_version(conn) == SCHEMA_VERSION == 3
+        assert schema_version(conn) == SCHEMA_VERSION == 4
     second = runner.invoke(db_app, ["upgrade", "--database", url])
     assert second.exit_code == 0 and "mới nhất" in second.stdout
     assert "Chưa có người dùng" in runner.invoke(db_app, ["users", "--database", url]).stdout

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -149,7 +150,12 @@ def server_app(server_db, tmp_path_factory):
 
 
 @pytest.mark.ui
-def test_browser_login_reload_reader_limits_rate_limit_logout(server_app, tmp_path):
+def _attempts(url: str, name: str) -> int:
+    with connect(url) as conn:
+        return conn.execute("SELECT count(*) FROM login_attempts WHERE username = %s", (name,)).fetchone()[0]
+
+
+def test_browser_login_reload_reader_limits_rate_limit_logout(server_app, server_db, tmp_path):
     from playwright.sync_api import expect, sync_playwright
     from test_ui import CHROMIUM, CHROMIUM_ARGS
 
@@ -195,8 +201,12 @@ def test_browser_login_reload_reader_limits_rate_limit_logout(server_app, tmp_pa
                 expect(name_box).to_have_count(1)  # the previous run's form is gone
                 name_box.fill("bientap")
                 page.get_by_label("Mật khẩu").fill(PASSWORD if i == 6 else f"sai-{i}")
+                before = _attempts(server_db[0], "bientap")
                 page.get_by_role("button", name="Đăng nhập").click()
-                page.wait_for_timeout(500)
+                deadline = time.monotonic() + 60  # each attempt reaches the server before the next
+                while _attempts(server_db[0], "bientap") == before and time.monotonic() < deadline:
+                    time.sleep(0.2)
+                page.wait_for_timeout(300)
             expect(page.get_by_text("quá nhiều lần")).to_be_visible()
             expect(page.get_by_test_id("stChatInputTextArea")).to_have_count(0)
             page.screenshot(path=str(shots / "ui_server_rate_limited.png"))

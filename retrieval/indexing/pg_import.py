@@ -17,13 +17,13 @@ from pathlib import Path
 from retrieval.embedding import Embedder, make_embedder
 from retrieval.indexer import EMBED_AHEAD, doc_id_for, ingest_entry, is_corpus_readme, unchanged
 from retrieval.indexing.entries import DocEntry, Failure, IndexReport, printable
+from retrieval.indexing.pg_upkeep import upkeep
 from retrieval.indexing.pgstore import (
     ModelInfo,
     ensure_model,
     known_sources,
     put_document,
     remove_document,
-    vacuum,
 )
 from retrieval.indexing.writer import embed_missing
 from retrieval.ingest import IngestError, iter_corpus_files
@@ -107,5 +107,5 @@ def index_into_database(
         timings["total"] = time.perf_counter() - t0
         report.timings = timings
     if report.written:
-        vacuum(url)
+        upkeep(url)
     return report

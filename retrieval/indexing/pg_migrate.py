@@ -19,7 +19,15 @@ import numpy as np
 from retrieval import store
 from retrieval.indexer import read_entries
 from retrieval.indexing.entries import DocEntry
-from retrieval.indexing.pgstore import ModelInfo, as_array, ensure_model, postings_of, put_document, vacuum
+from retrieval.indexing.pg_upkeep import upkeep
+from retrieval.indexing.pgstore import (
+    ModelInfo,
+    as_array,
+    ensure_model,
+    postings_of,
+    put_document,
+    unpack_block,
+)
 from retrieval.server.collections import collection_id, create_collection
 from retrieval.server.database import DatabaseError, open_database
 
@@ -29,7 +37,7 @@ class Tally:
     documents: int
     chunks: int
     postings: int
-    checksum: str  # over documents, chunks (exact spans), vectors and postings, in a canonical order
+    checksum: str  # over documents, chunks (exact spans), vectors and postings (see _Hasher)
 
 
 @dataclass(frozen=True)
@@ -57,26 +65,33 @@ def _model(manifest: dict) -> ModelInfo:
 
 
 class _Hasher:
+    """SHA-256 over documents, chunks and vectors in document order; the postings, which the database
+    keeps per term, as a multiset digest (the sum of each posting's 64-bit BLAKE2b modulo 2⁶⁴), so
+    both sides can be read in their own order with bounded memory."""
+
     def __init__(self) -> None:
         self.h = hashlib.sha256()
         self.documents = self.chunks = self.postings = 0
+        self.posting_sum = 0
 
-    def document(
-        self, data: dict, chunks: Iterable[tuple[dict, np.ndarray, list[tuple[int, str, int]]]]
-    ) -> None:
-        """One document: its record, then each chunk's record, vector and postings (field, term order)."""
+    def document(self, data: dict, chunks: Iterable[tuple[dict, np.ndarray]]) -> None:
         self.documents += 1
         self.h.update(_canon(data))
-        for chunk, vec, postings in chunks:
+        for chunk, vec in chunks:
             self.chunks += 1
             self.h.update(_canon(chunk))
             self.h.update(np.asarray(vec, dtype="<f4").tobytes())
-            for field, term, tf in postings:
-                self.postings += 1
-                self.h.update(f"{field}\x1f{term}\x1f{tf}\x1e".encode())
+
+    def posting(self, doc_id: str, ord_: int, field: int, term: str, tf: int) -> None:
+        self.postings += 1
+        key = f"{doc_id}\x1f{ord_}\x1f{field}\x1f{term}\x1f{tf}".encode()
+        digest = hashlib.blake2b(key, digest_size=8).digest()
+        self.posting_sum = (self.posting_sum + int.from_bytes(digest, "little")) % 2**64
 
     def tally(self) -> Tally:
-        return Tally(self.documents, self.chunks, self.postings, self.h.hexdigest())
+        h = self.h.copy()
+        h.update(self.posting_sum.to_bytes(8, "little"))
+        return Tally(self.documents, self.chunks, self.postings, h.hexdigest())
 
 
 def _canon(obj) -> bytes:
@@ -87,29 +102,34 @@ def folder_tally(entries: list[DocEntry]) -> Tally:
     h = _Hasher()
     for e in sorted(entries, key=lambda e: e.doc.doc_id):
         vecs = e.vectors if e.vectors is not None else np.zeros((0, 0), np.float32)
-        postings = (postings_of(t) for t in e.tokens)
-        h.document(e.doc.to_json(), zip((c.to_json() for c in e.chunks), vecs, postings, strict=True))
+        h.document(e.doc.to_json(), zip((c.to_json() for c in e.chunks), vecs, strict=True))
+        for ord_, toks in enumerate(e.tokens):
+            for field, term, tf in postings_of(toks):
+                h.posting(e.doc.doc_id, ord_, field, term, tf)
     return h.tally()
 
 
 def database_tally(conn, cid: int) -> Tally:
-    """The same tally read back from the database (postings as stored)."""
+    """The same tally read back from the database (postings from the blocks, live chunks only)."""
     h = _Hasher()
     docs = conn.execute(
         "SELECT doc_id, data FROM documents WHERE collection_id = %s ORDER BY doc_id", (cid,)
     ).fetchall()
+    where: dict[int, tuple[str, int]] = {}
     for doc_id, data in docs:
         rows = conn.execute(
-            "SELECT id, data, embedding FROM chunks WHERE doc_id = %s ORDER BY ord", (doc_id,)
+            "SELECT id, ord, data, embedding FROM chunks WHERE doc_id = %s ORDER BY ord", (doc_id,)
         ).fetchall()
-        postings: dict[int, list[tuple[int, str, int]]] = {r[0]: [] for r in rows}
-        for chunk_id, field, term, tf in conn.execute(  # one statement per document, not per chunk
-            "SELECT chunk_id, field, term, tf FROM postings WHERE chunk_id = ANY(%s)"
-            ' ORDER BY chunk_id, field, term COLLATE "C"',
-            (list(postings),),
-        ):
-            postings[chunk_id].append((field, term, tf))
-        h.document(data, ((c, as_array(e).astype("<f4"), postings[i]) for i, c, e in rows))
+        where.update((i, (doc_id, o)) for i, o, _, _ in rows)
+        h.document(data, ((c, as_array(e).astype("<f4")) for _, _, c, e in rows))
+    with conn.cursor(name="tracuu_tally") as cur:
+        cur.execute("SELECT field, term, chunk_ids, tfs FROM term_blocks WHERE collection_id = %s", (cid,))
+        while rows := cur.fetchmany(5_000):
+            for field, term, cids, tfs in rows:
+                for chunk_id, tf in zip(*unpack_block(cids, tfs), strict=True):
+                    at = where.get(int(chunk_id))
+                    if at is not None:
+                        h.posting(at[0], at[1], field, term, int(tf))
     return h.tally()
 
 
@@ -131,5 +151,5 @@ def migrate_folder(
                 progress(n, len(entries))
         with conn.transaction():
             db = database_tally(conn, cid)
-    vacuum(url)
+    upkeep(url)
     return MigrationReport(collection, folder_tally(entries), db)

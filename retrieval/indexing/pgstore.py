@@ -1,10 +1,12 @@
 """The PostgreSQL store's write side: one document per transaction.
 
-A document's row, its chunks (exact spans inside ``data``), their vectors (pgvector), its BM25 postings
-(the same accented tokens as the folder index, and their accent-stripped forms) and its preamble
+A document's row, its chunks (exact spans inside ``data``), their vectors (pgvector), its BM25 blocks
+(one row per term: the ids and term frequencies of its chunks holding it; the same accented tokens as
+the folder index, and their accent-stripped forms — see migrations/004) and its preamble
 references are written together in one transaction, after the old version's rows are deleted; a crash
 at any moment leaves the old or the new version of each document. Two indexers writing one document
-serialise on an advisory lock of its id. Every commit bumps ``meta.data_version`` (searchers reload
+serialise on an advisory lock of its id; every writer holds the collection's compaction lock shared
+(indexing/pg_upkeep.py). Every commit bumps ``meta.data_version`` (searchers reload
 when it moves).
 
 The model the vectors come from is recorded once (``meta.model``: name, checksum, dimension,
@@ -24,11 +26,12 @@ import psycopg
 from retrieval.chunking import CHUNKER_VERSION
 from retrieval.indexing.entries import DocEntry
 from retrieval.segment import SEGMENTER_VERSION, strip_accents
-from retrieval.server.database import DatabaseError, connect
+from retrieval.server.database import DatabaseError
 from retrieval.settings import Settings
 from retrieval.structure import STRUCTURE_VERSION
 
-ACCENTED, PLAIN = 0, 1  # postings.field
+ACCENTED, PLAIN = 0, 1  # term_blocks.field
+COMPACT_LOCK = 7_411_001  # advisory lock (key, collection id): writers shared, compaction exclusive
 
 
 @dataclass(frozen=True)
@@ -98,8 +101,11 @@ def known_sources(conn: psycopg.Connection, collection_id: int) -> dict[str, str
     return dict(rows.fetchall())
 
 
-def _bump(conn: psycopg.Connection) -> None:
-    conn.execute("UPDATE meta SET value = to_jsonb(value::text::bigint + 1) WHERE key = 'data_version'")
+def _bump(conn: psycopg.Connection) -> int:
+    return conn.execute(
+        "UPDATE meta SET value = to_jsonb(value::text::bigint + 1) WHERE key = 'data_version'"
+        " RETURNING value::text::bigint"
+    ).fetchone()[0]
 
 
 def data_version(conn: psycopg.Connection) -> int:
@@ -115,12 +121,46 @@ def postings_of(tokens: list[str]) -> list[tuple[int, str, int]]:
     return out
 
 
+ID_DTYPE, TF_DTYPE = np.dtype(">i4"), np.dtype(">i2")  # term_blocks.chunk_ids, term_blocks.tfs
+MAX_TF = 32767
+
+
+def pack_block(chunk_ids, tfs) -> tuple[bytes, bytes]:
+    """One block's columns: chunk ids as big-endian int4, term frequencies as big-endian int2."""
+    ids = np.asarray(chunk_ids, dtype=np.int64)
+    if len(ids) and (ids.min() < 0 or ids.max() > np.iinfo(np.int32).max):
+        raise DatabaseError(
+            "Mã đoạn vượt quá giới hạn int4 của khối BM25; hãy lập chỉ mục lại vào cơ sở dữ liệu mới."
+        )
+    tf = np.minimum(np.asarray(tfs, dtype=np.int64), MAX_TF)
+    return ids.astype(ID_DTYPE).tobytes(), tf.astype(TF_DTYPE).tobytes()
+
+
+def unpack_block(chunk_ids: bytes, tfs: bytes) -> tuple[np.ndarray, np.ndarray]:
+    return (
+        np.frombuffer(chunk_ids, dtype=ID_DTYPE).astype(np.int64),
+        np.frombuffer(tfs, dtype=TF_DTYPE).astype(np.float64),
+    )
+
+
+def blocks_of(chunk_ids: list[int], tokens: list[list[str]]) -> dict[tuple[int, str], tuple[bytes, bytes]]:
+    """One document's BM25 blocks: (field, term) -> the packed ids and tfs of its chunks holding it."""
+    found: dict[tuple[int, str], tuple[list[int], list[int]]] = {}
+    for cid, toks in zip(chunk_ids, tokens, strict=True):
+        for field, term, tf in postings_of(toks):
+            ids, tfs = found.setdefault((field, term), ([], []))
+            ids.append(cid)
+            tfs.append(tf)
+    return {key: pack_block(ids, tfs) for key, (ids, tfs) in sorted(found.items())}
+
+
 def put_document(conn: psycopg.Connection, collection_id: int, entry: DocEntry) -> int:
     """Replace one document (by id) with ``entry`` in one transaction; returns its chunk count."""
     doc = entry.doc
     if entry.vectors is None or len(entry.vectors) != len(entry.chunks):
         raise ValueError(f"{doc.source}: chunks without vectors")
     with conn.transaction():
+        conn.execute("SELECT pg_advisory_xact_lock_shared(%s, %s)", (COMPACT_LOCK, collection_id))
         conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (doc.doc_id,))
         conn.execute("DELETE FROM documents WHERE doc_id = %s", (doc.doc_id,))
         conn.execute(
@@ -160,20 +200,21 @@ def put_document(conn: psycopg.Connection, collection_id: int, entry: DocEntry) 
                             _vector_text(vec),
                         )
                     )
-            with cur.copy("COPY postings (field, term, chunk_id, collection_id, tf, dl) FROM STDIN") as cp:
-                for cid, toks in zip(ids, entry.tokens, strict=True):
-                    dl = max(1, len(toks))
-                    for field, term, tf in postings_of(toks):
-                        cp.write_row((field, term, cid, collection_id, tf, dl))
+            with cur.copy(
+                "COPY term_blocks (field, term, collection_id, doc_id, chunk_ids, tfs) FROM STDIN"
+            ) as cp:
+                for (field, term), (chunk_ids, tfs) in blocks_of(ids, entry.tokens).items():
+                    cp.write_row((field, term, collection_id, doc.doc_id, chunk_ids, tfs))
             with cur.copy("COPY doc_references (doc_id, ord, reference) FROM STDIN") as cp:
                 for i, ref in enumerate(doc.metadata.references):
                     cp.write_row((doc.doc_id, i, ref))
-        _bump(conn)
+        conn.execute("UPDATE documents SET written_version = %s WHERE doc_id = %s", (_bump(conn), doc.doc_id))
     return n
 
 
 def remove_document(conn: psycopg.Connection, collection_id: int, source: str) -> bool:
     with conn.transaction():
+        conn.execute("SELECT pg_advisory_xact_lock_shared(%s, %s)", (COMPACT_LOCK, collection_id))
         gone = conn.execute(
             "DELETE FROM documents WHERE collection_id = %s AND source = %s RETURNING doc_id",
             (collection_id, source),
@@ -186,14 +227,6 @@ def remove_document(conn: psycopg.Connection, collection_id: int, source: str) -
 def document_records(conn: psycopg.Connection) -> list[dict]:
     """Every stored document's record (``StoredDocument.to_json()``), all collections."""
     return [row[0] for row in conn.execute('SELECT data FROM documents ORDER BY source COLLATE "C"')]
-
-
-def vacuum(url: str) -> None:
-    """VACUUM ANALYZE the searched tables after an import: BM25 then reads postings by index-only
-    scans (the visibility map is set) and the planner knows the new sizes. Outside any transaction."""
-    with connect(url, autocommit=True) as conn:
-        for table in ("postings", "chunks", "documents"):
-            conn.execute(f"VACUUM (ANALYZE) {table}")
 
 
 def as_array(value) -> np.ndarray:

@@ -87,8 +87,9 @@ def schema_version(conn: psycopg.Connection) -> int:
     return int(conn.execute("SELECT coalesce(max(version), 0) FROM schema_migrations").fetchone()[0])
 
 
-def migrate(url: str) -> list[int]:
-    """Apply the pending migrations; returns the versions applied now (empty when up to date)."""
+def migrate(url: str, upto: int | None = None) -> list[int]:
+    """Apply the pending migrations (up to version ``upto``, default all); returns the versions
+    applied now (empty when up to date)."""
     done = []
     with connect(url, autocommit=True) as conn:
         conn.execute("SELECT pg_advisory_lock(%s)", (_LOCK_KEY,))
@@ -98,7 +99,7 @@ def migrate(url: str) -> list[int]:
             if newer > SCHEMA_VERSION:
                 raise DatabaseError(_newer_message(url, newer))
             for m in migrations():
-                if m.version in applied:
+                if m.version in applied or (upto is not None and m.version > upto):
                     continue
                 with conn.transaction():
                     conn.execute(m.sql)

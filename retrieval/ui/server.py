@@ -127,7 +127,11 @@ def reindex_collection(
         for source in report.removed:
             audit.record(conn, user, "delete", collection.id, source, {"reason": "file gone"})
         audit.record(
-            conn, user, "reindex", collection.id, collection.name,
+            conn,
+            user,
+            "reindex",
+            collection.id,
+            collection.name,
             {"added": len(report.added), "updated": len(report.updated), "removed": len(report.removed)},
         )
     return IndexOutcome(lines + report_lines(report, saved, folder, f"bộ sưu tập '{collection.title}'"))
