@@ -88,6 +88,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--users", type=int, help="concurrent query threads (default 20; 0 skips)")
     p.add_argument("--seconds", type=float, help="duration of the concurrency run (default 60)")
     p.add_argument("--max-write-seconds", type=float, default=900, help="budget of the scaled database write")
+    p.add_argument(
+        "--reuse-scale",
+        action="store_true",
+        help="keep the scaled database of an earlier run in --pgdata (upgraded to this schema, timed) "
+        "instead of writing it again",
+    )
     p.add_argument("--alqac", type=Path, default=bu.ALQAC_DIR)
     p.add_argument("--out", type=Path, default=DEFAULT_OUT)
     p.add_argument("--seed", type=int, default=0)
@@ -518,8 +524,16 @@ def scale_section(args, server, idx: Path, settings, embedder, data, base, conso
     t0 = time.perf_counter()
     entries, n_target, reps = replicate(base, args.scale, rng, None)
     replicate_s = time.perf_counter() - t0
-    url = server.create_database("pgbench_scale")
-    migrate(url)
+    reused = None
+    if args.reuse_scale:
+        url = server.ensure_database("pgbench_scale")
+        t0 = time.perf_counter()
+        upgraded = migrate(url)
+        reused = {"schema_upgrade_applied": upgraded, "schema_upgrade_s": time.perf_counter() - t0}
+        console.print(f"  scale database reused; upgrade {upgraded}: {reused['schema_upgrade_s']:.0f} s")
+    else:
+        url = server.create_database("pgbench_scale")
+        migrate(url)
     # ---- database write, within the budget
     progress: list[dict] = []
     estimate: dict = {}
@@ -528,11 +542,18 @@ def scale_section(args, server, idx: Path, settings, embedder, data, base, conso
     next_mark = 10_000
     stopped = False
     with open_database(url) as conn:
-        cid = create_collection(conn, "scale")
-        ensure_model(conn, _model(manifest))
+        if reused is not None:
+            cid = conn.execute("SELECT id FROM collections WHERE name = 'scale'").fetchone()[0]
+            written_docs, written_chunks = conn.execute(
+                "SELECT count(*), coalesce(sum(n_chunks), 0) FROM documents WHERE collection_id = %s", (cid,)
+            ).fetchone()
+            stopped = written_chunks < n_target
+        else:
+            cid = create_collection(conn, "scale")
+            ensure_model(conn, _model(manifest))
         cpu0 = time.process_time()
         t0 = time.perf_counter()
-        for e in entries:
+        for e in entries if reused is None else ():
             put_document(conn, cid, e)
             written_docs += 1
             written_chunks += len(e.chunks)
@@ -627,6 +648,7 @@ def scale_section(args, server, idx: Path, settings, embedder, data, base, conso
     shutil.rmtree(fdir, ignore_errors=True)
     return {
         "target_chunks": n_target,
+        "reused_database": reused,
         "replicas": reps,
         "replicate_s": replicate_s,
         "postgres_write": {
@@ -639,9 +661,9 @@ def scale_section(args, server, idx: Path, settings, embedder, data, base, conso
             "upkeep": upkeep_times,
             "compaction": compaction.__dict__,
             "client_cpu_s": client_cpu_s,
-            "chunks_per_s": written_chunks / db_write_s,
-            "documents_per_s": written_docs / db_write_s,
-            "postings_rows_per_s": sizes["postings_rows"] / db_write_s,
+            "chunks_per_s": written_chunks / db_write_s if reused is None else None,
+            "documents_per_s": written_docs / db_write_s if reused is None else None,
+            "postings_rows_per_s": sizes["postings_rows"] / db_write_s if reused is None else None,
             "estimate": estimate,
             "progress": progress,
             "sizes": sizes,
@@ -936,7 +958,7 @@ def print_report(out: dict, console) -> None:
             ["", "folder", "postgres"],
             [
                 ["write (s)", f"{fw['write_s']:.0f}", f"{pw['write_s']:.0f}"],
-                ["chunks/s", f"{fw['chunks_per_s']:,.0f}", f"{pw['chunks_per_s']:,.0f}"],
+                ["chunks/s", f"{fw['chunks_per_s']:,.0f}", f"{pw['chunks_per_s'] or 0:,.0f}"],
                 ["estimated database write of the target", "", est_s],
                 ["benchmark process CPU during the write (s)", "", f"{pw['client_cpu_s']:.0f}"],
                 [

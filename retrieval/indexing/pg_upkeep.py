@@ -24,7 +24,7 @@ from psycopg.types.json import Jsonb
 
 from retrieval.accents import AccentModel
 from retrieval.chunking import index_text
-from retrieval.indexing.pgstore import COMPACT_LOCK, data_version, pack_block, unpack_block
+from retrieval.indexing.pgstore import COMPACT_LOCK, ID_DTYPE, TF_DTYPE, data_version
 from retrieval.server.database import connect
 from retrieval.types import Chunk
 
@@ -69,40 +69,24 @@ def compact(conn: psycopg.Connection, collection_id: int, force: bool = False) -
             "CREATE TEMP TABLE compacted (field smallint, term text, chunk_ids bytea, tfs bytea)"
             " ON COMMIT DROP"
         )
-        before = after = dropped = 0
-        out: list[tuple] = []
-        key, parts = None, []
-
-        def close_group() -> None:
-            nonlocal after, dropped
-            if key is None:
-                return
-            got = [unpack_block(a, b) for a, b in parts]
-            cids = np.concatenate([g[0] for g in got])
-            tfs = np.concatenate([g[1] for g in got])
-            keep = cids < len(live)
-            keep[keep] = live[cids[keep]]
-            dropped += int(len(cids) - keep.sum())
-            if keep.any():
-                out.append((*key, *pack_block(cids[keep], tfs[keep])))
-                after += 1
-
+        before = conn.execute(
+            "SELECT count(*) FROM term_blocks WHERE collection_id = %s", (collection_id,)
+        ).fetchone()[0]
+        after = dropped = 0
         with conn.cursor(name="tracuu_compact") as cur:
+            # one document's rows per term are unique, the compacted one (doc_id NULL) too: both
+            # aggregates concatenate in the same order
             cur.execute(
-                'SELECT field, term COLLATE "C", chunk_ids, tfs FROM term_blocks WHERE collection_id = %s'
-                ' ORDER BY field, term COLLATE "C"',
+                "SELECT field, term, string_agg(chunk_ids, ''::bytea ORDER BY doc_id NULLS FIRST),"
+                " string_agg(tfs, ''::bytea ORDER BY doc_id NULLS FIRST)"
+                " FROM term_blocks WHERE collection_id = %s GROUP BY field, term",
                 (collection_id,),
             )
             while rows := cur.fetchmany(BATCH):
-                for field, term, cids, tfs in rows:
-                    before += 1
-                    if (field, term) != key:
-                        close_group()
-                        key, parts = (field, term), []
-                    parts.append((cids, tfs))
-                _flush(conn, out)
-        close_group()
-        _flush(conn, out)
+                kept, gone = _drop_dead(rows, live)
+                after += len(kept)
+                dropped += gone
+                _flush(conn, kept)
         conn.execute("DELETE FROM term_blocks WHERE collection_id = %s", (collection_id,))
         conn.execute(
             "INSERT INTO term_blocks (field, term, collection_id, doc_id, chunk_ids, tfs)"
@@ -113,12 +97,41 @@ def compact(conn: psycopg.Connection, collection_id: int, force: bool = False) -
     return Compaction(collection_id, before, after, dropped)
 
 
+def _drop_dead(rows: list[tuple], live: np.ndarray) -> tuple[list[tuple], int]:
+    """A batch of merged blocks without the chunks that no longer exist (one numpy pass for the
+    batch); blocks left empty are dropped. Returns the rows and the number of postings dropped."""
+    ids = np.frombuffer(b"".join(r[2] for r in rows), dtype=ID_DTYPE).astype(np.int64)
+    keep = ids < len(live)
+    keep[keep] = live[ids[keep]]
+    if keep.all():
+        return rows, 0
+    lengths = np.asarray([len(r[2]) // ID_DTYPE.itemsize for r in rows])
+    group = np.repeat(np.arange(len(rows)), lengths)
+    new_lengths = np.bincount(group[keep], minlength=len(rows))
+    ends = np.cumsum(new_lengths)
+    tfs = np.frombuffer(b"".join(r[3] for r in rows), dtype=TF_DTYPE)
+    id_bytes = ids[keep].astype(ID_DTYPE).tobytes()
+    tf_bytes = tfs[keep].tobytes()
+    out = []
+    for r, n, end in zip(rows, new_lengths.tolist(), ends.tolist(), strict=True):
+        if n:
+            a = end - n
+            out.append(
+                (
+                    r[0],
+                    r[1],
+                    id_bytes[a * ID_DTYPE.itemsize : end * ID_DTYPE.itemsize],
+                    tf_bytes[a * TF_DTYPE.itemsize : end * TF_DTYPE.itemsize],
+                )
+            )
+    return out, int(len(ids) - keep.sum())
+
+
 def _flush(conn: psycopg.Connection, out: list[tuple]) -> None:
     if out:
         with conn.cursor() as cur, cur.copy("COPY compacted (field, term, chunk_ids, tfs) FROM STDIN") as cp:
             for row in out:
                 cp.write_row(row)
-        out.clear()
 
 
 @dataclass(frozen=True)

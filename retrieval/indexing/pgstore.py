@@ -17,6 +17,7 @@ with another model or chunker is refused with a Vietnamese message (re-index int
 from __future__ import annotations
 
 import json
+import struct
 from collections import Counter
 from dataclasses import dataclass
 
@@ -125,13 +126,17 @@ ID_DTYPE, TF_DTYPE = np.dtype(">i4"), np.dtype(">i2")  # term_blocks.chunk_ids, 
 MAX_TF = 32767
 
 
-def pack_block(chunk_ids, tfs) -> tuple[bytes, bytes]:
-    """One block's columns: chunk ids as big-endian int4, term frequencies as big-endian int2."""
-    ids = np.asarray(chunk_ids, dtype=np.int64)
-    if len(ids) and (ids.min() < 0 or ids.max() > np.iinfo(np.int32).max):
+def _check_ids(chunk_ids) -> None:
+    if len(chunk_ids) and (min(chunk_ids) < 0 or max(chunk_ids) > np.iinfo(np.int32).max):
         raise DatabaseError(
             "Mã đoạn vượt quá giới hạn int4 của khối BM25; hãy lập chỉ mục lại vào cơ sở dữ liệu mới."
         )
+
+
+def pack_block(chunk_ids, tfs) -> tuple[bytes, bytes]:
+    """One block's columns: chunk ids as big-endian int4, term frequencies as big-endian int2."""
+    ids = np.asarray(chunk_ids, dtype=np.int64)
+    _check_ids(ids)
     tf = np.minimum(np.asarray(tfs, dtype=np.int64), MAX_TF)
     return ids.astype(ID_DTYPE).tobytes(), tf.astype(TF_DTYPE).tobytes()
 
@@ -144,14 +149,28 @@ def unpack_block(chunk_ids: bytes, tfs: bytes) -> tuple[np.ndarray, np.ndarray]:
 
 
 def blocks_of(chunk_ids: list[int], tokens: list[list[str]]) -> dict[tuple[int, str], tuple[bytes, bytes]]:
-    """One document's BM25 blocks: (field, term) -> the packed ids and tfs of its chunks holding it."""
+    """One document's BM25 blocks: (field, term) -> the packed ids and tfs of its chunks holding it
+    (the postings of ``postings_of``, grouped; plain Python: most blocks hold one or two chunks)."""
+    _check_ids(chunk_ids)
+    plain: dict[str, str] = {}
     found: dict[tuple[int, str], tuple[list[int], list[int]]] = {}
     for cid, toks in zip(chunk_ids, tokens, strict=True):
-        for field, term, tf in postings_of(toks):
-            ids, tfs = found.setdefault((field, term), ([], []))
-            ids.append(cid)
-            tfs.append(tf)
-    return {key: pack_block(ids, tfs) for key, (ids, tfs) in sorted(found.items())}
+        counts = Counter(toks)
+        stripped: Counter = Counter()
+        for term, tf in counts.items():
+            p = plain.get(term)
+            if p is None:
+                p = plain[term] = strip_accents(term)
+            stripped[p] += tf
+        for field, got in ((ACCENTED, counts), (PLAIN, stripped)):
+            for term, tf in got.items():
+                ids, tfs = found.setdefault((field, term), ([], []))
+                ids.append(cid)
+                tfs.append(min(tf, MAX_TF))
+    return {
+        key: (struct.pack(f">{len(ids)}i", *ids), struct.pack(f">{len(tfs)}h", *tfs))
+        for key, (ids, tfs) in found.items()
+    }
 
 
 def put_document(conn: psycopg.Connection, collection_id: int, entry: DocEntry) -> int:
@@ -236,4 +255,4 @@ def as_array(value) -> np.ndarray:
 
 
 def _vector_text(vec: np.ndarray) -> str:
-    return "[" + ",".join(repr(float(x)) for x in np.asarray(vec, dtype=np.float32)) + "]"
+    return "[" + ",".join(map(repr, np.asarray(vec, dtype=np.float32).tolist())) + "]"
