@@ -213,3 +213,24 @@ def test_accent_models_are_stored_per_collection_and_merged_for_a_reader(
     with connect(pg_url) as conn:
         model = conn.execute("SELECT model FROM accent_models WHERE collection_id = %s", (two,)).fetchone()[0]
     assert "chương" in model["unigrams"]["chuong"]
+
+
+def test_db_upkeep_command_compacts_and_recounts(pg_url, fake_settings, fake_embedder, tmp_path):
+    from typer.testing import CliRunner
+
+    from retrieval.server.admin_cli import db_app
+
+    corpus = tmp_path / "corpus"
+    _corpus(corpus)
+    with connect(pg_url) as conn:
+        cid = create_collection(conn, "mau")
+    index_into_database(corpus, pg_url, "mau", fake_settings, fake_embedder)
+    (corpus / sorted(p.name for p in corpus.iterdir())[0]).unlink()
+    index_into_database(corpus, pg_url, "mau", fake_settings, fake_embedder)
+    got = CliRunner().invoke(db_app, ["upkeep", "--force", "--database", pg_url])
+    assert got.exit_code == 0, got.output
+    assert "Bộ sưu tập 'mau': nén" in got.stdout and "đếm lại mô hình khôi phục dấu" in got.stdout
+    with connect(pg_url) as conn:
+        assert all(d is None for _, _, d, _, _ in _blocks(conn, cid))
+    again = CliRunner().invoke(db_app, ["upkeep", "--database", pg_url])
+    assert again.exit_code == 0 and "Không bộ sưu tập nào cần" in again.stdout

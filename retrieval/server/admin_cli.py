@@ -94,6 +94,31 @@ def upgrade(database: Database = "") -> None:
         typer.echo("Cơ sở dữ liệu đã ở phiên bản lược đồ mới nhất; không có gì để áp dụng.")
 
 
+@db_app.command("upkeep")
+def upkeep_command(
+    force: Annotated[bool, typer.Option("--force", help="Nén và đếm lại mọi bộ sưu tập")] = False,
+    database: Database = "",
+) -> None:
+    """Bảo trì sau khi nhập: nén khối BM25, đếm lại mô hình dấu, VACUUM ANALYZE (tự chạy sau mỗi lần nhập)."""
+    from retrieval.indexing.pg_upkeep import upkeep
+
+    with _database(database) as conn:  # a clear error for a database at another schema version
+        names = dict(conn.execute("SELECT id, name FROM collections").fetchall())
+    try:
+        done = upkeep(_url(database), force=force)
+    except _ERRORS as exc:
+        _fail(str(exc))
+    for c in done.compactions:
+        typer.echo(
+            f"Bộ sưu tập '{names.get(c.collection_id, c.collection_id)}': nén {c.rows_before:,} → "
+            f"{c.rows_after:,} dòng BM25, bỏ {c.dropped_postings:,} mục của đoạn đã xoá."
+        )
+    for cid in done.accent_models:
+        typer.echo(f"Bộ sưu tập '{names.get(cid, cid)}': đã đếm lại mô hình khôi phục dấu.")
+    if not done.compactions and not done.accent_models:
+        typer.echo("Không bộ sưu tập nào cần nén hay đếm lại; đã chạy VACUUM ANALYZE.")
+
+
 @db_app.command("collection")
 def collection(
     name: Annotated[str, typer.Argument(help="Tên bộ sưu tập: chữ thường không dấu, số, '-', '_'")],
