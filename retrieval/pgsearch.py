@@ -145,6 +145,11 @@ class PgSearcher(Searcher):
         accents = AccentModel.merged(models)
         self._prepare(docs, chunks, sample, accents)
 
+    @property
+    def version(self) -> int:
+        """The database's ``data_version`` this searcher loaded."""
+        return self._version
+
     def collection(self, doc_id: str) -> str | None:
         return self.collection_of.get(doc_id)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -113,6 +114,58 @@ def test_admin_reads_every_collection_and_may_upload(server_db, monkeypatch):
         assert "Kho văn bản (6)" in " ".join(e.label for e in at.sidebar.expander)
     finally:
         torch.set_num_threads(threads)
+
+
+def test_a_document_written_elsewhere_arrives_while_the_old_view_is_served(
+    server_db, monkeypatch, tmp_path, real_settings, real_embedder
+):
+    """Another indexer writes into a collection a reader has open: the reader's next interaction is
+    served at once from the view in hand with a notice, and the new document arrives when the view
+    loaded in the background is swapped in."""
+    import shutil
+
+    import torch
+
+    from retrieval.indexing.pgstore import remove_document
+    from retrieval.ui import server as ui_server
+
+    threads = torch.get_num_threads()
+    url, corpus = server_db
+    gate = threading.Event()
+    build = ui_server.build_resources
+
+    def held_build(settings, searcher):  # the background load, held until the test lets it go
+        assert gate.wait(120)
+        return build(settings, searcher)
+
+    folder = tmp_path / "chung"
+    shutil.copytree(ROOT / "corpus", folder, ignore=shutil.ignore_patterns("README*"))
+    (folder / "ke-hoach-moi.txt").write_text(
+        "KẾ HOẠCH\nVề tổ chức hội thao truyền thống năm 2026\n\n"
+        "I. MỤC ĐÍCH\nHội thao tổ chức ngày 9 tháng 9.\n",
+        encoding="utf-8",
+    )
+    try:
+        at = _login(_app(monkeypatch, url, corpus).run(), "canbo", PASSWORD)
+        assert "Kho văn bản (5)" in " ".join(e.label for e in at.sidebar.expander)
+        report = index_into_database(folder, url, "chung", real_settings, real_embedder)
+        assert report.added == ["ke-hoach-moi.txt"] and not report.removed
+        monkeypatch.setattr(ui_server, "build_resources", held_build)
+        at.run()
+        assert not at.exception
+        assert "Kho văn bản (5)" in " ".join(e.label for e in at.sidebar.expander)  # not blocked
+        assert ui_server.UPDATING in " ".join(c.value for c in at.sidebar.caption)
+        gate.set()
+        deadline = time.monotonic() + 120
+        while "Kho văn bản (6)" not in " ".join(e.label for e in at.run().sidebar.expander):
+            assert time.monotonic() < deadline, "the new view never arrived"
+            time.sleep(0.5)
+        assert ui_server.UPDATING not in " ".join(c.value for c in at.sidebar.caption)
+    finally:
+        gate.set()
+        torch.set_num_threads(threads)
+        with connect(url) as conn:
+            remove_document(conn, collection_id(conn, "chung"), "ke-hoach-moi.txt")
 
 
 # --------------------------------------------------------------------------- end to end (Chromium)

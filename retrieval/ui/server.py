@@ -2,9 +2,11 @@
 archive view, their conversations, uploads into the collections they edit.
 
 * One connection pool per process (``db_pool``); each step borrows a connection briefly.
-* The loaded archive (``Resources`` over a ``PgSearcher``) is cached per set of readable collections
-  and the database's ``data_version``: users with the same grants share it, and a document written by
-  any indexer (another app process, ``tracuu index``) is picked up on the next interaction.
+* The loaded archive (``Resources`` over a ``PgSearcher``) is kept per set of readable collections
+  (``ViewSlot``): users with the same grants share it. When the database's ``data_version`` moves (a
+  document written by any indexer: this app, another process, ``tracuu index``) the view in hand is
+  still served while the new one loads in the background, with a notice; the editor who just wrote
+  waits for the new one.
 * Uploads go to ``<corpus folder>/<collection>/`` and are indexed into that collection; every upload,
   deletion and re-index is written to the audit log with who did it.
 """
@@ -32,6 +34,7 @@ from retrieval.ui.state import (
     save_uploads,
     shared_embedder,
 )
+from retrieval.ui.view_slot import ViewSlot
 
 log = logging.getLogger(__name__)
 NO_GRANT = "Tài khoản của bạn chưa được cấp quyền đọc bộ sưu tập nào. Hãy liên hệ quản trị viên."
@@ -51,13 +54,30 @@ def db_pool(url: str) -> ConnectionPool:
     return pool
 
 
-@st.cache_resource(show_spinner="Đang nạp kho văn bản…", max_entries=8)
-def load_pg_resources(_settings: Settings, key: str, collections: tuple[int, ...], version: int) -> Resources:
-    """The archive as the readers of ``collections`` see it, at ``version`` of the database."""
+WAIT_FOR_VIEW = "tracuu_wait_for_view"  # session flag: this user just wrote; load the new view now
+UPDATING = "⏳ Kho vừa có văn bản mới: đang nạp lại; kết quả sẽ gồm văn bản mới sau ít giây."
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def view_slot(_settings: Settings, key: str, collections: tuple[int, ...]) -> ViewSlot[Resources]:
+    """The archive as the readers of ``collections`` see it (loaded on the first ``get``)."""
     from retrieval.stores import open_searcher
 
+    embedder = shared_embedder(_settings)  # resolved here, in the script thread
     pool = db_pool(_settings.database_url or "")
-    return build_resources(_settings, open_searcher(_settings, shared_embedder(_settings), collections, pool))
+
+    def load() -> tuple[int, Resources]:
+        searcher = open_searcher(_settings, embedder, collections, pool)
+        return searcher.version, build_resources(_settings, searcher)
+
+    return ViewSlot(load, start=_start_with_context)
+
+
+def _start_with_context(thread) -> None:
+    from streamlit.runtime.scriptrunner import add_script_run_ctx
+
+    add_script_run_ctx(thread)  # the cached loaders it calls belong to this app's runtime
+    thread.start()
 
 
 def server_context(settings: Settings) -> tuple[Settings, Resources | None, str | None]:
@@ -73,10 +93,15 @@ def server_context(settings: Settings) -> tuple[Settings, Resources | None, str 
         version = data_version(conn)
     if not colls:
         return settings, None, NO_GRANT
+    wait = bool(st.session_state.pop(WAIT_FOR_VIEW, False))
     try:
-        return settings, load_pg_resources(settings, repr(settings), colls, version), None
+        with st.spinner("Đang nạp kho văn bản…"):
+            served = view_slot(settings, repr(settings), colls).get(version, wait=wait)
     except (IndexError_, DatabaseError) as exc:
         return settings, None, str(exc)
+    if served.updating:
+        st.sidebar.caption(UPDATING)
+    return settings, served.view, None
 
 
 def editable(settings: Settings) -> list[Collection]:
@@ -121,6 +146,7 @@ def reindex_collection(
     except (DatabaseError, OSError) as exc:
         return IndexOutcome([*lines, ("error", f"Không lập chỉ mục được: {exc}")])
     progress(1.0, "Đã lập chỉ mục xong.")
+    st.session_state[WAIT_FOR_VIEW] = report.written
     with pool.connection() as conn:
         for source in report.added + report.updated:
             audit.record(conn, user, "upload" if source in mine else "reindex", collection.id, source)
@@ -152,6 +178,7 @@ def delete_document(settings: Settings, res: Resources, doc_id: str) -> str:
             return str(exc)
         remove_document(conn, coll.id, doc.source)
         audit.record(conn, user, "delete", coll.id, doc.source)
+    st.session_state[WAIT_FOR_VIEW] = True
     path = (settings.corpus_dir / name / doc.source).resolve()
     if path.is_relative_to((settings.corpus_dir / name).resolve()):
         path.unlink(missing_ok=True)
