@@ -234,3 +234,66 @@ def test_db_upkeep_command_compacts_and_recounts(pg_url, fake_settings, fake_emb
         assert all(d is None for _, _, d, _, _ in _blocks(conn, cid))
     again = CliRunner().invoke(db_app, ["upkeep", "--database", pg_url])
     assert again.exit_code == 0 and "Không bộ sưu tập nào cần" in again.stdout
+
+
+def test_compaction_runs_beside_writers_and_readers(pg_url, fake_settings, fake_embedder, tmp_path):
+    """Compactions forced in a loop while an indexer rewrites documents and readers search: nobody
+    fails, nothing deadlocks, and the end state scores like a folder index of the final files."""
+    import threading
+
+    corpus = tmp_path / "corpus"
+    _corpus(corpus)
+    with connect(pg_url) as conn:
+        cid = create_collection(conn, "mau")
+    index_into_database(corpus, pg_url, "mau", fake_settings, fake_embedder)
+    names = sorted(p.name for p in corpus.iterdir())
+    errors: list[BaseException] = []
+    stop = threading.Event()
+    compactions = [0]
+
+    def guard(fn):
+        def run():
+            try:
+                fn()
+            except BaseException as exc:  # noqa: BLE001 - any error fails the test
+                errors.append(exc)
+                stop.set()
+
+        return threading.Thread(target=run)
+
+    def write():
+        for round_ in range(4):
+            with (corpus / names[round_ % len(names)]).open("a", encoding="utf-8") as fh:
+                fh.write(f"\nBổ sung lần {round_}: báo cáo kết quả gửi trước ngày {round_ + 10}.\n")
+            index_into_database(corpus, pg_url, "mau", fake_settings, fake_embedder)
+        stop.set()
+
+    def compact_loop():
+        with connect(pg_url, autocommit=True) as conn:
+            while not stop.is_set():
+                compact(conn, cid, force=True)
+                compactions[0] += 1
+
+    def read():
+        searcher = PgSearcher(pg_url, fake_settings, (cid,), fake_embedder)
+        try:
+            while not stop.is_set():
+                searcher = searcher.reloaded() or searcher
+                assert searcher.search("báo cáo kết quả tuyên truyền", k=5)
+        finally:
+            searcher.close()
+
+    threads = [guard(write), guard(compact_loop), guard(read), guard(read)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=600)
+    assert not errors, errors
+    assert compactions[0] >= 2
+    build_index(corpus, fake_settings.index_dir, fake_settings, embedder=fake_embedder)
+    want = _scores(Searcher.load(fake_settings.index_dir, fake_settings, fake_embedder))
+    final = PgSearcher(pg_url, fake_settings, (cid,), fake_embedder)
+    try:
+        _assert_same(_scores(final), want)
+    finally:
+        final.close()
