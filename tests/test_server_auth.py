@@ -156,6 +156,20 @@ def test_rate_limit_refuses_even_the_right_password_then_lifts(
     assert [r[0] for r in ok] == [False] * 6 + [True, False]
 
 
+def test_attempts_older_than_a_day_are_purged_at_login(conn: psycopg.Connection, an: auth.User) -> None:
+    for i in range(3):
+        with pytest.raises(auth.AuthError):
+            auth.login(conn, "an.nguyen", "sai", now=T0 - timedelta(days=2, minutes=i))
+    assert conn.execute("SELECT count(*) FROM login_attempts").fetchone()[0] == 3
+    with pytest.raises(auth.AuthError):  # a day and more later: those three are gone
+        auth.login(conn, "ai-do", "sai", now=T0 - timedelta(hours=2))
+    assert conn.execute("SELECT count(*) FROM login_attempts").fetchone()[0] == 1
+    auth.login(conn, "an.nguyen", PASSWORD, now=T0)
+    left = conn.execute("SELECT username, ok FROM login_attempts ORDER BY at").fetchall()
+    assert left == [("ai-do", False), ("an.nguyen", True)]
+    assert len(audit.recent(conn, limit=50)) >= 5  # the history stays in the audit log
+
+
 def test_rate_limit_is_per_username_and_per_remote(conn: psycopg.Connection, an: auth.User) -> None:
     auth.create_user(conn, "binh", PASSWORD)
     for i in range(auth.MAX_FAILURES_USER):

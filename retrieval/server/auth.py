@@ -40,6 +40,8 @@ MAX_PASSWORD = 1024
 MAX_FAILURES_USER = 5
 MAX_FAILURES_REMOTE = 20
 WINDOW = timedelta(minutes=15)
+ATTEMPTS_KEPT = timedelta(days=1)  # login_attempts older than this are deleted at each login (the audit
+# log keeps the history); the rate limit only reads the last WINDOW
 ENV_SESSION_HOURS = "TRACUU_SESSION_HOURS"
 DEFAULT_SESSION_HOURS = 8.0
 BAD_CREDENTIALS = "Tên đăng nhập hoặc mật khẩu không đúng."
@@ -288,6 +290,7 @@ def login(
             "INSERT INTO login_attempts (username, remote, ok, at) VALUES (%s, %s, %s, %s)",
             (name, remote, refusal is None, now),
         )
+        conn.execute("DELETE FROM login_attempts WHERE at < %s", (now - ATTEMPTS_KEPT,))
         if refusal is not None or user is None:
             detail = {"remote": remote, "reason": reason}
             audit.record(conn, user, "login_failed", target=name, detail=detail, username=name, at=now)
