@@ -541,7 +541,7 @@ def scale_section(args, server, idx: Path, settings, embedder, data, base, conso
     estimate_at = min(10_000, max(1, n_target // 5))
     next_mark = 10_000
     stopped = False
-    with open_database(url) as conn:
+    with open_database(url, autocommit=True) as conn:
         if reused is not None:
             cid = conn.execute("SELECT id FROM collections WHERE name = 'scale'").fetchone()[0]
             written_docs, written_chunks = conn.execute(
@@ -741,7 +741,7 @@ def concurrency_section(args, url: str, settings, embedder, data, entries, quiet
                     errors[f"{type(exc).__name__}: {str(exc)[:200]}"] += 1
 
     def editor() -> None:
-        with open_database(url) as conn:
+        with open_database(url, autocommit=True) as conn:
             cid = collection_id(conn, "alqac")
             conn.commit()
             while not stop.is_set():

@@ -297,3 +297,31 @@ def test_compaction_runs_beside_writers_and_readers(pg_url, fake_settings, fake_
         _assert_same(_scores(final), want)
     finally:
         final.close()
+
+
+def test_each_document_of_an_import_is_committed_on_its_own(
+    pg_url, fake_settings, fake_embedder, tmp_path, monkeypatch
+):
+    """Readers see an import's documents one by one (each its own transaction, not savepoints of one
+    transaction left open by the import's first SELECT); a connection inside a transaction is refused."""
+    from retrieval.indexing import pg_import, pgstore
+
+    corpus = tmp_path / "corpus"
+    _corpus(corpus)
+    with connect(pg_url) as conn:
+        cid = create_collection(conn, "mau")
+    seen: list[int] = []
+    real_put = pgstore.put_document
+
+    def counting_put(conn, collection, entry):
+        with connect(pg_url) as other:
+            seen.append(other.execute("SELECT count(*) FROM documents").fetchone()[0])
+        return real_put(conn, collection, entry)
+
+    monkeypatch.setattr(pg_import, "put_document", counting_put)
+    report = index_into_database(corpus, pg_url, "mau", fake_settings, fake_embedder)
+    assert len(report.added) == 5 and seen == [0, 1, 2, 3, 4]
+    with connect(pg_url) as conn:
+        conn.execute("SELECT 1")  # an implicit transaction is now open
+        with pytest.raises(RuntimeError, match="outside any transaction"):
+            pgstore.remove_document(conn, cid, report.added[0])

@@ -164,7 +164,7 @@ def test_a_document_written_elsewhere_arrives_while_the_old_view_is_served(
     finally:
         gate.set()
         torch.set_num_threads(threads)
-        with connect(url) as conn:
+        with connect(url, autocommit=True) as conn:
             remove_document(conn, collection_id(conn, "chung"), "ke-hoach-moi.txt")
 
 

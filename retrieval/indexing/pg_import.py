@@ -44,7 +44,7 @@ def index_into_database(
     """Index every supported file under ``corpus_dir`` into ``collection`` (which must exist)."""
     report = IndexReport()
     timings: dict[str, float] = {}
-    with open_database(url) as conn:
+    with open_database(url, autocommit=True) as conn:
         cid = collection_id(conn, collection)
         embedder = embedder or make_embedder(settings)
         ensure_model(conn, ModelInfo.current(settings, embedder.checksum, embedder.dim))

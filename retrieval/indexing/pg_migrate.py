@@ -139,7 +139,7 @@ def migrate_folder(
     """Copy the live generation of ``index_dir`` into ``collection`` (created when missing)."""
     manifest = store.read_manifest(index_dir)
     entries = read_entries(store.generation_dir(index_dir, manifest))
-    with open_database(url) as conn:
+    with open_database(url, autocommit=True) as conn:
         try:
             cid = collection_id(conn, collection)
         except DatabaseError:

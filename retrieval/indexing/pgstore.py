@@ -173,8 +173,18 @@ def blocks_of(chunk_ids: list[int], tokens: list[list[str]]) -> dict[tuple[int, 
     }
 
 
+def _own_transaction(conn: psycopg.Connection) -> None:
+    """A document's write must be its own transaction: inside one left open by the caller it would be a
+    savepoint, invisible to readers and holding its locks until the caller commits."""
+    if conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+        raise RuntimeError(
+            "put_document/remove_document need a connection outside any transaction (autocommit)"
+        )
+
+
 def put_document(conn: psycopg.Connection, collection_id: int, entry: DocEntry) -> int:
     """Replace one document (by id) with ``entry`` in one transaction; returns its chunk count."""
+    _own_transaction(conn)
     doc = entry.doc
     if entry.vectors is None or len(entry.vectors) != len(entry.chunks):
         raise ValueError(f"{doc.source}: chunks without vectors")
@@ -232,6 +242,7 @@ def put_document(conn: psycopg.Connection, collection_id: int, entry: DocEntry) 
 
 
 def remove_document(conn: psycopg.Connection, collection_id: int, source: str) -> bool:
+    _own_transaction(conn)
     with conn.transaction():
         conn.execute("SELECT pg_advisory_xact_lock_shared(%s, %s)", (COMPACT_LOCK, collection_id))
         gone = conn.execute(

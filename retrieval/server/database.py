@@ -131,12 +131,15 @@ def check_schema(conn: psycopg.Connection, url: str) -> None:
     )
 
 
-def open_database(url: str) -> psycopg.Connection:
-    """A connection to a database at this program's schema version (or a clear DatabaseError)."""
+def open_database(url: str, autocommit: bool = False) -> psycopg.Connection:
+    """A connection to a database at this program's schema version (or a clear DatabaseError).
+    ``autocommit``: what writers of documents need — each ``conn.transaction()`` block is then a
+    transaction of its own, not a savepoint of one left open by an earlier SELECT."""
     conn = connect(url)
     try:
         check_schema(conn, url)
         conn.rollback()
+        conn.autocommit = autocommit
     except BaseException:
         conn.close()
         raise
