@@ -12,7 +12,7 @@ when it moves).
 Durability: a document's commit does not wait for its WAL to reach the disk (``synchronous_commit = off``
 for that transaction only): a crash of the database server may lose the last fraction of a second of
 written documents — each one whole or absent, never half — and the next import writes them again (its
-content hashes say which). Measured: waiting for the flush of every commit halved import speed.
+content hashes say which). Measured on ALQAC (2,249 documents): 59.6 s waiting for each flush, 51.2 s not.
 
 The model the vectors come from is recorded once (``meta.model``: name, checksum, dimension,
 versions); the first write fixes the vector column's dimension and builds the HNSW index. Writing
