@@ -136,7 +136,7 @@ class PgSearcher(Searcher):
         self._version = version
         self._dl = np.asarray(dls, dtype=np.float64)
         self._avgdl = float(self._dl.mean()) if len(dls) else 1.0
-        self._row_by_id = np.full(int(self._ids.max()) + 1 if len(ids) else 1, -1, dtype=np.int64)
+        self._row_by_id = np.full(int(self._ids.max()) + 1 if len(ids) else 1, -1, dtype=np.int32)
         self._row_by_id[self._ids] = np.arange(len(ids))
         models = [AccentModel.from_json(m) for m in stored.values()]
         uncounted = [c for c in chunks if coll_of_doc[c.doc_id] not in stored]  # no upkeep run yet

@@ -158,9 +158,16 @@ def test_a_schema_3_database_upgrades_to_blocks_with_the_same_scores(
         _write_schema3(conn, cid, entries)
         n_postings = conn.execute("SELECT count(*) FROM postings").fetchone()[0]
         conn.commit()
-    assert migrate(url) == [4]
+    from typer.testing import CliRunner
+
+    from retrieval.server.admin_cli import db_app
+
+    got = CliRunner().invoke(db_app, ["upgrade", "--database", url])  # what an operator runs
+    assert got.exit_code == 0 and "Đã áp dụng phiên bản lược đồ: 4" in got.stdout, got.output
+    assert "mô hình khôi phục dấu cho 1 bộ sưu tập" in got.stdout  # the upkeep ran after it
     with connect(url) as conn:
         assert conn.execute("SELECT to_regclass('postings')").fetchone()[0] is None
+        assert conn.execute("SELECT count(*) FROM accent_models").fetchone()[0] == 1
         stored = sum(len(unpack_block(b, t)[0]) for *_, b, t in _blocks(conn, cid))
     assert stored == n_postings
     pg = PgSearcher(url, fake_settings, None, fake_embedder)

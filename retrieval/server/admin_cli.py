@@ -90,6 +90,14 @@ def upgrade(database: Database = "") -> None:
         _fail(str(exc))
     if applied:
         typer.echo("Đã áp dụng phiên bản lược đồ: " + ", ".join(str(v) for v in applied))
+        from retrieval.indexing.pg_upkeep import upkeep
+
+        try:  # an upgraded archive gets its accent models and planner statistics now, not at the next import
+            done = upkeep(url)
+        except _ERRORS as exc:
+            _fail(str(exc))
+        if done.accent_models:
+            typer.echo(f"Đã đếm mô hình khôi phục dấu cho {len(done.accent_models)} bộ sưu tập.")
     else:
         typer.echo("Cơ sở dữ liệu đã ở phiên bản lược đồ mới nhất; không có gì để áp dụng.")
 
