@@ -119,31 +119,17 @@ def data_version(conn: psycopg.Connection) -> int:
 
 
 def postings_of(tokens: list[str]) -> list[tuple[int, str, int]]:
-    """One chunk's BM25 postings, (field, term, tf) by field then term: its accented tokens and their
-    accent-stripped forms (the folder index's two BM25 indexes)."""
-    out = []
-    for field, counts in ((ACCENTED, Counter(tokens)), (PLAIN, Counter(strip_accents(t) for t in tokens))):
-        out.extend((field, term, tf) for term, tf in sorted(counts.items()))
-    return out
+    """One chunk's BM25 postings, (field, term, tf): its accented tokens and their accent-stripped
+    forms (the folder index's two BM25 indexes)."""
+    counts = Counter(tokens)
+    plain: Counter = Counter()
+    for term, tf in counts.items():  # each distinct term stripped once
+        plain[strip_accents(term)] += tf
+    return [(ACCENTED, t, tf) for t, tf in counts.items()] + [(PLAIN, t, tf) for t, tf in plain.items()]
 
 
 ID_DTYPE, TF_DTYPE = np.dtype(">i4"), np.dtype(">i2")  # term_blocks.chunk_ids, term_blocks.tfs
 MAX_TF = 32767
-
-
-def _check_ids(chunk_ids) -> None:
-    if len(chunk_ids) and (min(chunk_ids) < 0 or max(chunk_ids) > np.iinfo(np.int32).max):
-        raise DatabaseError(
-            "Mã đoạn vượt quá giới hạn int4 của khối BM25; hãy lập chỉ mục lại vào cơ sở dữ liệu mới."
-        )
-
-
-def pack_block(chunk_ids, tfs) -> tuple[bytes, bytes]:
-    """One block's columns: chunk ids as big-endian int4, term frequencies as big-endian int2."""
-    ids = np.asarray(chunk_ids, dtype=np.int64)
-    _check_ids(ids)
-    tf = np.minimum(np.asarray(tfs, dtype=np.int64), MAX_TF)
-    return ids.astype(ID_DTYPE).tobytes(), tf.astype(TF_DTYPE).tobytes()
 
 
 def unpack_block(chunk_ids: bytes, tfs: bytes) -> tuple[np.ndarray, np.ndarray]:
@@ -154,24 +140,18 @@ def unpack_block(chunk_ids: bytes, tfs: bytes) -> tuple[np.ndarray, np.ndarray]:
 
 
 def blocks_of(chunk_ids: list[int], tokens: list[list[str]]) -> dict[tuple[int, str], tuple[bytes, bytes]]:
-    """One document's BM25 blocks: (field, term) -> the packed ids and tfs of its chunks holding it
-    (the postings of ``postings_of``, grouped; plain Python: most blocks hold one or two chunks)."""
-    _check_ids(chunk_ids)
-    plain: dict[str, str] = {}
+    """One document's BM25 blocks: (field, term) -> its chunks holding it, ids as big-endian int4 and
+    term frequencies as big-endian int2 (plain Python: most blocks hold one or two chunks)."""
+    if chunk_ids and (min(chunk_ids) < 0 or max(chunk_ids) > np.iinfo(np.int32).max):
+        raise DatabaseError(
+            "Mã đoạn vượt quá giới hạn int4 của khối BM25; hãy lập chỉ mục lại vào cơ sở dữ liệu mới."
+        )
     found: dict[tuple[int, str], tuple[list[int], list[int]]] = {}
     for cid, toks in zip(chunk_ids, tokens, strict=True):
-        counts = Counter(toks)
-        stripped: Counter = Counter()
-        for term, tf in counts.items():
-            p = plain.get(term)
-            if p is None:
-                p = plain[term] = strip_accents(term)
-            stripped[p] += tf
-        for field, got in ((ACCENTED, counts), (PLAIN, stripped)):
-            for term, tf in got.items():
-                ids, tfs = found.setdefault((field, term), ([], []))
-                ids.append(cid)
-                tfs.append(min(tf, MAX_TF))
+        for field, term, tf in postings_of(toks):
+            ids, tfs = found.setdefault((field, term), ([], []))
+            ids.append(cid)
+            tfs.append(min(tf, MAX_TF))
     return {
         key: (struct.pack(f">{len(ids)}i", *ids), struct.pack(f">{len(tfs)}h", *tfs))
         for key, (ids, tfs) in found.items()
