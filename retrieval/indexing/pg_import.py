@@ -107,5 +107,5 @@ def index_into_database(
         timings["total"] = time.perf_counter() - t0
         report.timings = timings
     if report.written:
-        upkeep(url)
+        upkeep(url, collections=(cid,))
     return report

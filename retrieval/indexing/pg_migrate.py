@@ -151,5 +151,5 @@ def migrate_folder(
                 progress(n, len(entries))
         with conn.transaction():
             db = database_tally(conn, cid)
-    upkeep(url)
+    upkeep(url, collections=(cid,))
     return MigrationReport(collection, folder_tally(entries), db)

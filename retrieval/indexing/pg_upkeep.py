@@ -190,13 +190,17 @@ def recount_accents(conn: psycopg.Connection, collection_id: int) -> AccentModel
     return model
 
 
-def upkeep(url: str, force: bool = False) -> Upkeep:
-    """After an import: in each collection that needs it, compact the BM25 blocks and recount the accent
-    model (``force``: all of them); then VACUUM ANALYZE the searched tables (the planner knows the new
-    sizes). VACUUM runs outside any transaction."""
+def upkeep(url: str, force: bool = False, collections: tuple[int, ...] | None = None) -> Upkeep:
+    """After an import: in each collection that needs it (of ``collections``, default all: an import
+    passes its own), compact the BM25 blocks and recount the accent model (``force``: all of them); then
+    VACUUM ANALYZE the searched tables (the planner knows the new sizes). VACUUM runs outside any
+    transaction."""
     compactions, accents = [], []
     with connect(url, autocommit=True) as conn:  # each step its own transaction
-        for (cid,) in conn.execute("SELECT id FROM collections ORDER BY id").fetchall():
+        ids = conn.execute("SELECT id FROM collections ORDER BY id").fetchall()
+        for (cid,) in ids:
+            if collections is not None and cid not in collections:
+                continue
             got = compact(conn, cid, force)
             if got is not None:
                 compactions.append(got)
