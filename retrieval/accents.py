@@ -34,16 +34,10 @@ class AccentModel:
 
     @classmethod
     def build(cls, texts: Iterable[str], min_bigram: int = 1) -> AccentModel:
-        uni: dict[str, Counter] = defaultdict(Counter)
-        bi: Counter = Counter()
+        counter = AccentCounter()
         for text in texts:
-            prev = _BOS
-            for syl in syllables(text):
-                uni[strip_accents(syl)][syl] += 1
-                bi[f"{prev} {syl}"] += 1
-                prev = syl
-        bigrams = {k: v for k, v in bi.items() if v >= min_bigram}
-        return cls({k: dict(v) for k, v in uni.items()}, bigrams)
+            counter.add(text)
+        return counter.model(min_bigram)
 
     def _logp(self, prev: str, acc: str) -> float:
         # Interpolated bigram/unigram with add-one smoothing: good enough to choose among a few forms.
@@ -106,3 +100,22 @@ class AccentModel:
     @classmethod
     def load(cls, path: Path) -> AccentModel:
         return cls.from_json(json.loads(path.read_text(encoding="utf-8")))
+
+
+class AccentCounter:
+    """The counts behind an AccentModel, fed one text at a time (a build streams its chunks)."""
+
+    def __init__(self) -> None:
+        self.uni: dict[str, Counter] = defaultdict(Counter)
+        self.bi: Counter = Counter()
+
+    def add(self, text: str) -> None:
+        prev = _BOS
+        for syl in syllables(text):
+            self.uni[strip_accents(syl)][syl] += 1
+            self.bi[f"{prev} {syl}"] += 1
+            prev = syl
+
+    def model(self, min_bigram: int = 1) -> AccentModel:
+        bigrams = {k: v for k, v in self.bi.items() if v >= min_bigram}
+        return AccentModel({k: dict(v) for k, v in self.uni.items()}, bigrams)

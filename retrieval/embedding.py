@@ -168,11 +168,10 @@ def pick_runtime(settings: Settings) -> tuple[str, str]:
 
     if settings.embed_runtime == "torch":
         return "torch", "TRACUU_EMBED_RUNTIME=torch"
-    if settings.embed_runtime == "auto":
-        if settings.embed_quantize != "none":
-            return "torch", "int8 dùng torch"
-        if settings.device == "cuda" or (settings.device == "auto" and gpu_present()):
-            return "torch", "có GPU"
+    if settings.embed_runtime == "auto" and (
+        settings.device == "cuda" or (settings.device == "auto" and gpu_present())
+    ):
+        return "torch", "có GPU"
     reason = embedding_onnx.supports(resolve_model_path(settings))
     if reason is None:
         return "onnx", "onnxruntime trên CPU"
@@ -190,7 +189,12 @@ def prepare_runtime(settings: Settings) -> tuple[str, str, Path | None]:
     from retrieval.embedding_onnx import ensure_onnx
 
     model = Path(resolve_model_path(settings))
-    return runtime, why, ensure_onnx(model, settings.cache_dir, expected_checksum(settings))
+    exported = ensure_onnx(model, settings.cache_dir, expected_checksum(settings))
+    if settings.embed_quantize == "int8":
+        from retrieval.embedding_onnx import ensure_int8
+
+        return runtime, why + " (int8)", ensure_int8(exported)
+    return runtime, why, exported
 
 
 def make_embedder(settings: Settings) -> Embedder:

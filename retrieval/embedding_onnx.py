@@ -139,6 +139,33 @@ def ensure_onnx(model_path: Path, cache_dir: Path, checksum: str) -> Path:
     return target
 
 
+def ensure_int8(fp32: Path) -> Path:
+    """``model_int8.onnx`` beside ``fp32``: onnxruntime's dynamic quantization of the graph's weights
+    (MatMul weights int8 per tensor, activations quantized at run time; the token-embedding table stays
+    fp32 in embeddings.npy). Made once, atomically, one process at a time. Measured on ALQAC
+    (eval/quantize_eval.py): dense MRR@10 within ±1 point of fp32, passages ~1.5-2x faster."""
+    import logging
+
+    from filelock import FileLock
+
+    target = fp32.parent / "model_int8.onnx"
+    if target.is_file():
+        return target
+    with FileLock(str(fp32.parent / ".lock")):
+        if not target.is_file():
+            from onnxruntime.quantization import QuantType, quantize_dynamic
+
+            tmp = fp32.parent / ".model_int8.onnx.tmp"
+            level = logging.getLogger().level
+            logging.getLogger().setLevel(logging.ERROR)  # onnxruntime's "consider pre-processing" note
+            try:
+                quantize_dynamic(str(fp32), str(tmp), weight_type=QuantType.QInt8)
+            finally:
+                logging.getLogger().setLevel(level)
+            os.replace(tmp, target)
+    return target
+
+
 class FastTokenizer:
     """The folder's tokenizer.json through the ``tokenizers`` library: the same ids as the
     transformers fast tokenizer (tested through the vectors), without importing transformers and
@@ -223,6 +250,8 @@ class OnnxEmbedder(PrefixedEncoder):
         self.max_length = min(settings.embed_max_seq_length, model_max or 512)
         self.tokenizer = load_tokenizer(folder, self.max_length)
         exported = ensure_onnx(folder, settings.cache_dir, checksum)
+        if onnx_path is None and settings.embed_quantize == "int8":
+            onnx_path = ensure_int8(exported)
         path = onnx_path or exported
         # Token-embedding rows are read from a memory map: only the tokens seen become resident.
         self.table = np.load(exported.parent / "embeddings.npy", mmap_mode="r")

@@ -7,6 +7,7 @@ of it was indexed, that version is kept. Nothing is written when nothing changed
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import sys
 import time
@@ -23,7 +24,8 @@ from retrieval.embedding import Embedder, expected_checksum, make_embedder
 from retrieval.indexing.checkpoint import CheckpointPolicy
 from retrieval.indexing.entries import DocEntry, Failure, IndexReport, printable
 from retrieval.indexing.progress import ImportMeter, Snapshot
-from retrieval.indexing.writer import embed_missing, write_entries
+from retrieval.indexing.spool import SPOOL, GenerationRows, Held, Spool
+from retrieval.indexing.writer import embed_missing, write_entries, write_held
 from retrieval.ingest import IngestError, iter_corpus_files, load_document
 from retrieval.ingest.walk import OutsideCorpusError
 from retrieval.segment import SEGMENTER_VERSION, SegmentCache
@@ -71,45 +73,42 @@ def _entry_from_parsed(doc: ParsedDocument, settings: Settings, timings: dict, s
     return DocEntry(replace(StoredDocument.from_parsed(doc), content_key=key), chunks, tokens)
 
 
-def _dedupe(entries: dict[str, DocEntry]) -> list[str]:
+def _dedupe(entries: dict[str, Held]) -> list[str]:
     """Index a document once when several files hold the same content (the same plan as PDF and DOCX,
     or two copies): the first source (sorted) keeps the chunks, the others are listed as its copies.
     Returns sources marked as copies whose indexed twin is gone (they must be parsed again)."""
     orphans = []
     primary: dict[str, str] = {}
     for source in sorted(entries):
-        e = entries[source]
-        if e.doc.duplicate_of is not None:
+        h = entries[source]
+        if h.doc.duplicate_of is not None:
             continue
-        if e.doc.content_key and e.doc.content_key in primary:
-            first = primary[e.doc.content_key]
-            dim = e.vectors.shape[1] if e.vectors is not None else 0
-            entries[source] = DocEntry(
-                replace(e.doc, duplicate_of=first, copies=()), [], [], np.zeros((0, dim), np.float32)
-            )
-        elif e.doc.content_key:
-            primary[e.doc.content_key] = source
-    for source, e in entries.items():
-        twin = e.doc.duplicate_of
-        if twin is not None and (twin not in entries or entries[twin].doc.content_key != e.doc.content_key):
+        if h.doc.content_key and h.doc.content_key in primary:
+            entries[source] = h.as_copy_of(primary[h.doc.content_key])
+        elif h.doc.content_key:
+            primary[h.doc.content_key] = source
+    for source, h in entries.items():
+        twin = h.doc.duplicate_of
+        if twin is not None and (twin not in entries or entries[twin].doc.content_key != h.doc.content_key):
             orphans.append(source)
     copies: dict[str, list[str]] = {}
-    for source, e in entries.items():
-        if e.doc.duplicate_of is not None and source not in orphans:
-            copies.setdefault(e.doc.duplicate_of, []).append(source)
-    for source, e in entries.items():
-        if e.doc.duplicate_of is None:
-            e.doc = replace(e.doc, copies=tuple(sorted(copies.get(source, []))))
+    for source, h in entries.items():
+        if h.doc.duplicate_of is not None and source not in orphans:
+            copies.setdefault(h.doc.duplicate_of, []).append(source)
+    for source, h in entries.items():
+        if h.doc.duplicate_of is None:
+            entries[source] = replace(h, doc=replace(h.doc, copies=tuple(sorted(copies.get(source, [])))))
     return orphans
 
 
-def _load_previous(index_dir: Path, settings: Settings) -> dict[str, DocEntry]:
-    """Live entries keyed by source, when the live index is compatible with these settings."""
+def _load_previous(index_dir: Path, settings: Settings) -> GenerationRows | None:
+    """The live generation read in place (its documents as ``Held`` records), when it is compatible
+    with these settings; its reader lock is held until ``close()``."""
     try:
         manifest = store.read_manifest(index_dir)
         gen = store.generation_dir(index_dir, manifest)
     except store.IndexError_:
-        return {}
+        return None
     if (
         manifest.get("chunker_version") != CHUNKER_VERSION
         or manifest.get("structure_version") != STRUCTURE_VERSION
@@ -118,8 +117,11 @@ def _load_previous(index_dir: Path, settings: Settings) -> dict[str, DocEntry]:
         or manifest.get("model", {}).get("name") != settings.embed_model
         or manifest.get("model", {}).get("checksum") != expected_checksum(settings)
     ):
-        return {}
-    return {e.doc.source: e for e in read_entries(gen)}
+        return None
+    try:
+        return GenerationRows(gen, manifest)
+    except (store.IndexError_, OSError, ValueError, KeyError):
+        return None  # damaged or unreadable: a full rebuild
 
 
 def read_entries(gen: Path) -> list[DocEntry]:
@@ -185,18 +187,19 @@ def ingest_entry(
     return None
 
 
-def _promote(twin: DocEntry, copy: StoredDocument) -> DocEntry:
+def _promote(twin: Held, copy: StoredDocument, spool: Spool) -> Held:
     """The twin's indexed content under the copy's own name (the copy cannot be read any more and its
     twin is gone): what was searchable stays searchable."""
+    old = twin.entry()
     doc_id = copy.doc_id
     chunks = [
         replace(c, chunk_id=f"{doc_id}#{c.chunk_id.rsplit('#', 1)[-1]}", doc_id=doc_id, source=copy.source)
-        for c in twin.chunks
+        for c in old.chunks
     ]
     doc = replace(
-        twin.doc, doc_id=doc_id, source=copy.source, sha256=copy.sha256, copies=(), duplicate_of=None
+        old.doc, doc_id=doc_id, source=copy.source, sha256=copy.sha256, copies=(), duplicate_of=None
     )
-    return DocEntry(doc, chunks, twin.tokens, twin.vectors)
+    return spool.add(DocEntry(doc, chunks, old.tokens, old.vectors))
 
 
 EMBED_AHEAD = 512  # chunks parsed ahead of the embedder before they are embedded during the walk
@@ -224,6 +227,8 @@ def build_index(
 
     ``progress(source, n, total)`` before each file; ``on_progress(Snapshot)`` after each file and
     while embedding and writing (documents, chunks, MB/s, time left: retrieval/indexing/progress.py).
+    Memory stays bounded: parsed documents are embedded in batches and spooled to disk, unchanged ones
+    are read from the live generation in place (retrieval/indexing/spool.py).
     """
     index_dir.mkdir(parents=True, exist_ok=True)
     lock = FileLock(str(index_dir / ".lock"))
@@ -233,109 +238,141 @@ def build_index(
         raise IndexLockedError(
             f"Một tiến trình khác đang lập chỉ mục vào '{index_dir}'. Hãy đợi nó xong rồi chạy lại."
         ) from exc
+    live = _load_previous(index_dir, settings)
+    spool = Spool(index_dir / SPOOL)
     try:
-        report = IndexReport()
-        timings: dict[str, float] = {}
-        lazy = _LazyEmbedder(settings, embedder)
-        previous = _load_previous(index_dir, settings)
-        entries: dict[str, DocEntry] = {}
-        seg = SegmentCache(settings.cache_dir / "segments.sqlite")
-        items = [i for i in iter_corpus_files(corpus_dir) if not is_corpus_readme(i, corpus_dir)]
-        t0 = time.perf_counter()
-        meter = ImportMeter(items, on_progress, t0)
-        policy = CheckpointPolicy(settings.checkpoint_seconds, t0)
-        since_checkpoint = 0  # documents parsed since the last commit
-        waiting: list[DocEntry] = []  # parsed, not embedded yet
-        for n, item in enumerate(items, start=1):
-            meter.file_done(n - 1)
-            if policy.due(time.perf_counter(), since_checkpoint):
-                _checkpoint(entries, previous, index_dir, settings, lazy.get(), report, timings, policy)
-                meter.stage("checkpoint")
-                since_checkpoint = 0
-            if isinstance(item, IngestError):
-                report.failures.append(Failure(item.source, item.reason, item.hint))
-                if item.source in previous and not isinstance(item, OutsideCorpusError):
-                    entries[item.source] = previous[item.source]
-                continue
-            source = item.relative_to(corpus_dir).as_posix()
-            if progress:
-                progress(printable(source), n, len(items))
-            old = previous.get(source)
-            if old is not None and unchanged(item, old.doc.sha256):
-                entries[source] = old
-                report.unchanged.append(source)
-                meter.skipped(item, len(old.chunks))
-                continue
-            t_file = time.perf_counter()
-            entry = ingest_entry(item, source, corpus_dir, settings, timings, seg, report)
-            if entry is None:
-                meter.read(item, time.perf_counter() - t_file, 0)
-                if old is not None:
-                    entries[source] = old
-                continue
-            entries[source] = entry
-            since_checkpoint += 1
-            (report.updated if old is not None else report.added).append(source)
-            waiting.append(entry)
-            if sum(len(e.chunks) for e in waiting) >= EMBED_AHEAD:  # embed as we go: a checkpoint
-                t_embed = time.perf_counter()  # then saves the embedding work, not only the parsing
-                embed_missing(waiting, lazy.get())
-                timings["embed"] = timings.get("embed", 0.0) + time.perf_counter() - t_embed
-                waiting.clear()
-            meter.read(item, time.perf_counter() - t_file, len(entry.chunks))  # MB/s counts embedding
-        for source in _dedupe(entries):  # a copy whose indexed twin changed or vanished: parse it again
-            copy = entries[source].doc
-            entry = ingest_entry(corpus_dir / source, source, corpus_dir, settings, timings, seg, report)
-            twin = previous.get(copy.duplicate_of or "")
-            if entry is not None:
-                entries[source] = entry
-                if source not in report.added + report.updated:
-                    report.updated.append(source)
-            elif twin is not None and twin.doc.content_key == copy.content_key:
-                entries[source] = _promote(twin, copy)  # its last good content lived under the twin
-            else:
-                del entries[source]
-        meter.file_done(len(items))
-        seg.close()
-        _dedupe(entries)
-        others = sum(timings.get(k, 0.0) for k in ("chunk", "segment", "embed", "write"))  # checkpoints'
-        timings["parse"] = time.perf_counter() - t0 - others
-        report.removed = sorted(set(previous) - set(entries))
-        report.flagged = sorted(s for s, e in entries.items() if any(c.flags for c in e.chunks))
-        changed = report.added or report.updated or report.removed
-        if not changed and previous:
-            report.n_documents = len(entries)
-            report.n_chunks = sum(len(e.chunks) for e in entries.values())
-            report.timings = timings
-            return report
-        write_entries(
-            list(entries.values()), index_dir, settings, lazy.get(), report, timings, meter.embedded
-        )
-        report.checkpoints = policy.count
-        return report
+        build = _Build(settings, embedder, live, spool)
+        return _build(corpus_dir, index_dir, settings, build, progress, on_progress)
     finally:
+        spool.close()
+        if live is not None:
+            live.close()  # its reader lock: the generation it read can now be cleaned up
+            _cleanup(index_dir)
         lock.release()
 
 
+class _Build:
+    """What one build holds: the embedder (loaded on first use), the live generation's documents, the
+    spool of new ones, and the parsed documents waiting for the embedder."""
+
+    def __init__(self, settings: Settings, embedder: Embedder | None, live, spool: Spool) -> None:
+        self.lazy = _LazyEmbedder(settings, embedder)
+        self.previous: dict[str, Held] = live.held if live is not None else {}
+        self.spool = spool
+        self.entries: dict[str, Held] = {}
+        self.waiting: list[DocEntry] = []
+        self.timings: dict[str, float] = {}
+
+    def keep(self, entry: DocEntry) -> None:
+        """A parsed document: embedded with the next batch, then spooled."""
+        self.waiting.append(entry)
+        if sum(len(e.chunks) for e in self.waiting) >= EMBED_AHEAD:
+            self.flush()
+
+    def flush(self, progress: Callable[[int, int], None] | None = None) -> None:
+        if not self.waiting:
+            if progress:
+                progress(0, 0)
+            return
+        t = time.perf_counter()
+        embed_missing(self.waiting, self.lazy.get(), progress)
+        self.timings["embed"] = self.timings.get("embed", 0.0) + time.perf_counter() - t
+        for e in self.waiting:
+            self.entries[e.doc.source] = self.spool.add(e)
+        self.waiting.clear()
+
+
+def _build(corpus_dir, index_dir, settings, b: _Build, progress, on_progress) -> IndexReport:
+    report = IndexReport()
+    timings, previous, entries = b.timings, b.previous, b.entries
+    seg = SegmentCache(settings.cache_dir / "segments.sqlite")
+    items = [i for i in iter_corpus_files(corpus_dir) if not is_corpus_readme(i, corpus_dir)]
+    t0 = time.perf_counter()
+    meter = ImportMeter(items, on_progress, t0)
+    policy = CheckpointPolicy(settings.checkpoint_seconds, t0)
+    since_checkpoint = 0  # documents parsed since the last commit
+    for n, item in enumerate(items, start=1):
+        meter.file_done(n - 1)
+        if policy.due(time.perf_counter(), since_checkpoint):
+            _checkpoint(b, index_dir, settings, report, policy)
+            meter.stage("checkpoint")
+            since_checkpoint = 0
+        if isinstance(item, IngestError):
+            report.failures.append(Failure(item.source, item.reason, item.hint))
+            if item.source in previous and not isinstance(item, OutsideCorpusError):
+                entries[item.source] = previous[item.source]
+            continue
+        source = item.relative_to(corpus_dir).as_posix()
+        if progress:
+            progress(printable(source), n, len(items))
+        old = previous.get(source)
+        if old is not None and unchanged(item, old.doc.sha256):
+            entries[source] = old
+            report.unchanged.append(source)
+            meter.skipped(item, old.count)
+            continue
+        t_file = time.perf_counter()
+        entry = ingest_entry(item, source, corpus_dir, settings, timings, seg, report)
+        if entry is None:
+            meter.read(item, time.perf_counter() - t_file, 0)
+            if old is not None:
+                entries[source] = old
+            continue
+        entries.pop(source, None)
+        since_checkpoint += 1
+        (report.updated if old is not None else report.added).append(source)
+        b.keep(entry)  # embedded as the walk goes: a checkpoint then saves the embedding work too
+        meter.read(item, time.perf_counter() - t_file, len(entry.chunks))  # MB/s counts embedding
+    b.flush(meter.embedded)  # the last batch is the "embed" stage, then "write"
+    for source in _dedupe(entries):  # a copy whose indexed twin changed or vanished: parse it again
+        copy = entries[source].doc
+        entry = ingest_entry(corpus_dir / source, source, corpus_dir, settings, timings, seg, report)
+        twin = previous.get(copy.duplicate_of or "")
+        if entry is not None:
+            b.keep(entry)
+            b.flush()
+            if source not in report.added + report.updated:
+                report.updated.append(source)
+        elif twin is not None and twin.doc.content_key == copy.content_key:
+            entries[source] = _promote(twin, copy, b.spool)  # its last good content lived under the twin
+        else:
+            del entries[source]
+    meter.file_done(len(items))
+    seg.close()
+    _dedupe(entries)
+    others = sum(timings.get(k, 0.0) for k in ("chunk", "segment", "embed", "write"))  # checkpoints'
+    timings["parse"] = time.perf_counter() - t0 - others
+    report.removed = sorted(set(previous) - set(entries))
+    report.flagged = sorted(s for s, h in entries.items() if h.flagged)
+    changed = report.added or report.updated or report.removed
+    if not changed and previous:
+        report.n_documents = len(entries)
+        report.n_chunks = sum(h.count for h in entries.values())
+        report.timings = timings
+        return report
+    write_held(list(entries.values()), index_dir, settings, b.lazy.get(), report, timings)
+    report.checkpoints = policy.count
+    return report
+
+
+def _cleanup(index_dir: Path) -> None:
+    """Remove generations left behind while this build held them (its own reading of the live one)."""
+    with contextlib.suppress(store.IndexError_):
+        store.cleanup_generations(index_dir, keep=str(store.read_manifest(index_dir).get("generation", "")))
+
+
 def _checkpoint(
-    entries: dict[str, DocEntry],
-    previous: dict[str, DocEntry],
-    index_dir: Path,
-    settings: Settings,
-    embedder: Embedder,
-    report: IndexReport,
-    timings: dict,
-    policy: CheckpointPolicy,
+    b: _Build, index_dir: Path, settings: Settings, report: IndexReport, policy: CheckpointPolicy
 ) -> None:
     """Commit what is indexed so far, plus the live index's documents not visited yet (a checkpoint is
-    never a removal). New vectors are kept on the entries: the final write does not embed them again."""
+    never a removal)."""
     t = time.perf_counter()
-    snapshot = {s: e for s, e in previous.items() if s not in entries} | dict(entries)
+    b.flush()
+    snapshot = {s: h for s, h in b.previous.items() if s not in b.entries} | dict(b.entries)
     for orphan in _dedupe(snapshot):  # a copy whose twin changed: left for the final pass
         del snapshot[orphan]
-    write_entries(
-        list(snapshot.values()), index_dir, settings, embedder, IndexReport(failures=report.failures), timings
-    )
+    quiet = IndexReport(failures=report.failures)
+    write_held(list(snapshot.values()), index_dir, settings, b.lazy.get(), quiet, b.timings)
     now = time.perf_counter()
     policy.written(now, now - t)
 

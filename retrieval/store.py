@@ -268,7 +268,7 @@ def _remove_unread(gen: Path) -> None:
         os.close(fd)  # releases the lock
 
 
-def _lock_for_reading(gen: Path) -> int | None:
+def lock_for_reading(gen: Path) -> int | None:
     """A shared lock on a live generation: its fd, or None when the generation is gone (removed by a
     cleanup before the lock was taken). Without fcntl (or a read-only folder) returns -1: no lock."""
     if fcntl is None:
@@ -311,7 +311,7 @@ def load_generation(index_dir: Path, loader: Callable[[dict, Path], T]) -> T:
     for attempt in range(LOAD_RETRIES + 1):
         manifest = read_manifest(index_dir)
         gen = index_dir / str(manifest.get("generation", ""))
-        fd = _lock_for_reading(gen) if manifest.get("generation") else None
+        fd = lock_for_reading(gen) if manifest.get("generation") else None
         if fd is None:
             if attempt < LOAD_RETRIES and _generation_changed(index_dir, manifest):
                 continue

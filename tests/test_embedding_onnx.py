@@ -64,7 +64,8 @@ def test_index_built_with_onnx_is_searched_with_torch(sample_index, real_setting
 def test_runtime_choice_from_settings(real_settings):
     assert pick_runtime(real_settings)[0] == "onnx"
     assert pick_runtime(real_settings.with_(embed_runtime="torch"))[0] == "torch"
-    assert pick_runtime(real_settings.with_(embed_quantize="int8"))[0] == "torch"
+    assert pick_runtime(real_settings.with_(embed_quantize="int8"))[0] == "onnx"
+    assert pick_runtime(real_settings.with_(embed_quantize="int8", embed_runtime="torch"))[0] == "torch"
     assert pick_runtime(real_settings.with_(device="cuda"))[0] == "torch"
     hub_name = real_settings.with_(embed_model="some-org/not-a-local-folder")
     runtime, why = pick_runtime(hub_name)
@@ -74,7 +75,26 @@ def test_runtime_choice_from_settings(real_settings):
     with pytest.raises(SettingsError, match="TRACUU_EMBED_RUNTIME"):
         Settings(embed_runtime="tensorrt")
     with pytest.raises(SettingsError, match="CPU"):
-        Settings(embed_runtime="onnx", embed_quantize="int8")
+        Settings(embed_runtime="onnx", device="cuda")
+    Settings(embed_runtime="onnx", embed_quantize="int8")  # int8 on ONNX: onnxruntime's quantization
+
+
+@pytest.mark.slow
+def test_int8_onnx_embedder_is_close_to_fp32_and_marks_its_index(real_settings, real_embedder):
+    """TRACUU_EMBED_QUANTIZE=int8 on ONNX: a quantized copy of the exported graph, vectors close to fp32
+    (not equal: an index built with one is not searched with the other, the checksum says which)."""
+    from retrieval.embedding import expected_checksum
+
+    s8 = real_settings.with_(embed_quantize="int8")
+    emb8 = make_embedder(s8)
+    assert isinstance(emb8, OnnxEmbedder) and emb8.session is not real_embedder.session
+    texts = _sample_paragraphs(60)
+    a, b = emb8.embed_passages(texts), real_embedder.embed_passages(texts)
+    cos = (a * b).sum(axis=1)
+    assert cos.min() >= 0.9 and cos.mean() >= 0.97 and cos.mean() < 0.99999, float(cos.mean())
+    assert emb8.checksum == expected_checksum(s8) == real_embedder.checksum + "+int8"
+    q = emb8.embed_queries(["Báo cáo năm phải gửi trước ngày nào?"])
+    assert abs(float(np.linalg.norm(q)) - 1.0) < 1e-4
 
 
 def test_unsupported_pooling_falls_back_to_torch(real_settings, tmp_path):

@@ -1,9 +1,13 @@
-"""Write a generation: embed what has no vectors yet, build BM25 (accented and plain), FAISS and the
-accent model from the entries, and commit it atomically with its manifest (retrieval/store.py)."""
+"""Write a generation: embed what has no vectors yet, then stream every kept document from where it
+lies (the live generation or a build's spool) into a new generation — BM25 (accented and plain), FAISS
+and the accent model built from the files just written — and commit it atomically with its manifest
+(retrieval/store.py)."""
 
 from __future__ import annotations
 
-import sys
+import json
+import os
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -11,14 +15,16 @@ from pathlib import Path
 import numpy as np
 
 from retrieval import store
-from retrieval.accents import AccentModel
+from retrieval.accents import AccentCounter
 from retrieval.chunking import CHUNKER_VERSION, index_text
 from retrieval.embedding import Embedder
+from retrieval.indexing.bm25_build import Bm25Builder
 from retrieval.indexing.entries import DocEntry, IndexReport
+from retrieval.indexing.spool import Held, Spool
 from retrieval.segment import SEGMENTER_VERSION, strip_accents
 from retrieval.settings import Settings
-from retrieval.sparse import SparseIndex
 from retrieval.structure import STRUCTURE_VERSION
+from retrieval.types import Chunk
 from retrieval.vectors import VectorIndex
 
 EMBED_BATCH = 256  # texts per embed_passages call (the embedder batches by padded tokens inside)
@@ -52,36 +58,102 @@ def write_entries(
     timings: dict | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> IndexReport:
-    """Embed what is missing, build BM25/FAISS/accent model and commit a new generation. The seconds
-    spent are added to ``timings["embed"]`` and ``timings["write"]`` (a build may write several times)."""
+    """Embed what is missing and commit ``entries`` (held in memory: benchmarks, BEIR evaluation) as a
+    new generation, through the same streamed write as a folder build (spooled to disk first)."""
+    timings = timings if timings is not None else {}
+    t0 = time.perf_counter()
+    embed_missing([e for e in entries if e.doc.duplicate_of is None], embedder, progress)
+    timings["embed"] = timings.get("embed", 0.0) + time.perf_counter() - t0
+    index_dir.mkdir(parents=True, exist_ok=True)
+    spool = Spool(Path(tempfile.mkdtemp(prefix=".spool-", dir=index_dir)), embedder.dim)
+    try:
+        held = [spool.add(e) for e in entries]
+        return write_held(held, index_dir, settings, embedder, report, timings)
+    finally:
+        spool.close()
+
+
+def write_held(
+    held: list[Held],
+    index_dir: Path,
+    settings: Settings,
+    embedder: Embedder,
+    report: IndexReport | None = None,
+    timings: dict | None = None,
+) -> IndexReport:
+    """Write a generation from documents whose content is on disk (the live generation or a spool),
+    streaming: each document's lines and vectors are copied in source order while the vocabulary, the
+    document frequencies and the accent counts are gathered; BM25 is then filled from the tokens file
+    just written and FAISS built from the memory-mapped vectors. Memory grows with the vocabulary and
+    the index arrays, not with the text. Seconds spent are added to ``timings["write"]``."""
     report = report or IndexReport()
     timings = timings if timings is not None else {}
-    all_entries = sorted(entries, key=lambda e: e.doc.source)
-    entries = [e for e in all_entries if e.doc.duplicate_of is None]
-    t0 = time.perf_counter()
-    embed_missing(entries, embedder, progress)
-    timings["embed"] = timings.get("embed", 0.0) + time.perf_counter() - t0
-
     t1 = time.perf_counter()
-    chunks = [c for e in entries for c in e.chunks]
-    tokens = [t for e in entries for t in e.tokens]
-    vectors = np.vstack([e.vectors for e in entries]) if entries else np.zeros((0, embedder.dim), np.float32)
+    all_held = sorted(held, key=lambda h: h.doc.source)
+    kept = [h for h in all_held if h.doc.duplicate_of is None]
+    n = sum(h.count for h in kept)
     partial = store.new_generation(index_dir)
-    store.write_jsonl(partial / "documents.jsonl", (e.doc.to_json() for e in all_entries))
-    store.write_jsonl(partial / "chunks.jsonl", (c.to_json() for c in chunks))
-    store.write_jsonl(partial / "tokens.jsonl", ({"t": t} for t in tokens))
-    store.save_vectors(partial / "vectors.npy", vectors)
-    dense = VectorIndex.build(vectors)
+    acc, plain, accents = Bm25Builder(), Bm25Builder(), AccentCounter()
+    stripped: dict[str, str] = {}  # each distinct token stripped once
+
+    def plain_of(tokens: list[str]) -> list[str]:
+        return [stripped.get(t) or stripped.setdefault(t, strip_accents(t)) for t in tokens]
+
+    vec_path = partial / "vectors.npy"
+    vectors = np.lib.format.open_memmap(vec_path, "w+", np.float32, (n, embedder.dim)) if n else None
+    with (
+        (partial / "documents.jsonl").open("wb") as f_docs,
+        (partial / "chunks.jsonl").open("wb") as f_chunks,
+        (partial / "tokens.jsonl").open("wb") as f_tokens,
+    ):
+        row = 0
+        for h in all_held:
+            f_docs.write(h.document_line())
+            if h.doc.duplicate_of is not None:
+                continue
+            lines = h.rows.lines("chunks", h.start, h.count)
+            f_chunks.write(lines)
+            for line in lines.splitlines():
+                accents.add(index_text(h.doc.title, Chunk.from_json(json.loads(line))))
+            lines = h.rows.lines("tokens", h.start, h.count)
+            f_tokens.write(lines)
+            for line in lines.splitlines():
+                tokens = json.loads(line)["t"]
+                acc.add(tokens)
+                plain.add(plain_of(tokens))
+            vectors[row : row + h.count] = h.rows.vectors(h.start, h.count)
+            row += h.count
+        for fh in (f_docs, f_chunks, f_tokens):
+            fh.flush()
+            os.fsync(fh.fileno())
+    if vectors is None:
+        store.save_vectors(vec_path, np.zeros((0, embedder.dim), np.float32))
+    else:
+        vectors.flush()
+        del vectors
+    with (partial / "tokens.jsonl").open("rb") as fh:
+        for line in fh:
+            tokens = json.loads(line)["t"]
+            acc.fill(tokens)
+            plain.fill(plain_of(tokens))
+    acc.index().save(partial / "bm25_acc")
+    plain.index().save(partial / "bm25_plain")
+    del acc, plain
+    dense = VectorIndex.build(store.load_vectors(vec_path, mmap=True))
     dense.save(partial / "dense.faiss")
-    SparseIndex.build(tokens).save(partial / "bm25_acc")
-    plain: dict[str, str] = {}  # each distinct token stripped once, and one string per distinct result
-    SparseIndex.build(
-        [[plain.get(t) or plain.setdefault(t, sys.intern(strip_accents(t))) for t in ts] for ts in tokens]
-    ).save(partial / "bm25_plain")
-    AccentModel.build(index_text(e.doc.title, c) for e in entries for c in e.chunks).save(
-        partial / "accents.json"
-    )
-    manifest = {
+    kind = dense.kind
+    del dense
+    accents.model().save(partial / "accents.json")
+    store.commit_generation(index_dir, partial, _manifest(all_held, n, kind, settings, embedder, report))
+    timings["write"] = timings.get("write", 0.0) + time.perf_counter() - t1
+    report.n_documents, report.n_chunks, report.written, report.timings = len(kept), n, True, timings
+    return report
+
+
+def _manifest(
+    all_held: list[Held], n: int, kind: str, settings: Settings, embedder: Embedder, report: IndexReport
+) -> dict:
+    return {
         "created_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "model": {
             "name": settings.embed_model,
@@ -96,26 +168,17 @@ def write_entries(
         "structure_version": STRUCTURE_VERSION,
         "segmenter_version": SEGMENTER_VERSION,
         "settings": {"chunk_max_tokens": settings.chunk_max_tokens},
-        "dense_index": dense.kind,
-        "counts": {"documents": len(entries), "chunks": len(chunks)},
+        "dense_index": kind,
+        "counts": {"documents": sum(h.doc.duplicate_of is None for h in all_held), "chunks": n},
         "sources": {
-            e.doc.source: {
-                "sha256": e.doc.sha256,
-                "doc_id": e.doc.doc_id,
-                "chunks": len(e.chunks),
-                **({"duplicate_of": e.doc.duplicate_of} if e.doc.duplicate_of else {}),
-                **({"warnings": list(e.doc.warnings)} if e.doc.warnings else {}),
+            h.doc.source: {
+                "sha256": h.doc.sha256,
+                "doc_id": h.doc.doc_id,
+                "chunks": h.count,
+                **({"duplicate_of": h.doc.duplicate_of} if h.doc.duplicate_of else {}),
+                **({"warnings": list(h.doc.warnings)} if h.doc.warnings else {}),
             }
-            for e in all_entries
+            for h in all_held
         },
         "failures": [f.__dict__ for f in report.failures],
     }
-    store.commit_generation(index_dir, partial, manifest)
-    timings["write"] = timings.get("write", 0.0) + time.perf_counter() - t1
-    report.n_documents, report.n_chunks, report.written, report.timings = (
-        len(entries),
-        len(chunks),
-        True,
-        timings,
-    )
-    return report

@@ -1,0 +1,84 @@
+"""The streamed build (documents spooled to disk, unchanged ones read from the live generation in
+place) writes the same generation as a build from scratch, and leaves nothing behind."""
+
+from __future__ import annotations
+
+import functools
+import json
+from dataclasses import replace
+
+import numpy as np
+
+from retrieval import store
+from retrieval.indexer import build_index
+from retrieval.indexing.checkpoint import CheckpointPolicy
+from retrieval.sparse import SparseIndex
+
+
+def _write_corpus(folder, names, variant=""):
+    folder.mkdir(exist_ok=True)
+    for i, name in enumerate(names):
+        body = "\n\n".join(
+            f"Mục {j}. Ủy ban nhân dân huyện {i} giao phòng {j} báo cáo trước ngày {j + 1}/12{variant}."
+            for j in range(8)
+        )
+        (folder / name).write_text(f"KẾ HOẠCH\nSố {i}/KH-UBND\n\n{body}\n", encoding="utf-8")
+
+
+def _generation(index_dir):
+    return store.generation_dir(index_dir, store.read_manifest(index_dir))
+
+
+def test_incremental_streamed_build_equals_fresh_build(fake_settings, fake_embedder, tmp_path):
+    names = [f"kh{i:02d}.txt" for i in range(12)]
+    corpus = tmp_path / "docs"
+    _write_corpus(corpus, names)
+    build_index(corpus, fake_settings.index_dir, fake_settings, fake_embedder)
+    # change two files, remove one, add one, and copy one (a duplicate indexed once)
+    _write_corpus(corpus, ["kh03.txt", "kh07.txt"], variant=" (sửa đổi)")
+    (corpus / "kh05.txt").unlink()
+    _write_corpus(corpus, ["kh99.txt"], variant=" mới")
+    (corpus / "kh00-ban-sao.txt").write_bytes((corpus / "kh00.txt").read_bytes())
+    report = build_index(corpus, fake_settings.index_dir, fake_settings, fake_embedder)
+    assert sorted(report.updated) == ["kh03.txt", "kh07.txt"] and report.removed == ["kh05.txt"]
+    assert len(report.unchanged) == 9
+
+    fresh = replace(fake_settings, index_dir=tmp_path / "fresh")
+    build_index(corpus, fresh.index_dir, fresh, fake_embedder)
+    a, b = _generation(fake_settings.index_dir), _generation(fresh.index_dir)
+    for name in ("documents.jsonl", "chunks.jsonl", "tokens.jsonl", "accents.json"):
+        assert (a / name).read_bytes() == (b / name).read_bytes(), name
+    np.testing.assert_array_equal(np.load(a / "vectors.npy"), np.load(b / "vectors.npy"))
+    docs = [json.loads(x) for x in (a / "documents.jsonl").read_text(encoding="utf-8").splitlines()]
+    copies = [d for d in docs if d["duplicate_of"]]  # the first of the two (sorted) keeps the chunks
+    assert [(d["source"], d["duplicate_of"]) for d in copies] == [("kh00.txt", "kh00-ban-sao.txt")]
+    sources = store.read_manifest(fake_settings.index_dir)["sources"]
+    assert copies[0]["text"] and sources["kh00.txt"]["chunks"] == 0
+
+    # BM25 written from the files equals bm25s built from every chunk's tokens at once
+    tokens = [json.loads(x)["t"] for x in (a / "tokens.jsonl").read_text(encoding="utf-8").splitlines()]
+    ref = SparseIndex.build(tokens)
+    got = SparseIndex.load(a / "bm25_acc", len(tokens))
+    for q in (["báo_cáo", "trước"], ["huyện", "sửa_đổi"], ["phòng"]):
+        np.testing.assert_allclose(got.scores(q), ref.scores(q), rtol=1e-5, atol=1e-6)
+
+
+def test_checkpointed_build_leaves_one_generation_and_no_spool(
+    fake_settings, fake_embedder, tmp_path, monkeypatch
+):
+    from retrieval import indexer
+
+    monkeypatch.setattr(indexer, "CheckpointPolicy", functools.partial(CheckpointPolicy, factor=0.0))
+    corpus = tmp_path / "docs"
+    _write_corpus(corpus, ["a.txt", "z.txt"])
+    build_index(corpus, fake_settings.index_dir, fake_settings, fake_embedder)
+    first = _generation(fake_settings.index_dir).name
+    _write_corpus(corpus, ["b.txt", "c.txt", "d.txt"], variant=" thêm")
+    settings = replace(fake_settings, checkpoint_seconds=1e-6)  # a commit after every new document
+    report = build_index(corpus, settings.index_dir, settings, fake_embedder)
+    assert report.checkpoints >= 2 and report.n_documents == 5
+    # the first generation was read in place through every checkpoint, then cleaned up
+    children = sorted(p.name for p in settings.index_dir.iterdir() if not p.name.startswith(".lock"))
+    gens = [c for c in children if c.startswith("gen-")]
+    assert gens == [_generation(settings.index_dir).name] and first not in gens
+    assert children == sorted([*gens, "manifest.json"])  # no .spool, no partial folder
