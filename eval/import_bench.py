@@ -2,13 +2,17 @@
 
     python eval/import_bench.py --n 2000                     # this checkout only
     python eval/import_bench.py --n 2000 --baseline <commit>  # + the indexer of <commit>, same run
+    python eval/import_bench.py --n 2000 --variant int8:TRACUU_EMBED_QUANTIZE=int8 --langchain
 
 Distractors are built from ALQAC (../shared/bench/alqac/corpus.jsonl): each is one law's run of 1–6
 consecutive articles (sizes vary as real documents do), written as a .txt file with a title line; N
 above the number of distinct runs reuses articles in other groupings (a document is never repeated).
 Each build runs in its own process (fresh segmentation cache, the converted model shared) and reports
 wall time, docs/s, MB/s, chunks/s, peak RSS (VmHWM of that process), the indexer's stage shares and
-the sample plans' questions (gold passage in the top 5, hybrid) beside the plans indexed alone.
+the sample plans' questions (gold passage in the top 5, hybrid; MRR@10 by document) beside the plans
+indexed alone. ``--variant`` builds this checkout again with other settings; ``--langchain`` runs the
+naive LangChain pipeline on the same files (eval/bench_baseline.py: 1,000-character chunks,
+HuggingFaceEmbeddings on the same e5 folder, FAISS.from_texts; MRR@10 by document, no passages).
 Writes eval/results/import_<n>.json.
 """
 
@@ -54,6 +58,44 @@ quality = eval_questions(searcher, load_questions(Path(os.environ["BENCH_QUESTIO
 print(json.dumps({"wall_s": wall, "peak_rss_mb": hwm, "documents": report.n_documents,
                   "chunks": report.n_chunks, "failures": len(report.failures), "timings": report.timings,
                   "passage@5": quality["metrics"]["passage@5"], "mrr@10": quality["metrics"]["mrr@10"]}))
+"""
+
+LANGCHAIN_CHILD = r"""
+import json, os, sys, time
+from pathlib import Path
+sys.path.insert(0, os.environ["BENCH_CODE"])
+sys.path.insert(1, os.environ["BENCH_EVAL"])
+import bench_util as bu
+bu.quiet_libraries()
+from bench_baseline import fixed_chunks
+from langchain_community.vectorstores import FAISS
+from langchain_huggingface import HuggingFaceEmbeddings
+from retrieval.embedding import resolve_model_path
+from retrieval.metrics import mean_metrics, per_query
+from retrieval.settings import Settings
+from run_eval import load_questions
+t0 = time.perf_counter()
+emb = HuggingFaceEmbeddings(
+    model_name=resolve_model_path(Settings.from_env()), model_kwargs={"device": "cpu"},
+    encode_kwargs={"normalize_embeddings": True, "prompt": bu.PASSAGE_PREFIX},
+    query_encode_kwargs={"normalize_embeddings": True, "prompt": bu.QUERY_PREFIX})
+texts, metas = [], []
+for f in sorted(Path(os.environ["BENCH_CORPUS"]).rglob("*.txt")):
+    for piece in fixed_chunks(f.read_text(encoding="utf-8")):
+        texts.append(piece)
+        metas.append({"doc_id": f.stem})
+store = FAISS.from_texts(texts, emb, metadatas=metas)
+wall = time.perf_counter() - t0
+hwm = next(int(l.split()[1]) for l in open("/proc/self/status") if l.startswith("VmHWM:")) / 1024
+rows = []
+for q in load_questions(Path(os.environ["BENCH_QUESTIONS"])):
+    if q["gold"]:
+        hits = store.similarity_search(q["question"], k=10)
+        ranked = list(dict.fromkeys(d.metadata["doc_id"] for d in hits))
+        rows.append(per_query(ranked, {g["doc"]: 1.0 for g in q["gold"]}))
+print(json.dumps({"wall_s": wall, "peak_rss_mb": hwm, "documents": len(set(m["doc_id"] for m in metas)),
+                  "chunks": len(texts), "failures": 0, "timings": {}, "passage@5": None,
+                  "mrr@10": mean_metrics(rows)["mrr@10"]}))
 """
 
 
@@ -111,9 +153,12 @@ def fresh_cache(work: Path) -> Path:
     return dst
 
 
-def build(code: Path, corpus: Path, work: Path, label: str) -> dict:
+def build(
+    code: Path, corpus: Path, work: Path, label: str, env_extra: dict | None = None, child: str = CHILD
+) -> dict:
     index = work / f"index-{label}"
     env = dict(os.environ)
+    env.update(env_extra or {})
     env.update(
         BENCH_CODE=str(code),
         BENCH_EVAL=str(HERE),
@@ -125,7 +170,7 @@ def build(code: Path, corpus: Path, work: Path, label: str) -> dict:
         TOKENIZERS_PARALLELISM="false",
     )
     env.pop("TRACUU_INDEX_DIR", None)
-    proc = subprocess.run([sys.executable, "-c", CHILD], env=env, capture_output=True, text=True, check=False)
+    proc = subprocess.run([sys.executable, "-c", child], env=env, capture_output=True, text=True, check=False)
     if proc.returncode != 0:
         raise RuntimeError(f"{label}: build failed\n{proc.stderr[-4000:]}")
     sys.stderr.write(proc.stderr[-2000:])
@@ -166,8 +211,20 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--n", type=int, default=2000, help="number of distractor documents")
     ap.add_argument("--baseline", help="commit whose indexer is measured in the same run")
     ap.add_argument("--this", dest="this_commit", help="measure this commit instead of the working tree")
+    ap.add_argument(
+        "--variant",
+        action="append",
+        default=[],
+        metavar="LABEL:VAR=VALUE[,VAR=VALUE]",
+        help="also build this checkout with these settings, e.g. int8:TRACUU_EMBED_QUANTIZE=int8",
+    )
+    ap.add_argument("--langchain", action="store_true", help="also the naive LangChain pipeline")
     ap.add_argument("--out", type=Path)
     args = ap.parse_args(argv)
+    variants = {}
+    for v in args.variant:
+        label, _, assigns = v.partition(":")
+        variants[label] = dict(a.split("=", 1) for a in assigns.split(",") if a)
     out = args.out or HERE / "results" / f"import_{args.n}.json"
     with tempfile.TemporaryDirectory(prefix="tracuu-import-") as tmp:
         work = Path(tmp)
@@ -183,6 +240,10 @@ def main(argv: list[str] | None = None) -> int:
             runs["plans_alone"] = build(ROOT, plans_only, work, "plans")
             for label, code in codes.items():
                 runs[label] = rates(build(code, corpus, work, label), size)
+            for label, env in variants.items():
+                runs[label] = rates(build(codes["this"], corpus, work, label, env), size) | {"env": env}
+            if args.langchain:
+                runs["langchain"] = rates(build(ROOT, corpus, work, "langchain", child=LANGCHAIN_CHILD), size)
         finally:
             for code in codes.values():
                 if code != ROOT:
@@ -199,12 +260,14 @@ def main(argv: list[str] | None = None) -> int:
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, ensure_ascii=False, indent=2), encoding="utf-8")
     print(
-        f"{'run':<12} {'wall s':>8} {'docs/s':>7} {'MB/s':>6} {'chunks/s':>8} {'peak MB':>8} {'passage@5':>9}"
+        f"{'run':<12} {'wall s':>8} {'docs/s':>7} {'MB/s':>6} {'chunks/s':>8} {'peak MB':>8} "
+        f"{'passage@5':>9} {'MRR@10':>6}"
     )
     for label, r in runs.items():
         print(
             f"{label:<12} {r['wall_s']:8.1f} {r.get('docs_per_s', 0):7.1f} {r.get('mb_per_s', 0):6.3f} "
-            f"{r.get('chunks_per_s', 0):8.1f} {r['peak_rss_mb']:8.0f} {r['passage@5']:9.3f}"
+            f"{r.get('chunks_per_s', 0):8.1f} {r['peak_rss_mb']:8.0f} {r['passage@5'] or 0:9.3f} "
+            f"{r['mrr@10']:6.3f}"
         )
         if "stage_shares" in r:
             print("    stages: " + ", ".join(f"{k} {v:.0%}" for k, v in r["stage_shares"].items()))

@@ -108,12 +108,17 @@ class AccentCounter:
     def __init__(self) -> None:
         self.uni: dict[str, Counter] = defaultdict(Counter)
         self.bi: Counter = Counter()
+        self._plain: dict[str, str] = {}  # each distinct syllable stripped once
 
     def add(self, text: str) -> None:
         prev = _BOS
+        uni, bi, plain = self.uni, self.bi, self._plain
         for syl in syllables(text):
-            self.uni[strip_accents(syl)][syl] += 1
-            self.bi[f"{prev} {syl}"] += 1
+            key = plain.get(syl)
+            if key is None:
+                key = plain[syl] = strip_accents(syl)
+            uni[key][syl] += 1
+            bi[f"{prev} {syl}"] += 1
             prev = syl
 
     def model(self, min_bigram: int = 1) -> AccentModel:

@@ -100,6 +100,11 @@ def _print_report(report, dt: float) -> None:
     shares = stage_shares(report.timings)
     if shares:
         typer.echo("Thời gian theo bước: " + ", ".join(f"{name} {pct:.0f} %" for name, pct in shares))
+    t = report.timings
+    if t.get("wall"):
+        workers = t.get("parse_workers")
+        side = f"; đọc tệp song song trong {workers} tiến trình phụ" if workers else ""
+        typer.echo(f"Nhúng chiếm {100 * t.get('embed', 0.0) / t['wall']:.0f} % thời gian chạy{side}.")
     for source in report.flagged:  # indexed, but never used for answers (TRACUU_ALLOW_FLAGGED)
         typer.echo(f"  CẢNH BÁO {source}: {FLAGGED_NOTE}", err=True)
     for w in report.warnings:

@@ -19,17 +19,24 @@ import numpy as np
 from filelock import FileLock, Timeout
 
 from retrieval import store
-from retrieval.chunking import CHUNKER_VERSION, chunk_document, index_text
+from retrieval.chunking import CHUNKER_VERSION
 from retrieval.embedding import Embedder, expected_checksum, make_embedder
 from retrieval.indexing.checkpoint import CheckpointPolicy
 from retrieval.indexing.entries import DocEntry, Failure, IndexReport, printable
+from retrieval.indexing.parse import (
+    add_timings,
+    doc_id_for,  # noqa: F401  (imported from here by the database import)
+    entry_from_parsed,
+    ingest_entry,
+    parse_in_order,
+    workers_for,
+)
 from retrieval.indexing.progress import ImportMeter, Snapshot
 from retrieval.indexing.spool import SPOOL, GenerationRows, Held, Spool
 from retrieval.indexing.writer import embed_missing, write_entries, write_held
-from retrieval.ingest import IngestError, iter_corpus_files, load_document
+from retrieval.ingest import IngestError, iter_corpus_files
 from retrieval.ingest.walk import OutsideCorpusError
 from retrieval.segment import SEGMENTER_VERSION, SegmentCache
-from retrieval.segment import tokens as bm25_tokens
 from retrieval.settings import Settings
 from retrieval.store import StoredDocument
 from retrieval.structure import STRUCTURE_VERSION
@@ -38,10 +45,6 @@ from retrieval.types import ParsedDocument
 
 class IndexLockedError(RuntimeError):
     pass
-
-
-def doc_id_for(source: str) -> str:
-    return source.rsplit(".", 1)[0] if "." in Path(source).name else source
 
 
 def is_corpus_readme(item: Path | IngestError, corpus_dir: Path) -> bool:
@@ -55,22 +58,6 @@ def file_sha256(path: Path) -> str:
         for block in iter(lambda: fh.read(1 << 20), b""):
             h.update(block)
     return h.hexdigest()
-
-
-def _entry_from_parsed(doc: ParsedDocument, settings: Settings, timings: dict, seg: SegmentCache) -> DocEntry:
-    t0 = time.perf_counter()
-    chunks = chunk_document(doc, settings.chunk_max_tokens)
-    t1 = time.perf_counter()
-    # Interned: a token string is held once however many chunks use it (the index-wide vocabulary is
-    # small next to the token count); the accent-stripped variants are made once per distinct token at
-    # write time, not here.
-    tokens = [[sys.intern(t) for t in bm25_tokens(seg.words(index_text(doc.title, c)))] for c in chunks]
-    t2 = time.perf_counter()
-    timings["chunk"] = timings.get("chunk", 0.0) + t1 - t0
-    timings["segment"] = timings.get("segment", 0.0) + t2 - t1
-    body = "".join(c.text for c in chunks)
-    key = hashlib.sha256("".join(body.lower().split()).encode()).hexdigest()
-    return DocEntry(replace(StoredDocument.from_parsed(doc), content_key=key), chunks, tokens)
 
 
 def _dedupe(entries: dict[str, Held]) -> list[str]:
@@ -151,40 +138,6 @@ def unchanged(path: Path, sha256: str) -> bool:
         return sha256 == file_sha256(path)
     except OSError:
         return False
-
-
-def ingest_entry(
-    path: Path,
-    source: str,
-    corpus_dir: Path,
-    settings: Settings,
-    timings: dict,
-    seg: SegmentCache,
-    report: IndexReport,
-    doc_id: str | None = None,
-) -> DocEntry | None:
-    """Load, parse, chunk and segment one file; a failure becomes one report line (None returned).
-    The document's id is ``doc_id_for(source)`` unless given."""
-    from retrieval.structure import parse_document
-
-    try:
-        raw = load_document(path, corpus_dir)
-        entry = _entry_from_parsed(parse_document(raw, doc_id or doc_id_for(source)), settings, timings, seg)
-    except IngestError as exc:
-        failure = Failure(exc.source, exc.reason, exc.hint)
-    except Exception as exc:  # a parser bug must not stop the run or lose the index
-        failure = Failure(
-            source,
-            f"lỗi khi phân tích văn bản ({type(exc).__name__}: {exc})",
-            "hãy báo lỗi này kèm tệp cho nhóm phát triển",
-        )
-    else:
-        if raw.warnings:
-            report.warnings.append(Failure(source, "; ".join(raw.warnings)))
-        return entry
-    if failure not in report.failures:
-        report.failures.append(failure)
-    return None
 
 
 def _promote(twin: Held, copy: StoredDocument, spool: Spool) -> Held:
@@ -291,38 +244,57 @@ def _build(corpus_dir, index_dir, settings, b: _Build, progress, on_progress) ->
     meter = ImportMeter(items, on_progress, t0)
     policy = CheckpointPolicy(settings.checkpoint_seconds, t0)
     since_checkpoint = 0  # documents parsed since the last commit
-    for n, item in enumerate(items, start=1):
-        meter.file_done(n - 1)
-        if policy.due(time.perf_counter(), since_checkpoint):
-            _checkpoint(b, index_dir, settings, report, policy)
-            meter.stage("checkpoint")
-            since_checkpoint = 0
+    jobs: list[tuple[Path, str, Held | None]] = []  # files to parse (new or changed)
+    done = 0
+    for item in items:  # first the walk: failures and unchanged files need no parsing
         if isinstance(item, IngestError):
             report.failures.append(Failure(item.source, item.reason, item.hint))
             if item.source in previous and not isinstance(item, OutsideCorpusError):
                 entries[item.source] = previous[item.source]
+            done += 1
             continue
         source = item.relative_to(corpus_dir).as_posix()
-        if progress:
-            progress(printable(source), n, len(items))
         old = previous.get(source)
         if old is not None and unchanged(item, old.doc.sha256):
             entries[source] = old
             report.unchanged.append(source)
             meter.skipped(item, old.count)
+            done += 1
+            if progress:
+                progress(printable(source), done, len(items))
             continue
-        t_file = time.perf_counter()
-        entry = ingest_entry(item, source, corpus_dir, settings, timings, seg, report)
+        jobs.append((item, source, old))
+    meter.file_done(done)
+    workers = workers_for(settings, len(jobs))
+    timings["parse_workers"] = workers
+    olds = {source: old for _, source, old in jobs}
+    t_file = time.perf_counter()
+    parsed_files = parse_in_order(((p, s) for p, s, _ in jobs), corpus_dir, settings, seg, workers)
+    for parsed in parsed_files:  # parsed ahead in a worker process while this one embeds
+        if workers:  # this process waited for the worker (parsing is not hidden behind embedding)
+            timings["wait_parse"] = timings.get("wait_parse", 0.0) + time.perf_counter() - t_file
+        add_timings(timings, parsed)
+        report.failures += [f for f in parsed.failures if f not in report.failures]
+        report.warnings += parsed.warnings
+        source, old, entry = parsed.source, olds[parsed.source], parsed.entry
+        done += 1
+        if progress:
+            progress(printable(source), done, len(items))
         if entry is None:
-            meter.read(item, time.perf_counter() - t_file, 0)
             if old is not None:
                 entries[source] = old
-            continue
-        entries.pop(source, None)
-        since_checkpoint += 1
-        (report.updated if old is not None else report.added).append(source)
-        b.keep(entry)  # embedded as the walk goes: a checkpoint then saves the embedding work too
-        meter.read(item, time.perf_counter() - t_file, len(entry.chunks))  # MB/s counts embedding
+        else:
+            entries.pop(source, None)
+            since_checkpoint += 1
+            (report.updated if old is not None else report.added).append(source)
+            b.keep(entry)  # embedded as the walk goes: a checkpoint then saves the embedding work too
+        meter.read(parsed.path, time.perf_counter() - t_file, len(entry.chunks) if entry else 0)
+        meter.file_done(done)
+        if policy.due(time.perf_counter(), since_checkpoint):
+            _checkpoint(b, index_dir, settings, report, policy)
+            meter.stage("checkpoint")
+            since_checkpoint = 0
+        t_file = time.perf_counter()
     b.flush(meter.embedded)  # the last batch is the "embed" stage, then "write"
     for source in _dedupe(entries):  # a copy whose indexed twin changed or vanished: parse it again
         copy = entries[source].doc
@@ -340,8 +312,6 @@ def _build(corpus_dir, index_dir, settings, b: _Build, progress, on_progress) ->
     meter.file_done(len(items))
     seg.close()
     _dedupe(entries)
-    others = sum(timings.get(k, 0.0) for k in ("chunk", "segment", "embed", "write"))  # checkpoints'
-    timings["parse"] = time.perf_counter() - t0 - others
     report.removed = sorted(set(previous) - set(entries))
     report.flagged = sorted(s for s, h in entries.items() if h.flagged)
     changed = report.added or report.updated or report.removed
@@ -352,6 +322,7 @@ def _build(corpus_dir, index_dir, settings, b: _Build, progress, on_progress) ->
         return report
     write_held(list(entries.values()), index_dir, settings, b.lazy.get(), report, timings)
     report.checkpoints = policy.count
+    timings["wall"] = time.perf_counter() - t0
     return report
 
 
@@ -388,7 +359,7 @@ def index_parsed(
     timings: dict[str, float] = {}
     seg = SegmentCache(settings.cache_dir / "segments.sqlite")
     try:
-        entries = [_entry_from_parsed(d, settings, timings, seg) for d in docs]
+        entries = [entry_from_parsed(d, settings, timings, seg) for d in docs]
     finally:
         seg.close()
     report = IndexReport(added=[e.doc.source for e in entries])

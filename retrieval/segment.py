@@ -127,6 +127,10 @@ class SegmentCache:
             return None
         return row[0] if row is not None else None
 
+    def flush(self) -> None:
+        """Write the rows still buffered (another process is about to read the file)."""
+        self._flush()
+
     def _flush(self) -> None:
         if self._db is None or not self._pending:
             self._pending.clear()

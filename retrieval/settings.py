@@ -65,6 +65,7 @@ class Settings:
     # A long import commits what it has indexed every this many seconds (0: only at the end), so an
     # interrupted import resumes without redoing those documents and readers can search them already
     checkpoint_seconds: float = 300.0
+    parse_workers: int = -1  # processes parsing ahead of the embedder; -1: one when there are 2+ cores
     # Server mode (TRACUU_DATABASE_URL=postgresql://…): documents, users and conversations in
     # PostgreSQL + pgvector instead of the index folder; the app asks for a login
     database_url: str | None = None
@@ -74,6 +75,8 @@ class Settings:
             ("postgresql://", "postgres://")
         ):
             raise SettingsError("TRACUU_DATABASE_URL phải có dạng postgresql://người_dùng@máy/cơ_sở_dữ_liệu")
+        if self.parse_workers < -1:
+            raise SettingsError("TRACUU_PARSE_WORKERS phải ≥ -1 (-1: tự chọn, 0: không dùng tiến trình phụ)")
         if self.checkpoint_seconds < 0:
             raise SettingsError("TRACUU_CHECKPOINT_SECONDS phải ≥ 0 (0: chỉ ghi khi xong)")
         if self.embed_batch_size < 1:

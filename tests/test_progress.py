@@ -110,14 +110,16 @@ def test_interrupted_import_resumes_from_its_checkpoint(fake_settings, fake_embe
         (corpus / f"kh{i}.txt").write_text(f"KẾ HOẠCH\nSố {i}/KH\n\n{body}\n", encoding="utf-8")
     settings = replace(fake_settings, checkpoint_seconds=1e-6)  # commit after every new document
     monkeypatch.setattr(indexer, "CheckpointPolicy", functools.partial(CheckpointPolicy, factor=0.0))
-    real_ingest = indexer.ingest_entry
+    from retrieval.indexing import parse
+
+    real_ingest = parse.ingest_entry
 
     def crash_on_third(path, *args, **kw):
         if path.name == "kh2.txt":
             raise KeyboardInterrupt  # the import is stopped (Ctrl-C, a killed job, a power cut)
         return real_ingest(path, *args, **kw)
 
-    monkeypatch.setattr(indexer, "ingest_entry", crash_on_third)
+    monkeypatch.setattr(parse, "ingest_entry", crash_on_third)
     with pytest.raises(KeyboardInterrupt):
         indexer.build_index(corpus, settings.index_dir, settings, fake_embedder)
     live = store.read_manifest(settings.index_dir)  # readers already see what was imported
@@ -125,7 +127,7 @@ def test_interrupted_import_resumes_from_its_checkpoint(fake_settings, fake_embe
     searcher = Searcher.load(settings.index_dir, settings, fake_embedder)
     assert {d.source for d in searcher.documents.values()} == {"kh0.txt", "kh1.txt"}
 
-    monkeypatch.setattr(indexer, "ingest_entry", real_ingest)
+    monkeypatch.setattr(parse, "ingest_entry", real_ingest)
     report = indexer.build_index(corpus, settings.index_dir, settings, fake_embedder)
     assert sorted(report.unchanged) == ["kh0.txt", "kh1.txt"]  # not parsed or embedded again
     assert sorted(report.added) == ["kh2.txt", "kh3.txt"] and report.n_documents == 4

@@ -82,3 +82,27 @@ def test_checkpointed_build_leaves_one_generation_and_no_spool(
     gens = [c for c in children if c.startswith("gen-")]
     assert gens == [_generation(settings.index_dir).name] and first not in gens
     assert children == sorted([*gens, "manifest.json"])  # no .spool, no partial folder
+
+
+def test_parsing_in_a_worker_process_gives_the_same_index(fake_settings, fake_embedder, tmp_path):
+    """TRACUU_PARSE_WORKERS=1 (the default on 2+ cores for 8+ files): files are parsed in a spawned
+    process ahead of the embedder; the generation is the same as parsing in this process, and a bad
+    file is still reported with its reason while the others are indexed."""
+    names = [f"kh{i:02d}.txt" for i in range(10)]
+    corpus = tmp_path / "docs"
+    _write_corpus(corpus, names)
+    (corpus / "hong.docx").write_bytes(b"PK\x03\x04 not really a docx")
+    built = {}
+    for workers in (0, 1):
+        s = replace(fake_settings, index_dir=tmp_path / f"idx{workers}", parse_workers=workers)
+        report = build_index(corpus, s.index_dir, s, fake_embedder)
+        assert report.timings["parse_workers"] == workers
+        assert report.n_documents == 10 and [f.source for f in report.failures] == ["hong.docx"]
+        assert report.failures[0].reason  # the loader's Vietnamese reason, from either process
+        built[workers] = (report, _generation(s.index_dir))
+    (r0, a), (r1, b) = built[0], built[1]
+    assert r0.failures == r1.failures and sorted(r0.added) == sorted(r1.added)
+    assert r1.timings["parse"] > 0 and r1.timings["segment"] > 0 and "wait_parse" in r1.timings
+    for name in ("documents.jsonl", "chunks.jsonl", "tokens.jsonl", "accents.json"):
+        assert (a / name).read_bytes() == (b / name).read_bytes(), name
+    np.testing.assert_array_equal(np.load(a / "vectors.npy"), np.load(b / "vectors.npy"))

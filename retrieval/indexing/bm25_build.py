@@ -1,19 +1,21 @@
-"""BM25 built in two passes over token lists read from disk, in memory bounded by the index itself.
+"""BM25 built from a file of term ids, in memory bounded by the index arrays themselves.
 
-``SparseIndex.build`` hands bm25s every chunk's tokens at once (Python lists of ids: ~36 bytes a token,
-twice over for the two fields). This builder keeps only the vocabulary, each chunk's length and each
-term's document frequency in the first pass; the second pass places each (chunk, score) pair straight
-into its column of the CSC arrays (a counting sort: each column's size is its document frequency), so
-the only large arrays are the index's own (4 + 4 bytes per chunk-term pair). The scores are bm25s's
-Lucene BM25 (same idf, same term-frequency part, float32), saved in bm25s's format: ``SparseIndex.load``
-and search are unchanged (tested equal to ``SparseIndex.build``).
+``SparseIndex.build`` hands bm25s every chunk's tokens at once (Python lists: ~36 bytes a token, twice
+over for the two fields). Here the writer gives each token an id as it copies a document
+(``TermIds.add``: the vocabulary in memory, the ids appended to a flat int32 file), and ``build_bm25``
+reads that file back in blocks, twice: once for the document frequencies, once to place each
+(chunk, score) pair straight into its column of the CSC arrays (each column's size is its document
+frequency: a counting sort). Both passes are vectorized per block. The accent-stripped field reads the
+same file through an id → id map. Scores are bm25s's Lucene BM25 (same idf and term-frequency part,
+stored float32) and saved in bm25s's own format: ``SparseIndex.load`` and search are unchanged (tested
+equal to ``SparseIndex.build``).
 """
 
 from __future__ import annotations
 
 from array import array
-from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from pathlib import Path
 
 import bm25s
 import numpy as np
@@ -21,80 +23,87 @@ import numpy as np
 from retrieval.sparse import BM25_B, BM25_K1, SparseIndex
 
 EMPTY = ""  # the token an empty chunk counts as (as SparseIndex.build does for bm25s)
+BLOCK_TOKENS = 1 << 20  # ids read per block (4 MiB of int32; ~60 MiB of temporaries while sorting)
 
 
-class Bm25Builder:
-    """``add`` every chunk's tokens in index order (pass 1), then ``fill`` the same chunks in the same
-    order (pass 2), then ``index()``."""
+class TermIds:
+    """The vocabulary of one field and every chunk's term ids, appended to ``path`` (int32)."""
 
-    def __init__(self) -> None:
+    def __init__(self, path: Path) -> None:
+        self.path = path
         self.vocab: dict[str, int] = {}
-        self.df = array("q")
         self.lengths = array("i")
-        self._data: np.ndarray | None = None
-        self._indices: np.ndarray | None = None
-        self._next: np.ndarray | None = None
-        self._row = 0
+        self._fh = path.open("wb")
 
     def add(self, tokens: Sequence[str]) -> None:
-        tokens = tokens or (EMPTY,)
-        self.lengths.append(len(tokens))
-        vocab, df = self.vocab, self.df
-        for term in set(tokens):
-            tid = vocab.get(term)
-            if tid is None:
-                tid = vocab[term] = len(df)
-                df.append(0)
-            df[tid] += 1
+        vocab = self.vocab
+        ids = array("i", [vocab.setdefault(t, len(vocab)) for t in tokens or (EMPTY,)])
+        self.lengths.append(len(ids))
+        self._fh.write(ids.tobytes())
 
-    def _start_fill(self) -> None:
-        if EMPTY not in self.vocab:  # bm25s always has the empty token (with no chunk)
-            self.vocab[EMPTY] = len(self.df)
-            self.df.append(0)
-        df = np.frombuffer(self.df, dtype=np.int64) if len(self.df) else np.zeros(0, np.int64)
-        nnz = int(df.sum())
-        self.indptr = np.zeros(len(df) + 1, dtype=np.int64)
-        np.cumsum(df, out=self.indptr[1:])
-        self._next = self.indptr[:-1].copy()
-        self._data = np.empty(nnz, dtype=np.float32)
-        self._indices = np.empty(nnz, dtype=np.int32)
-        n = len(self.lengths)
-        self.n_docs = n
-        self.avg_len = float(np.frombuffer(self.lengths, dtype=np.int32).mean()) if n else 0.0
-        # Lucene idf, in float32 as bm25s stores it
-        self._idf = np.log1p((n - df + 0.5) / (df + 0.5)).astype(np.float32)
-        self._k1 = np.float32(BM25_K1)
-        self._b = np.float32(BM25_B)
+    def close(self) -> None:
+        self._fh.close()
+        self.vocab.setdefault(EMPTY, len(self.vocab))  # bm25s always has the empty token
 
-    def fill(self, tokens: Sequence[str]) -> None:
-        if self._data is None:
-            self._start_fill()
-        tokens = tokens or (EMPTY,)
-        counts = Counter(tokens)
-        ids = np.fromiter((self.vocab[t] for t in counts), dtype=np.int64, count=len(counts))
-        tf = np.fromiter(counts.values(), dtype=np.float32, count=len(counts))
-        length = np.float32(len(tokens))
-        avg = np.float32(self.avg_len)
-        tfc = tf / (self._k1 * ((np.float32(1) - self._b) + self._b * length / avg) + tf)
-        pos = self._next[ids]
-        self._data[pos] = self._idf[ids] * tfc
-        self._indices[pos] = self._row
-        self._next[ids] += 1
-        self._row += 1
+    def mapped(self, fold) -> tuple[dict[str, int], np.ndarray]:
+        """Another field over the same tokens: (its vocabulary, id here → id there) for ``fold``."""
+        vocab: dict[str, int] = {}
+        index = np.empty(len(self.vocab), dtype=np.int32)
+        for term, i in self.vocab.items():
+            index[i] = vocab.setdefault(fold(term), len(vocab))
+        vocab.setdefault(EMPTY, len(vocab))
+        return vocab, index
 
-    def index(self) -> SparseIndex:
-        if self._data is None:
-            self._start_fill()
-        if self._row != self.n_docs:
-            raise ValueError(f"BM25: {self._row} chunks filled, {self.n_docs} added")
-        bm25 = bm25s.BM25(k1=BM25_K1, b=BM25_B, method="lucene")
-        bm25.scores = {
-            "data": self._data,
-            "indices": self._indices,
-            "indptr": self.indptr,
-            "num_docs": self.n_docs,
-        }
-        bm25.vocab_dict = self.vocab
-        bm25.unique_token_ids_set = set(self.vocab.values())
-        bm25.nonoccurrence_array = None
-        return SparseIndex(bm25, self.n_docs)
+
+def _blocks(path: Path, lengths: np.ndarray, n_terms: int, mapping: np.ndarray | None) -> Iterator[tuple]:
+    """(chunk rows, term ids, term frequencies) of each distinct (chunk, term) pair, by block of whole
+    chunks, sorted by chunk then term."""
+    starts = np.concatenate([[0], np.cumsum(lengths, dtype=np.int64)])
+    n = len(lengths)
+    with path.open("rb") as fh:
+        i = 0
+        while i < n:
+            j = int(np.searchsorted(starts, starts[i] + BLOCK_TOKENS, side="right")) - 1
+            j = min(n, max(j, i + 1))
+            ids = np.fromfile(fh, dtype=np.int32, count=int(starts[j] - starts[i]))
+            terms = mapping[ids] if mapping is not None else ids
+            rows = np.repeat(np.arange(i, j, dtype=np.int64), lengths[i:j])
+            keys, tf = np.unique(rows * n_terms + terms, return_counts=True)
+            yield keys // n_terms, (keys % n_terms).astype(np.int64), tf
+            i = j
+
+
+def build_bm25(
+    path: Path, lengths: Sequence[int], vocab: dict[str, int], mapping: np.ndarray | None = None
+) -> SparseIndex:
+    """The BM25 index of the chunks whose term ids ``path`` holds (``lengths`` ids each), for the
+    field whose vocabulary is ``vocab`` (through ``mapping`` when the file holds another field's ids)."""
+    lengths = np.asarray(lengths, dtype=np.int64)
+    n, n_terms = len(lengths), len(vocab)
+    df = np.zeros(n_terms, dtype=np.int64)
+    for _, terms, _ in _blocks(path, lengths, n_terms, mapping):
+        df += np.bincount(terms, minlength=n_terms)
+    indptr = np.zeros(n_terms + 1, dtype=np.int64)
+    np.cumsum(df, out=indptr[1:])
+    data = np.empty(int(indptr[-1]), dtype=np.float32)
+    indices = np.empty(int(indptr[-1]), dtype=np.int32)
+    idf = np.log1p((n - df + 0.5) / (df + 0.5)).astype(np.float32)  # Lucene idf, float32 as in bm25s
+    avg = float(lengths.mean()) if n else 1.0
+    nxt = indptr[:-1].copy()
+    for rows, terms, tf in _blocks(path, lengths, n_terms, mapping):
+        tf = tf.astype(np.float64)
+        tfc = tf / (BM25_K1 * ((1 - BM25_B) + BM25_B * lengths[rows] / avg) + tf)
+        score = (idf[terms] * tfc).astype(np.float32)
+        order = np.argsort(terms, kind="stable")  # by term, chunks ascending within each term
+        t = terms[order]
+        within = np.arange(len(t)) - np.searchsorted(t, t, side="left")
+        pos = nxt[t] + within
+        data[pos] = score[order]
+        indices[pos] = rows[order]
+        nxt += np.bincount(terms, minlength=n_terms)
+    bm25 = bm25s.BM25(k1=BM25_K1, b=BM25_B, method="lucene")
+    bm25.scores = {"data": data, "indices": indices, "indptr": indptr, "num_docs": n}
+    bm25.vocab_dict = vocab
+    bm25.unique_token_ids_set = set(vocab.values())
+    bm25.nonoccurrence_array = None
+    return SparseIndex(bm25, n)

@@ -18,7 +18,7 @@ from retrieval import store
 from retrieval.accents import AccentCounter
 from retrieval.chunking import CHUNKER_VERSION, index_text
 from retrieval.embedding import Embedder
-from retrieval.indexing.bm25_build import Bm25Builder
+from retrieval.indexing.bm25_build import TermIds, build_bm25
 from retrieval.indexing.entries import DocEntry, IndexReport
 from retrieval.indexing.spool import Held, Spool
 from retrieval.segment import SEGMENTER_VERSION, strip_accents
@@ -82,10 +82,10 @@ def write_held(
     timings: dict | None = None,
 ) -> IndexReport:
     """Write a generation from documents whose content is on disk (the live generation or a spool),
-    streaming: each document's lines and vectors are copied in source order while the vocabulary, the
-    document frequencies and the accent counts are gathered; BM25 is then filled from the tokens file
-    just written and FAISS built from the memory-mapped vectors. Memory grows with the vocabulary and
-    the index arrays, not with the text. Seconds spent are added to ``timings["write"]``."""
+    streaming: each document's lines and vectors are copied in source order while its tokens get term
+    ids (appended to a file) and the accent counts grow; BM25 is then built from the ids file
+    (indexing/bm25_build.py) and FAISS from the vectors file. Memory grows with the vocabulary and the
+    index arrays, not with the text. Seconds spent are added to ``timings["write"]``."""
     report = report or IndexReport()
     timings = timings if timings is not None else {}
     t1 = time.perf_counter()
@@ -93,20 +93,17 @@ def write_held(
     kept = [h for h in all_held if h.doc.duplicate_of is None]
     n = sum(h.count for h in kept)
     partial = store.new_generation(index_dir)
-    acc, plain, accents = Bm25Builder(), Bm25Builder(), AccentCounter()
-    stripped: dict[str, str] = {}  # each distinct token stripped once
-
-    def plain_of(tokens: list[str]) -> list[str]:
-        return [stripped.get(t) or stripped.setdefault(t, strip_accents(t)) for t in tokens]
-
+    accents = AccentCounter()
+    term_ids = TermIds(partial / ".term-ids")  # removed before the commit
     vec_path = partial / "vectors.npy"
-    vectors = np.lib.format.open_memmap(vec_path, "w+", np.float32, (n, embedder.dim)) if n else None
     with (
         (partial / "documents.jsonl").open("wb") as f_docs,
         (partial / "chunks.jsonl").open("wb") as f_chunks,
         (partial / "tokens.jsonl").open("wb") as f_tokens,
+        vec_path.open("wb") as f_vectors,
     ):
-        row = 0
+        header = {"descr": "<f4", "fortran_order": False, "shape": (n, int(embedder.dim))}
+        np.lib.format.write_array_header_1_0(f_vectors, header)  # rows appended below: no memory map
         for h in all_held:
             f_docs.write(h.document_line())
             if h.doc.duplicate_of is not None:
@@ -118,27 +115,17 @@ def write_held(
             lines = h.rows.lines("tokens", h.start, h.count)
             f_tokens.write(lines)
             for line in lines.splitlines():
-                tokens = json.loads(line)["t"]
-                acc.add(tokens)
-                plain.add(plain_of(tokens))
-            vectors[row : row + h.count] = h.rows.vectors(h.start, h.count)
-            row += h.count
-        for fh in (f_docs, f_chunks, f_tokens):
+                term_ids.add(json.loads(line)["t"])
+            f_vectors.write(np.ascontiguousarray(h.rows.vectors(h.start, h.count), dtype="<f4").tobytes())
+        for fh in (f_docs, f_chunks, f_tokens, f_vectors):
             fh.flush()
             os.fsync(fh.fileno())
-    if vectors is None:
-        store.save_vectors(vec_path, np.zeros((0, embedder.dim), np.float32))
-    else:
-        vectors.flush()
-        del vectors
-    with (partial / "tokens.jsonl").open("rb") as fh:
-        for line in fh:
-            tokens = json.loads(line)["t"]
-            acc.fill(tokens)
-            plain.fill(plain_of(tokens))
-    acc.index().save(partial / "bm25_acc")
-    plain.index().save(partial / "bm25_plain")
-    del acc, plain
+    term_ids.close()
+    build_bm25(term_ids.path, term_ids.lengths, term_ids.vocab).save(partial / "bm25_acc")
+    plain_vocab, to_plain = term_ids.mapped(strip_accents)
+    build_bm25(term_ids.path, term_ids.lengths, plain_vocab, to_plain).save(partial / "bm25_plain")
+    term_ids.path.unlink()
+    del term_ids, plain_vocab, to_plain
     dense = VectorIndex.build(store.load_vectors(vec_path, mmap=True))
     dense.save(partial / "dense.faiss")
     kind = dense.kind

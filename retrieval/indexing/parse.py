@@ -1,0 +1,154 @@
+"""One file → one ``DocEntry`` (load, parse, chunk, segment), in this process or in a worker process
+that parses ahead while this one embeds (the embedder holds the GIL-free cores; parsing, segmentation
+and converters are Python or subprocess work that would otherwise wait for it)."""
+
+from __future__ import annotations
+
+import atexit
+import hashlib
+import multiprocessing
+import os
+import sys
+import time
+from collections import deque
+from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from retrieval.chunking import chunk_document, index_text
+from retrieval.indexing.entries import DocEntry, Failure, IndexReport
+from retrieval.ingest import IngestError, load_document
+from retrieval.segment import SegmentCache
+from retrieval.segment import tokens as bm25_tokens
+from retrieval.settings import Settings
+from retrieval.store import StoredDocument
+from retrieval.types import ParsedDocument
+
+AHEAD = 8  # files parsed ahead of the one being embedded (bounds the memory of parsed documents)
+PARALLEL_MIN_FILES = 8  # fewer files to parse: in this process (a worker takes ~2 s to start)
+
+
+def doc_id_for(source: str) -> str:
+    return source.rsplit(".", 1)[0] if "." in Path(source).name else source
+
+
+def entry_from_parsed(doc: ParsedDocument, settings: Settings, timings: dict, seg: SegmentCache) -> DocEntry:
+    t0 = time.perf_counter()
+    chunks = chunk_document(doc, settings.chunk_max_tokens)
+    t1 = time.perf_counter()
+    # Interned: a token string is held once however many chunks use it (the index-wide vocabulary is
+    # small next to the token count); the accent-stripped variants are made once per distinct token at
+    # write time, not here.
+    tokens = [[sys.intern(t) for t in bm25_tokens(seg.words(index_text(doc.title, c)))] for c in chunks]
+    t2 = time.perf_counter()
+    timings["chunk"] = timings.get("chunk", 0.0) + t1 - t0
+    timings["segment"] = timings.get("segment", 0.0) + t2 - t1
+    body = "".join(c.text for c in chunks)
+    key = hashlib.sha256("".join(body.lower().split()).encode()).hexdigest()
+    return DocEntry(replace(StoredDocument.from_parsed(doc), content_key=key), chunks, tokens)
+
+
+def ingest_entry(
+    path: Path,
+    source: str,
+    corpus_dir: Path,
+    settings: Settings,
+    timings: dict,
+    seg: SegmentCache,
+    report: IndexReport,
+    doc_id: str | None = None,
+) -> DocEntry | None:
+    """Load, parse, chunk and segment one file; a failure becomes one report line (None returned).
+    The document's id is ``doc_id_for(source)`` unless given."""
+    from retrieval.structure import parse_document
+
+    try:
+        raw = load_document(path, corpus_dir)
+        entry = entry_from_parsed(parse_document(raw, doc_id or doc_id_for(source)), settings, timings, seg)
+    except IngestError as exc:
+        failure = Failure(exc.source, exc.reason, exc.hint)
+    except Exception as exc:  # a parser bug must not stop the run or lose the index
+        failure = Failure(
+            source,
+            f"lỗi khi phân tích văn bản ({type(exc).__name__}: {exc})",
+            "hãy báo lỗi này kèm tệp cho nhóm phát triển",
+        )
+    else:
+        if raw.warnings:
+            report.warnings.append(Failure(source, "; ".join(raw.warnings)))
+        return entry
+    if failure not in report.failures:
+        report.failures.append(failure)
+    return None
+
+
+@dataclass
+class Parsed:
+    """What parsing one file gave: its entry (None: it failed), the report lines and stage seconds."""
+
+    path: Path
+    source: str
+    entry: DocEntry | None
+    failures: list[Failure] = field(default_factory=list)
+    warnings: list[Failure] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def parse_file(path: Path, source: str, corpus_dir: Path, settings: Settings, seg: SegmentCache) -> Parsed:
+    report = IndexReport()
+    timings: dict[str, float] = {}
+    t = time.perf_counter()
+    entry = ingest_entry(path, source, corpus_dir, settings, timings, seg, report)
+    timings["parse"] = time.perf_counter() - t - timings.get("chunk", 0.0) - timings.get("segment", 0.0)
+    return Parsed(path, source, entry, report.failures, report.warnings, timings)
+
+
+_worker_seg: SegmentCache | None = None
+
+
+def _init_worker(cache_file: Path | None) -> None:
+    global _worker_seg
+    _worker_seg = SegmentCache(cache_file)
+    atexit.register(_worker_seg.close)  # its last buffered segmentations
+
+
+def _parse_in_worker(path: Path, source: str, corpus_dir: Path, settings: Settings) -> Parsed:
+    return parse_file(path, source, corpus_dir, settings, _worker_seg)
+
+
+def workers_for(settings: Settings, n_files: int) -> int:
+    """Worker processes for parsing ``n_files``: TRACUU_PARSE_WORKERS, or (-1, the default) one when
+    the machine has a second core and there are enough files to repay its start."""
+    if settings.parse_workers >= 0:
+        return settings.parse_workers
+    return 1 if (os.cpu_count() or 1) >= 2 and n_files >= PARALLEL_MIN_FILES else 0
+
+
+def parse_in_order(
+    jobs: Iterable[tuple[Path, str]], corpus_dir: Path, settings: Settings, seg: SegmentCache, workers: int
+) -> Iterator[Parsed]:
+    """Each (path, source) parsed, in the given order; with workers, up to AHEAD files ahead."""
+    if workers <= 0:
+        for path, source in jobs:
+            yield parse_file(path, source, corpus_dir, settings, seg)
+        return
+    seg.flush()
+    ctx = multiprocessing.get_context("spawn")  # no fork of a process holding model threads
+    pending: deque[Future] = deque()
+    with ProcessPoolExecutor(workers, ctx, initializer=_init_worker, initargs=(seg.path,)) as pool:
+        try:
+            for path, source in jobs:
+                pending.append(pool.submit(_parse_in_worker, path, source, corpus_dir, settings))
+                if len(pending) > AHEAD:
+                    yield pending.popleft().result()
+            while pending:
+                yield pending.popleft().result()
+        finally:
+            for f in pending:
+                f.cancel()
+
+
+def add_timings(into: dict[str, float], parsed: Parsed) -> None:
+    for k, v in parsed.timings.items():
+        into[k] = into.get(k, 0.0) + v
