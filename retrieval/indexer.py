@@ -25,7 +25,6 @@ from retrieval.indexing.checkpoint import CheckpointPolicy
 from retrieval.indexing.entries import DocEntry, Failure, IndexReport, printable
 from retrieval.indexing.parse import (
     add_timings,
-    doc_id_for,  # noqa: F401  (imported from here by the database import)
     entry_from_parsed,
     ingest_entry,
     parse_in_order,
@@ -269,7 +268,7 @@ def _build(corpus_dir, index_dir, settings, b: _Build, progress, on_progress) ->
     timings["parse_workers"] = workers
     olds = {source: old for _, source, old in jobs}
     t_file = time.perf_counter()
-    parsed_files = parse_in_order(((p, s) for p, s, _ in jobs), corpus_dir, settings, seg, workers)
+    parsed_files = parse_in_order(((p, s, None) for p, s, _ in jobs), corpus_dir, settings, seg, workers)
     for parsed in parsed_files:  # parsed ahead in a worker process while this one embeds
         if workers:  # this process waited for the worker (parsing is not hidden behind embedding)
             timings["wait_parse"] = timings.get("wait_parse", 0.0) + time.perf_counter() - t_file

@@ -95,11 +95,13 @@ class Parsed:
     timings: dict[str, float] = field(default_factory=dict)
 
 
-def parse_file(path: Path, source: str, corpus_dir: Path, settings: Settings, seg: SegmentCache) -> Parsed:
+def parse_file(
+    path: Path, source: str, doc_id: str | None, corpus_dir: Path, settings: Settings, seg: SegmentCache
+) -> Parsed:
     report = IndexReport()
     timings: dict[str, float] = {}
     t = time.perf_counter()
-    entry = ingest_entry(path, source, corpus_dir, settings, timings, seg, report)
+    entry = ingest_entry(path, source, corpus_dir, settings, timings, seg, report, doc_id)
     timings["parse"] = time.perf_counter() - t - timings.get("chunk", 0.0) - timings.get("segment", 0.0)
     return Parsed(path, source, entry, report.failures, report.warnings, timings)
 
@@ -113,8 +115,8 @@ def _init_worker(cache_file: Path | None) -> None:
     atexit.register(_worker_seg.close)  # its last buffered segmentations
 
 
-def _parse_in_worker(path: Path, source: str, corpus_dir: Path, settings: Settings) -> Parsed:
-    return parse_file(path, source, corpus_dir, settings, _worker_seg)
+def _parse_in_worker(path: Path, source: str, doc_id: str | None, corpus_dir: Path, settings: Settings):
+    return parse_file(path, source, doc_id, corpus_dir, settings, _worker_seg)
 
 
 def workers_for(settings: Settings, n_files: int) -> int:
@@ -126,20 +128,25 @@ def workers_for(settings: Settings, n_files: int) -> int:
 
 
 def parse_in_order(
-    jobs: Iterable[tuple[Path, str]], corpus_dir: Path, settings: Settings, seg: SegmentCache, workers: int
+    jobs: Iterable[tuple[Path, str, str | None]],
+    corpus_dir: Path,
+    settings: Settings,
+    seg: SegmentCache,
+    workers: int,
 ) -> Iterator[Parsed]:
-    """Each (path, source) parsed, in the given order; with workers, up to AHEAD files ahead."""
+    """Each (path, source, document id or None for the default) parsed, in the given order; with
+    workers, up to AHEAD files ahead."""
     if workers <= 0:
-        for path, source in jobs:
-            yield parse_file(path, source, corpus_dir, settings, seg)
+        for path, source, doc_id in jobs:
+            yield parse_file(path, source, doc_id, corpus_dir, settings, seg)
         return
     seg.flush()
     ctx = multiprocessing.get_context("spawn")  # no fork of a process holding model threads
     pending: deque[Future] = deque()
     with ProcessPoolExecutor(workers, ctx, initializer=_init_worker, initargs=(seg.path,)) as pool:
         try:
-            for path, source in jobs:
-                pending.append(pool.submit(_parse_in_worker, path, source, corpus_dir, settings))
+            for path, source, doc_id in jobs:
+                pending.append(pool.submit(_parse_in_worker, path, source, doc_id, corpus_dir, settings))
                 if len(pending) > AHEAD:
                     yield pending.popleft().result()
             while pending:

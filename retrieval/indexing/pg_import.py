@@ -15,8 +15,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 from retrieval.embedding import Embedder, make_embedder
-from retrieval.indexer import EMBED_AHEAD, doc_id_for, ingest_entry, is_corpus_readme, unchanged
+from retrieval.indexer import EMBED_AHEAD, is_corpus_readme, unchanged
 from retrieval.indexing.entries import DocEntry, Failure, IndexReport, printable
+from retrieval.indexing.parse import add_timings, doc_id_for, parse_in_order, workers_for
 from retrieval.indexing.pg_upkeep import upkeep
 from retrieval.indexing.pgstore import (
     ModelInfo,
@@ -66,32 +67,31 @@ def index_into_database(
 
         try:
             items = [i for i in iter_corpus_files(corpus_dir) if not is_corpus_readme(i, corpus_dir)]
-            for n, item in enumerate(items, start=1):
+            jobs = []  # new or changed files, parsed below (ahead of the embedder in a worker process)
+            for item in items:
                 if isinstance(item, IngestError):
                     report.failures.append(Failure(item.source, item.reason, item.hint))
                     seen.add(item.source)  # its indexed version, if any, is kept
                     continue
                 source = item.relative_to(corpus_dir).as_posix()
                 seen.add(source)
-                if progress:
-                    progress(printable(source), n, len(items))
                 if source in known and unchanged(item, known[source]):
                     report.unchanged.append(source)
                     continue
-                entry = ingest_entry(
-                    item,
-                    source,
-                    corpus_dir,
-                    settings,
-                    timings,
-                    seg,
-                    report,
-                    doc_id=doc_id_for(f"{collection}/{source}"),
-                )
-                if entry is None:
+                jobs.append((item, source, doc_id_for(f"{collection}/{source}")))
+            workers = workers_for(settings, len(jobs))
+            done = len(items) - len(jobs)
+            for parsed in parse_in_order(jobs, corpus_dir, settings, seg, workers):
+                done += 1
+                if progress:
+                    progress(printable(parsed.source), done, len(items))
+                add_timings(timings, parsed)
+                report.failures += [f for f in parsed.failures if f not in report.failures]
+                report.warnings += parsed.warnings
+                if parsed.entry is None:
                     continue
-                (report.updated if source in known else report.added).append(source)
-                waiting.append(entry)
+                (report.updated if parsed.source in known else report.added).append(parsed.source)
+                waiting.append(parsed.entry)
                 if sum(len(e.chunks) for e in waiting) >= EMBED_AHEAD:
                     flush()
             flush()
