@@ -8,7 +8,8 @@ Distractors are built from ALQAC (../shared/bench/alqac/corpus.jsonl): each is o
 consecutive articles (sizes vary as real documents do), written as a .txt file with a title line; N
 above the number of distinct runs reuses articles in other groupings (a document is never repeated).
 Each build runs in its own process (fresh segmentation cache, the converted model shared) and reports
-wall time, docs/s, MB/s, chunks/s, peak RSS (VmHWM of that process), the indexer's stage shares and
+wall time, docs/s, MB/s, chunks/s, peak RSS (VmHWM of that process, and the sampled peak of it plus
+its children: the parse worker, converters), the indexer's stage shares and
 the sample plans' questions (gold passage in the top 5, hybrid; MRR@10 by document) beside the plans
 indexed alone. ``--variant`` builds this checkout again with other settings; ``--langchain`` runs the
 naive LangChain pipeline on the same files (eval/bench_baseline.py: 1,000-character chunks,
@@ -19,6 +20,7 @@ Writes eval/results/import_<n>.json.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import random
@@ -153,6 +155,28 @@ def fresh_cache(work: Path) -> Path:
     return dst
 
 
+def run_sampled(cmd: list[str], env: dict) -> tuple[str, str, int, float]:
+    """Run ``cmd``; also the peak of the summed RSS of it and all its descendants, sampled every 0.2 s
+    (VmHWM covers one process only; the parse worker and LibreOffice are others)."""
+    import psutil
+
+    with tempfile.TemporaryFile("w+", encoding="utf-8") as out, tempfile.TemporaryFile("w+") as err:
+        proc = subprocess.Popen(cmd, env=env, stdout=out, stderr=err, text=True)
+        peak = 0.0
+        root = psutil.Process(proc.pid)
+        while proc.poll() is None:
+            total = 0
+            with contextlib.suppress(psutil.Error):
+                for p in [root, *root.children(recursive=True)]:
+                    with contextlib.suppress(psutil.Error):
+                        total += p.memory_info().rss
+            peak = max(peak, total / 2**20)
+            time.sleep(0.2)
+        out.seek(0)
+        err.seek(0)
+        return out.read(), err.read(), proc.returncode, peak
+
+
 def build(
     code: Path, corpus: Path, work: Path, label: str, env_extra: dict | None = None, child: str = CHILD
 ) -> dict:
@@ -170,11 +194,12 @@ def build(
         TOKENIZERS_PARALLELISM="false",
     )
     env.pop("TRACUU_INDEX_DIR", None)
-    proc = subprocess.run([sys.executable, "-c", child], env=env, capture_output=True, text=True, check=False)
-    if proc.returncode != 0:
-        raise RuntimeError(f"{label}: build failed\n{proc.stderr[-4000:]}")
-    sys.stderr.write(proc.stderr[-2000:])
-    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    stdout, stderr, code, tree_peak = run_sampled([sys.executable, "-c", child], env)
+    if code != 0:
+        raise RuntimeError(f"{label}: build failed\n{stderr[-4000:]}")
+    sys.stderr.write(stderr[-2000:])
+    result = json.loads(stdout.strip().splitlines()[-1])
+    result["tree_peak_rss_mb"] = tree_peak  # the build process plus its parse worker and converters
     shutil.rmtree(index, ignore_errors=True)
     return result
 
@@ -260,13 +285,14 @@ def main(argv: list[str] | None = None) -> int:
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, ensure_ascii=False, indent=2), encoding="utf-8")
     print(
-        f"{'run':<12} {'wall s':>8} {'docs/s':>7} {'MB/s':>6} {'chunks/s':>8} {'peak MB':>8} "
+        f"{'run':<12} {'wall s':>8} {'docs/s':>7} {'MB/s':>6} {'chunks/s':>8} {'peak MB':>8} {'tree MB':>8} "
         f"{'passage@5':>9} {'MRR@10':>6}"
     )
     for label, r in runs.items():
         print(
             f"{label:<12} {r['wall_s']:8.1f} {r.get('docs_per_s', 0):7.1f} {r.get('mb_per_s', 0):6.3f} "
-            f"{r.get('chunks_per_s', 0):8.1f} {r['peak_rss_mb']:8.0f} {r['passage@5'] or 0:9.3f} "
+            f"{r.get('chunks_per_s', 0):8.1f} {r['peak_rss_mb']:8.0f} {r['tree_peak_rss_mb']:8.0f} "
+            f"{r['passage@5'] or 0:9.3f} "
             f"{r['mrr@10']:6.3f}"
         )
         if "stage_shares" in r:

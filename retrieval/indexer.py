@@ -294,6 +294,7 @@ def _build(corpus_dir, index_dir, settings, b: _Build, progress, on_progress) ->
             meter.stage("checkpoint")
             since_checkpoint = 0
         t_file = time.perf_counter()
+    meter.file_done(len(items))
     b.flush(meter.embedded)  # the last batch is the "embed" stage, then "write"
     for source in _dedupe(entries):  # a copy whose indexed twin changed or vanished: parse it again
         copy = entries[source].doc
@@ -308,7 +309,6 @@ def _build(corpus_dir, index_dir, settings, b: _Build, progress, on_progress) ->
             entries[source] = _promote(twin, copy, b.spool)  # its last good content lived under the twin
         else:
             del entries[source]
-    meter.file_done(len(items))
     seg.close()
     _dedupe(entries)
     report.removed = sorted(set(previous) - set(entries))
