@@ -106,3 +106,32 @@ def test_parsing_in_a_worker_process_gives_the_same_index(fake_settings, fake_em
     for name in ("documents.jsonl", "chunks.jsonl", "tokens.jsonl", "accents.json"):
         assert (a / name).read_bytes() == (b / name).read_bytes(), name
     np.testing.assert_array_equal(np.load(a / "vectors.npy"), np.load(b / "vectors.npy"))
+
+
+def test_worker_starts_from_a_script_without_a_main_guard(tmp_path):
+    """Streamlit runs the app as ``__main__`` with no ``if __name__ == "__main__"`` guard; a spawned
+    worker must not run that script again (it raised "bootstrapping phase" and broke the pool)."""
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
+    docs = tmp_path / "docs"
+    _write_corpus(docs, ["a.txt", "b.txt"])
+    script = tmp_path / "app_like.py"
+    script.write_text(
+        "import sys\n"
+        f"sys.path.insert(0, {str(ROOT)!r})\n"
+        "from pathlib import Path\n"
+        "from retrieval.indexing.parse import parse_in_order\n"
+        "from retrieval.segment import SegmentCache\n"
+        "from retrieval.settings import Settings\n"
+        f"docs = Path({str(docs)!r})\n"
+        "jobs = [(f, f.name, None) for f in sorted(docs.iterdir())]\n"
+        "got = parse_in_order(jobs, docs, Settings(), SegmentCache(None), 1)\n"
+        "print(sorted(p.source for p in got if p.entry is not None))\n",
+        encoding="utf-8",
+    )
+    proc = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert proc.stdout.strip().splitlines()[-1] == "['a.txt', 'b.txt']"

@@ -10,9 +10,11 @@ import multiprocessing
 import os
 import sys
 import time
+import types
 from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -119,6 +121,19 @@ def _parse_in_worker(path: Path, source: str, doc_id: str | None, corpus_dir: Pa
     return parse_file(path, source, doc_id, corpus_dir, settings, _worker_seg)
 
 
+@contextmanager
+def _bare_main() -> Iterator[None]:
+    """A spawned process first runs the parent's ``__main__`` again — under Streamlit that is the app
+    script itself. Workers are started while ``__main__`` is a bare module: they import only what
+    they unpickle (this module and the settings)."""
+    main = sys.modules["__main__"]
+    sys.modules["__main__"] = types.ModuleType("__main__")
+    try:
+        yield
+    finally:
+        sys.modules["__main__"] = main
+
+
 def workers_for(settings: Settings, n_files: int) -> int:
     """Worker processes for parsing ``n_files``: TRACUU_PARSE_WORKERS, or (-1, the default) one when
     the machine has a second core and there are enough files to repay its start."""
@@ -146,7 +161,8 @@ def parse_in_order(
     with ProcessPoolExecutor(workers, ctx, initializer=_init_worker, initargs=(seg.path,)) as pool:
         try:
             for path, source, doc_id in jobs:
-                pending.append(pool.submit(_parse_in_worker, path, source, doc_id, corpus_dir, settings))
+                with _bare_main():  # a submit may start the worker
+                    pending.append(pool.submit(_parse_in_worker, path, source, doc_id, corpus_dir, settings))
                 if len(pending) > AHEAD:
                     yield pending.popleft().result()
             while pending:
