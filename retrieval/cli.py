@@ -97,6 +97,10 @@ def _print_report(report, dt: float) -> None:
     )
     if not report.written:
         typer.echo("Không có thay đổi: giữ nguyên chỉ mục hiện có.")
+    if report.resumed:
+        typer.echo(
+            f"Tiếp tục lần lập chỉ mục bị dừng: {len(report.resumed)} văn bản không phải đọc và nhúng lại."
+        )
     shares = stage_shares(report.timings)
     if shares:
         typer.echo("Thời gian theo bước: " + ", ".join(f"{name} {pct:.0f} %" for name, pct in shares))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
 import sys
 import time
 from collections.abc import Callable, Iterable
@@ -190,17 +191,44 @@ def build_index(
         raise IndexLockedError(
             f"Một tiến trình khác đang lập chỉ mục vào '{index_dir}'. Hãy đợi nó xong rồi chạy lại."
         ) from exc
-    live = _load_previous(index_dir, settings)
-    spool = Spool(index_dir / SPOOL)
+    live = spool = None
+    finished = False
     try:
+        live = _load_previous(index_dir, settings)
+        spool = Spool(index_dir / SPOOL, key=_spool_key(settings))
         build = _Build(settings, embedder, live, spool)
-        return _build(corpus_dir, index_dir, settings, build, progress, on_progress)
+        report = _build(corpus_dir, index_dir, settings, build, progress, on_progress)
+        finished = True
+        return report
     finally:
-        spool.close()
+        if spool is not None:
+            spool.close(remove=finished)  # an interrupted build's spool is taken back by the next one
         if live is not None:
             live.close()  # its reader lock: the generation it read can now be cleaned up
             _cleanup(index_dir)
         lock.release()
+
+
+def _spool_key(settings: Settings) -> str:
+    """What must be equal for an interrupted build's spooled chunks, tokens and vectors to be reused."""
+    return json.dumps(
+        {
+            "model": settings.embed_model,
+            "checksum": expected_checksum(settings),
+            "versions": [CHUNKER_VERSION, STRUCTURE_VERSION, SEGMENTER_VERSION],
+            "chunk_max_tokens": settings.chunk_max_tokens,
+            "prefix": settings.effective_passage_prefix,
+            "segmented": settings.embed_segmented,
+        },
+        sort_keys=True,
+    )
+
+
+def _sha(path: Path) -> str | None:
+    try:
+        return file_sha256(path)
+    except OSError:
+        return None  # unreadable: the loader says why
 
 
 class _Build:
@@ -253,16 +281,23 @@ def _build(corpus_dir, index_dir, settings, b: _Build, progress, on_progress) ->
             done += 1
             continue
         source = item.relative_to(corpus_dir).as_posix()
-        old = previous.get(source)
-        if old is not None and unchanged(item, old.doc.sha256):
+        old, again = previous.get(source), b.spool.resumed.get(source)
+        sha = _sha(item) if old is not None or again is not None else None
+        if old is not None and sha == old.doc.sha256:
             entries[source] = old
             report.unchanged.append(source)
-            meter.skipped(item, old.count)
-            done += 1
-            if progress:
-                progress(printable(source), done, len(items))
+        elif again is not None and sha == again.doc.sha256:  # done by the interrupted build
+            entries[source] = again
+            report.resumed.append(source)
+            (report.updated if old is not None else report.added).append(source)
+            since_checkpoint += 1
+        else:
+            jobs.append((item, source, old))
             continue
-        jobs.append((item, source, old))
+        meter.skipped(item, entries[source].count)
+        done += 1
+        if progress:
+            progress(printable(source), done, len(items))
     meter.file_done(done)
     workers = workers_for(settings, len(jobs))
     timings["parse_workers"] = workers

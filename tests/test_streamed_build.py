@@ -8,6 +8,7 @@ import json
 from dataclasses import replace
 
 import numpy as np
+import pytest
 
 from retrieval import store
 from retrieval.indexer import build_index
@@ -135,3 +136,76 @@ def test_worker_starts_from_a_script_without_a_main_guard(tmp_path):
     proc = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert proc.stdout.strip().splitlines()[-1] == "['a.txt', 'b.txt']"
+
+
+def test_interrupted_build_resumes_from_its_spool(fake_settings, fake_embedder, tmp_path, monkeypatch):
+    """No checkpoint yet when the build stops: the documents already embedded are in the spool, with
+    their content hashes; the next build takes them back instead of parsing and embedding them again
+    (a half-written last document is dropped), and the result equals a build from scratch."""
+    from retrieval import indexer
+    from retrieval.indexing import parse
+    from retrieval.indexing.spool import SPOOL
+
+    monkeypatch.setattr(indexer, "EMBED_AHEAD", 1)  # each document embedded and spooled at once
+    settings = replace(fake_settings, checkpoint_seconds=0, parse_workers=0)
+    corpus = tmp_path / "docs"
+    _write_corpus(corpus, ["kh0.txt", "kh1.txt", "kh2.txt", "kh3.txt"])
+    real_ingest = parse.ingest_entry
+
+    def stop_at_kh2(path, *args, **kw):
+        if path.name == "kh2.txt":
+            raise KeyboardInterrupt
+        return real_ingest(path, *args, **kw)
+
+    monkeypatch.setattr(parse, "ingest_entry", stop_at_kh2)
+    with pytest.raises(KeyboardInterrupt):
+        build_index(corpus, settings.index_dir, settings, fake_embedder)
+    spool = settings.index_dir / SPOOL
+    assert not (settings.index_dir / "manifest.json").exists() and (spool / "held.jsonl").is_file()
+    with (spool / "chunks.jsonl").open("ab") as fh:  # a document cut off mid-write
+        fh.write(b'{"chunk_id": "kh9#0", "te')
+    with (spool / "held.jsonl").open("ab") as fh:
+        fh.write(b'{"doc_row": 2, "sta')
+
+    monkeypatch.setattr(parse, "ingest_entry", real_ingest)
+    embedded: list[str] = []
+    real_embed = fake_embedder.embed_passages
+    monkeypatch.setattr(
+        fake_embedder, "embed_passages", lambda texts: embedded.extend(texts) or real_embed(texts)
+    )
+    report = build_index(corpus, settings.index_dir, settings, fake_embedder)
+    assert report.resumed == ["kh0.txt", "kh1.txt"] and len(report.added) == 4
+    assert embedded and all("huyện 2" in t or "huyện 3" in t for t in embedded)  # only kh2, kh3
+    assert not spool.exists()
+    fresh = replace(settings, index_dir=tmp_path / "fresh")
+    build_index(corpus, fresh.index_dir, fresh, fake_embedder)
+    a, b = _generation(settings.index_dir), _generation(fresh.index_dir)
+    for name in ("documents.jsonl", "chunks.jsonl", "tokens.jsonl"):
+        assert (a / name).read_bytes() == (b / name).read_bytes(), name
+    np.testing.assert_array_equal(np.load(a / "vectors.npy"), np.load(b / "vectors.npy"))
+
+
+def test_a_spool_of_another_model_is_not_reused(fake_settings, fake_embedder, tmp_path, monkeypatch):
+    from retrieval import indexer
+    from retrieval.indexing import parse
+    from retrieval.indexing.spool import SPOOL
+
+    monkeypatch.setattr(indexer, "EMBED_AHEAD", 1)
+    settings = replace(fake_settings, checkpoint_seconds=0, parse_workers=0)
+    corpus = tmp_path / "docs"
+    _write_corpus(corpus, ["kh0.txt", "kh1.txt"])
+    real_ingest = parse.ingest_entry
+
+    def stop_at_kh1(path, *args, **kw):
+        if path.name == "kh1.txt":
+            raise KeyboardInterrupt
+        return real_ingest(path, *args, **kw)
+
+    monkeypatch.setattr(parse, "ingest_entry", stop_at_kh1)
+    with pytest.raises(KeyboardInterrupt):
+        build_index(corpus, settings.index_dir, settings, fake_embedder)
+    assert (settings.index_dir / SPOOL).is_dir()
+    monkeypatch.setattr(parse, "ingest_entry", real_ingest)
+    other = replace(settings, chunk_max_tokens=200)  # chunks made another way: nothing reusable
+    report = build_index(corpus, other.index_dir, other, fake_embedder)
+    assert report.resumed == [] and sorted(report.added) == ["kh0.txt", "kh1.txt"]

@@ -54,6 +54,7 @@ class IndexReport:
     written: bool = False
     timings: dict[str, float] = field(default_factory=dict)
     checkpoints: int = 0  # intermediate commits of a long import (resumable from the last one)
+    resumed: list[str] = field(default_factory=list)  # added/updated from an interrupted build's spool
 
     def to_json(self) -> dict:
         return {
@@ -61,6 +62,7 @@ class IndexReport:
             "updated": self.updated,
             "removed": self.removed,
             "unchanged": self.unchanged,
+            "resumed": self.resumed,
             "failures": [f.__dict__ for f in self.failures],
             "flagged": self.flagged,
             "warnings": [w.__dict__ for w in self.warnings],

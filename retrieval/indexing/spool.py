@@ -53,6 +53,21 @@ class _LineFiles:
         self.fds = {k: os.open(folder / f"{k}.jsonl", mode_flags(mode)) for k in self.KINDS}
         self.offsets = {k: array("q", [0]) for k in self.KINDS}
 
+    def _scan(self, kind: str, limit: int | None = None) -> None:
+        """Line offsets of a file (up to ``limit`` bytes), read once."""
+        off = self.offsets[kind]
+        with (self.folder / f"{kind}.jsonl").open("rb") as fh:
+            pos = 0
+            for line in fh:
+                if limit is not None and pos + len(line) > limit:
+                    break
+                self._seen(kind, len(off) - 1, line)
+                pos += len(line)
+                off.append(pos)
+
+    def _seen(self, kind: str, row: int, line: bytes) -> None:
+        """Called for each line scanned (GenerationRows notes flagged chunks)."""
+
     def lines(self, kind: str, start: int, count: int) -> bytes:
         off = self.offsets[kind]
         begin, end = off[start], off[start + count]
@@ -126,15 +141,9 @@ class GenerationRows(_LineFiles):
         self.held: dict[str, Held] = {}
         self._hold(manifest.get("sources") or {})
 
-    def _scan(self, kind: str) -> None:
-        off = self.offsets[kind]
-        with (self.folder / f"{kind}.jsonl").open("rb") as fh:
-            pos = 0
-            for line in fh:
-                if kind == "chunks" and _chunk_flagged(line):
-                    self._flagged.add(len(off) - 1)
-                pos += len(line)
-                off.append(pos)
+    def _seen(self, kind: str, row: int, line: bytes) -> None:
+        if kind == "chunks" and _chunk_flagged(line):
+            self._flagged.add(row)
 
     def _hold(self, sources: dict) -> None:
         """Documents in file order; their chunk rows follow in the same order (copies have none), as
@@ -168,14 +177,64 @@ class GenerationRows(_LineFiles):
 
 
 class Spool(_LineFiles):
-    """Append-only files of the documents a build has parsed and embedded (removed at ``close``)."""
+    """Append-only files of the documents a build has parsed and embedded, and a journal
+    (``held.jsonl``: one line per document, written after its data, with the files' ends).
 
-    def __init__(self, folder: Path, dim: int | None = None) -> None:
-        shutil.rmtree(folder, ignore_errors=True)  # a crashed build's: its work is in its checkpoints
-        folder.mkdir(parents=True)
+    With a ``key`` (the model and the versions that make vectors and tokens comparable), a spool left
+    by an interrupted build is taken back: its journalled documents are offered in ``resumed`` and the
+    files are cut back to the last journalled document (a half-written one is dropped). Removed by
+    ``close(remove=True)``."""
+
+    KEY, JOURNAL, VECTORS = "key.txt", "held.jsonl", "vectors.f32"
+
+    def __init__(self, folder: Path, dim: int | None = None, key: str | None = None) -> None:
+        records = self._journalled(folder, key) if key is not None else []
+        if not records:
+            shutil.rmtree(folder, ignore_errors=True)
+            folder.mkdir(parents=True)
+            if key is not None:
+                (folder / self.KEY).write_text(key, encoding="utf-8")
+        ends = records[-1]["ends"] if records else dict.fromkeys((*self.KINDS, "vectors"), 0)
+        for kind in self.KINDS:
+            _cut(folder / f"{kind}.jsonl", ends[kind])
+        _cut(folder / self.VECTORS, ends["vectors"])
+        _cut(folder / self.JOURNAL, records[-1]["journal_end"] if records else 0)
         super().__init__(folder, "a")
-        self.dim = dim
-        self._vec = os.open(folder / "vectors.f32", mode_flags("a"))
+        for kind in self.KINDS:
+            self._scan(kind)
+        self.dim = dim or (records[-1]["dim"] if records else None)
+        self._vec = os.open(folder / self.VECTORS, mode_flags("a"))
+        self._journal = os.open(folder / self.JOURNAL, mode_flags("a"))
+        self.resumed: dict[str, Held] = {}
+        for r in records:
+            doc = StoredDocument.from_json(json.loads(self.lines("documents", r["doc_row"], 1)))
+            self.resumed[doc.source] = Held(
+                light(doc), self, r["doc_row"], r["start"], r["count"], r["flagged"]
+            )
+
+    def _journalled(self, folder: Path, key: str) -> list[dict]:
+        """The complete journal lines of a spool made with the same key, whose data are all on disk."""
+        try:
+            if (folder / self.KEY).read_text(encoding="utf-8") != key:
+                return []
+            raw = (folder / self.JOURNAL).read_bytes()
+            sizes = {k: (folder / f"{k}.jsonl").stat().st_size for k in self.KINDS}
+            sizes["vectors"] = (folder / self.VECTORS).stat().st_size
+        except (OSError, UnicodeDecodeError):
+            return []
+        records, pos = [], 0
+        for line in raw.splitlines(keepends=True):
+            pos += len(line)
+            if not line.endswith(b"\n"):
+                break  # the journal line of a document being written when the build stopped
+            try:
+                r = json.loads(line)
+            except ValueError:
+                break
+            if any(r["ends"][k] > sizes[k] for k in sizes):
+                break  # its data did not all reach the disk
+            records.append(r | {"journal_end": pos})
+        return records
 
     def add(self, entry: DocEntry) -> Held:
         if entry.chunks and (entry.vectors is None or len(entry.vectors) != len(entry.chunks)):
@@ -189,6 +248,10 @@ class Spool(_LineFiles):
             self.dim = self.dim or int(entry.vectors.shape[1])
             os.write(self._vec, np.ascontiguousarray(entry.vectors, dtype=np.float32).tobytes())
         flagged = any(c.flags for c in entry.chunks)
+        ends = {k: self.offsets[k][-1] for k in self.KINDS}
+        ends["vectors"] = (start + len(entry.chunks)) * 4 * (self.dim or 0)
+        record = {"doc_row": doc_row, "start": start, "count": len(entry.chunks), "flagged": flagged}
+        os.write(self._journal, _dumps(record | {"dim": self.dim, "ends": ends}))
         return Held(light(entry.doc), self, doc_row, start, len(entry.chunks), flagged)
 
     def _append(self, kind: str, lines: list[bytes]) -> None:
@@ -208,7 +271,15 @@ class Spool(_LineFiles):
         raw = os.pread(self._vec, count * width, start * width)
         return np.frombuffer(raw, dtype=np.float32).reshape(count, self.dim).copy()
 
-    def close(self) -> None:
+    def close(self, remove: bool = True) -> None:
         super().close()
         os.close(self._vec)
-        shutil.rmtree(self.folder, ignore_errors=True)
+        os.close(self._journal)
+        if remove:
+            shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def _cut(path: Path, size: int) -> None:
+    """``path`` exactly ``size`` bytes long (created empty when missing)."""
+    with path.open("ab") as fh:
+        fh.truncate(size)
