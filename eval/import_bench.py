@@ -49,14 +49,29 @@ kw = {}
 if "on_progress" in inspect.signature(build_index).parameters:  # older indexers have no progress
     from retrieval.indexing.progress import plain_reporter
     kw["on_progress"] = plain_reporter(sys.stderr, every=30)
+hashed = os.environ.get("BENCH_HASH_EMBEDDER") == "1"
+if hashed:  # memory and the other stages without the model: a 384-d hash of the syllables
+    import hashlib
+    import numpy as np
+    class HashEmbedder:
+        name, checksum, dim = "hash", "hash-v1", 384
+        def embed_passages(self, texts):
+            out = np.zeros((len(texts), self.dim), np.float32)
+            for i, t in enumerate(texts):
+                for tok in t.lower().split():
+                    out[i, int(hashlib.md5(tok.encode()).hexdigest()[:8], 16) % self.dim] += 1.0
+            return out / np.clip(np.linalg.norm(out, axis=1, keepdims=True), 1e-9, None)
+    kw["embedder"] = HashEmbedder()
 t0 = time.perf_counter()
 report = build_index(corpus, settings.index_dir, settings, **kw)
 wall = time.perf_counter() - t0
 hwm = next(int(l.split()[1]) for l in open("/proc/self/status") if l.startswith("VmHWM:")) / 1024
-from retrieval.search import Searcher
-from run_eval import eval_questions, load_questions
-searcher = Searcher.load(settings.index_dir, settings)
-quality = eval_questions(searcher, load_questions(Path(os.environ["BENCH_QUESTIONS"])), "hybrid")
+quality = {"metrics": {"passage@5": None, "mrr@10": None}}
+if not hashed:
+    from retrieval.search import Searcher
+    from run_eval import eval_questions, load_questions
+    searcher = Searcher.load(settings.index_dir, settings)
+    quality = eval_questions(searcher, load_questions(Path(os.environ["BENCH_QUESTIONS"])), "hybrid")
 print(json.dumps({"wall_s": wall, "peak_rss_mb": hwm, "documents": report.n_documents,
                   "chunks": report.n_chunks, "failures": len(report.failures), "timings": report.timings,
                   "passage@5": quality["metrics"]["passage@5"], "mrr@10": quality["metrics"]["mrr@10"]}))
@@ -244,13 +259,18 @@ def main(argv: list[str] | None = None) -> int:
         help="also build this checkout with these settings, e.g. int8:TRACUU_EMBED_QUANTIZE=int8",
     )
     ap.add_argument("--langchain", action="store_true", help="also the naive LangChain pipeline")
+    ap.add_argument(
+        "--hash-embedder",
+        action="store_true",
+        help="a hash of syllables instead of the model (memory and the other stages only; no quality)",
+    )
     ap.add_argument("--out", type=Path)
     args = ap.parse_args(argv)
     variants = {}
     for v in args.variant:
         label, _, assigns = v.partition(":")
         variants[label] = dict(a.split("=", 1) for a in assigns.split(",") if a)
-    out = args.out or HERE / "results" / f"import_{args.n}.json"
+    out = args.out or HERE / "results" / f"import_{args.n}{'_hash' if args.hash_embedder else ''}.json"
     with tempfile.TemporaryDirectory(prefix="tracuu-import-") as tmp:
         work = Path(tmp)
         plans_only = work / "plans"
@@ -262,7 +282,10 @@ def main(argv: list[str] | None = None) -> int:
         if args.baseline:
             codes = {"baseline": worktree(args.baseline, work), **codes}
         try:
-            runs["plans_alone"] = build(ROOT, plans_only, work, "plans")
+            if args.hash_embedder:
+                os.environ["BENCH_HASH_EMBEDDER"] = "1"
+            else:
+                runs["plans_alone"] = build(ROOT, plans_only, work, "plans")
             for label, code in codes.items():
                 runs[label] = rates(build(code, corpus, work, label), size)
             for label, env in variants.items():
@@ -279,6 +302,7 @@ def main(argv: list[str] | None = None) -> int:
         "distractors": args.n,
         "corpus_mb": round(size, 2),
         "baseline_commit": args.baseline,
+        "hash_embedder": args.hash_embedder,
         "cpu_count": os.cpu_count(),
         "runs": runs,
     }
@@ -293,7 +317,7 @@ def main(argv: list[str] | None = None) -> int:
             f"{label:<12} {r['wall_s']:8.1f} {r.get('docs_per_s', 0):7.1f} {r.get('mb_per_s', 0):6.3f} "
             f"{r.get('chunks_per_s', 0):8.1f} {r['peak_rss_mb']:8.0f} {r['tree_peak_rss_mb']:8.0f} "
             f"{r['passage@5'] or 0:9.3f} "
-            f"{r['mrr@10']:6.3f}"
+            f"{r['mrr@10'] or 0:6.3f}"
         )
         if "stage_shares" in r:
             print("    stages: " + ", ".join(f"{k} {v:.0%}" for k, v in r["stage_shares"].items()))

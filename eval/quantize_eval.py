@@ -1,7 +1,9 @@
 """Faster embedding, quality measured: the default e5 on ONNX (fp32) against its int8 dynamic
-quantization (``TRACUU_EMBED_QUANTIZE=int8``, retrieval/embedding_onnx.ensure_int8), same run.
+quantization (``TRACUU_EMBED_QUANTIZE=int8``, retrieval/embedding_onnx.ensure_int8) and a shorter
+passage cap (``TRACUU_EMBED_MAX_SEQ_LENGTH=256``), same run.
 
-    .venv/bin/python eval/quantize_eval.py --alqac-index /tmp/alqac-index --real-index /tmp/real-index
+    .venv/bin/python eval/quantize_eval.py --alqac-index /tmp/alqac-index --real-index /tmp/real-index \
+        [--variants none,int8,cap256]
 
 For each variant: passage throughput on a fixed sample of ALQAC chunks (variants alternate, two rounds,
 best round kept), then the chunks of each set re-embedded (tokens and chunks reused: only the vectors
@@ -36,7 +38,11 @@ from retrieval.indexing.writer import write_entries  # noqa: E402
 from retrieval.search import Searcher  # noqa: E402
 from retrieval.settings import Settings  # noqa: E402
 
-VARIANTS = ("none", "int8")
+VARIANTS = {  # label → settings changed from the default (fp32 ONNX, 512-token cap)
+    "none": {},
+    "int8": {"embed_quantize": "int8"},
+    "cap256": {"embed_max_seq_length": 256},
+}
 SHARED = ROOT.parent / "shared"
 
 
@@ -67,11 +73,15 @@ def main() -> None:
     ap.add_argument("--real", type=Path, default=SHARED / "corpus" / "real" / "docs")
     ap.add_argument("--real-index", type=Path, default=Path(tempfile.gettempdir()) / "real-index")
     ap.add_argument("--sample", type=int, default=400, help="chunks in the throughput sample")
+    ap.add_argument("--variants", default="none,int8", help=f"comma list of {', '.join(VARIANTS)}")
     ap.add_argument("--out", type=Path, default=ROOT / "eval" / "results" / "quantize.json")
     args = ap.parse_args()
 
     base = Settings.from_env()
-    settings = {v: base.with_(embed_quantize=v) for v in VARIANTS}
+    labels = [v for v in args.variants.split(",") if v]
+    if labels[0] != "none" or any(v not in VARIANTS for v in labels):
+        ap.error(f"--variants: 'none' first, then any of {', '.join(VARIANTS)}")
+    settings = {v: base.with_(**VARIANTS[v]) for v in labels}
     embedders = {v: make_embedder(s) for v, s in settings.items()}
     data = load_beir(args.alqac)
     if not (args.alqac_index / "manifest.json").is_file():
@@ -94,7 +104,7 @@ def main() -> None:
         "real": (args.real_index, load_questions(ROOT / "eval" / "questions_real.jsonl")),
     }
     with tempfile.TemporaryDirectory(prefix="quantize-") as tmp:
-        for v in VARIANTS:
+        for v in labels:
             s, emb = settings[v], embedders[v]
             row: dict = {}
             idx, secs, n = reembedded(args.alqac_index, s, emb, Path(tmp) / f"alqac-{v}")
@@ -111,24 +121,28 @@ def main() -> None:
         return out["variants"][v][key][mode]["metrics"]["mrr@10"]
 
     print(f"\nthroughput on {len(sample)} ALQAC chunks (best of 2):")
-    for v in VARIANTS:
+    for v in labels:
         t = out["throughput"][v]
-        print(f"  {v:5s} {t['chunks_per_s']:6.1f} chunks/s")
-    print("\n| set | mode | fp32 MRR@10 | int8 MRR@10 | Δ points | fp32 passage@5 | int8 passage@5 |")
-    print("|---|---|---|---|---|---|---|")
+        print(f"  {v:7s} {t['chunks_per_s']:6.1f} chunks/s")
+    others = labels[1:]
+    print("\n| set | mode | fp32 MRR@10 | " + " | ".join(f"{v} MRR@10 (Δ points)" for v in others) + " |")
+    print("|---|---|---|" + "---|" * len(others))
     for key in ("alqac", "plans", "real"):
         for mode in ("dense", "hybrid"):
-            a, b = mrr("none", key, mode), mrr("int8", key, mode)
-            p = [out["variants"][v][key][mode]["metrics"].get("passage@5") for v in VARIANTS]
-            ps = " | ".join("—" if x is None else f"{x:.3f}" for x in p)
-            print(f"| {key} | {mode} | {a:.4f} | {b:.4f} | {100 * (b - a):+.2f} | {ps} |")
-    out["speedup"] = out["throughput"]["int8"]["chunks_per_s"] / out["throughput"]["none"]["chunks_per_s"]
+            a = mrr("none", key, mode)
+            cells = [f"{mrr(v, key, mode):.4f} ({100 * (mrr(v, key, mode) - a):+.2f})" for v in others]
+            print(f"| {key} | {mode} | {a:.4f} | " + " | ".join(cells) + " |")
+    base_rate = out["throughput"]["none"]["chunks_per_s"]
+    out["speedup"] = {v: out["throughput"][v]["chunks_per_s"] / base_rate for v in others}
     out["delta_points"] = {
-        f"{k}/{m}": 100 * (mrr("int8", k, m) - mrr("none", k, m))
-        for k in ("alqac", "plans", "real")
-        for m in ("dense", "hybrid")
+        v: {
+            f"{k}/{m}": 100 * (mrr(v, k, m) - mrr("none", k, m))
+            for k in ("alqac", "plans", "real")
+            for m in ("dense", "hybrid")
+        }
+        for v in others
     }
-    print(f"\nspeed-up int8/fp32: {out['speedup']:.2f}x")
+    print("\nspeed-up vs fp32: " + ", ".join(f"{v} {x:.2f}x" for v, x in out["speedup"].items()))
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(out, ensure_ascii=False, indent=1), encoding="utf-8")
     print(f"→ {args.out}")
