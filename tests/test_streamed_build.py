@@ -209,3 +209,18 @@ def test_a_spool_of_another_model_is_not_reused(fake_settings, fake_embedder, tm
     other = replace(settings, chunk_max_tokens=200)  # chunks made another way: nothing reusable
     report = build_index(corpus, other.index_dir, other, fake_embedder)
     assert report.resumed == [] and sorted(report.added) == ["kh0.txt", "kh1.txt"]
+
+
+def test_flagged_documents_stay_flagged_when_read_in_place(fake_settings, fake_embedder, tmp_path):
+    """A document with a passage addressed to an AI is reported as flagged when it is parsed and
+    again when a later build reads it unchanged from the live generation."""
+    from test_injection import PLANTED
+
+    corpus = tmp_path / "docs"
+    _write_corpus(corpus, ["kh0.txt", "kh1.txt"])
+    (corpus / "thong_bao.txt").write_text(PLANTED, encoding="utf-8")
+    first = build_index(corpus, fake_settings.index_dir, fake_settings, fake_embedder)
+    assert first.flagged == ["thong_bao.txt"]
+    _write_corpus(corpus, ["kh1.txt"], variant=" (sửa)")
+    second = build_index(corpus, fake_settings.index_dir, fake_settings, fake_embedder)
+    assert "thong_bao.txt" in second.unchanged and second.flagged == ["thong_bao.txt"]

@@ -10,8 +10,9 @@ rows are); the text, chunks, BM25 tokens and vectors stay on disk:
 - new documents in the build's spool (``Spool``: the same three JSON-lines files plus raw float32
   vectors, appended as soon as a batch is embedded, under ``<index>/.spool``).
 
-The writer (``indexing/stream_write.py``) copies each kept document's lines and vectors from either
-source into the new generation, in source order.
+The writer (``indexing/writer.write_held``) copies each kept document's lines and vectors from either
+source into the new generation, in source order. An interrupted build's spool is taken back by the next
+build (``Spool.resumed``: documents already parsed and embedded, by content hash).
 """
 
 from __future__ import annotations
@@ -53,14 +54,12 @@ class _LineFiles:
         self.fds = {k: os.open(folder / f"{k}.jsonl", mode_flags(mode)) for k in self.KINDS}
         self.offsets = {k: array("q", [0]) for k in self.KINDS}
 
-    def _scan(self, kind: str, limit: int | None = None) -> None:
-        """Line offsets of a file (up to ``limit`` bytes), read once."""
+    def _scan(self, kind: str) -> None:
+        """Line offsets of a file, read once."""
         off = self.offsets[kind]
         with (self.folder / f"{kind}.jsonl").open("rb") as fh:
             pos = 0
             for line in fh:
-                if limit is not None and pos + len(line) > limit:
-                    break
                 self._seen(kind, len(off) - 1, line)
                 pos += len(line)
                 off.append(pos)
