@@ -138,28 +138,36 @@ def test_worker_starts_from_a_script_without_a_main_guard(tmp_path):
     assert proc.stdout.strip().splitlines()[-1] == "['a.txt', 'b.txt']"
 
 
+def _build_stopped_at(name, corpus, settings, embedder, monkeypatch) -> None:
+    """A build that stops (Ctrl-C, a killed job) when it reaches file ``name``, each earlier document
+    embedded and spooled at once (no checkpoint)."""
+    from retrieval import indexer
+    from retrieval.indexing import parse
+
+    monkeypatch.setattr(indexer, "EMBED_AHEAD", 1)
+    real_ingest = parse.ingest_entry
+
+    def stop(path, *args, **kw):
+        if path.name == name:
+            raise KeyboardInterrupt
+        return real_ingest(path, *args, **kw)
+
+    with monkeypatch.context() as m:
+        m.setattr(parse, "ingest_entry", stop)
+        with pytest.raises(KeyboardInterrupt):
+            build_index(corpus, settings.index_dir, settings, embedder)
+
+
 def test_interrupted_build_resumes_from_its_spool(fake_settings, fake_embedder, tmp_path, monkeypatch):
     """No checkpoint yet when the build stops: the documents already embedded are in the spool, with
     their content hashes; the next build takes them back instead of parsing and embedding them again
     (a half-written last document is dropped), and the result equals a build from scratch."""
-    from retrieval import indexer
-    from retrieval.indexing import parse
     from retrieval.indexing.spool import SPOOL
 
-    monkeypatch.setattr(indexer, "EMBED_AHEAD", 1)  # each document embedded and spooled at once
     settings = replace(fake_settings, checkpoint_seconds=0, parse_workers=0)
     corpus = tmp_path / "docs"
     _write_corpus(corpus, ["kh0.txt", "kh1.txt", "kh2.txt", "kh3.txt"])
-    real_ingest = parse.ingest_entry
-
-    def stop_at_kh2(path, *args, **kw):
-        if path.name == "kh2.txt":
-            raise KeyboardInterrupt
-        return real_ingest(path, *args, **kw)
-
-    monkeypatch.setattr(parse, "ingest_entry", stop_at_kh2)
-    with pytest.raises(KeyboardInterrupt):
-        build_index(corpus, settings.index_dir, settings, fake_embedder)
+    _build_stopped_at("kh2.txt", corpus, settings, fake_embedder, monkeypatch)
     spool = settings.index_dir / SPOOL
     assert not (settings.index_dir / "manifest.json").exists() and (spool / "held.jsonl").is_file()
     with (spool / "chunks.jsonl").open("ab") as fh:  # a document cut off mid-write
@@ -167,7 +175,6 @@ def test_interrupted_build_resumes_from_its_spool(fake_settings, fake_embedder, 
     with (spool / "held.jsonl").open("ab") as fh:
         fh.write(b'{"doc_row": 2, "sta')
 
-    monkeypatch.setattr(parse, "ingest_entry", real_ingest)
     embedded: list[str] = []
     real_embed = fake_embedder.embed_passages
     monkeypatch.setattr(
@@ -186,26 +193,13 @@ def test_interrupted_build_resumes_from_its_spool(fake_settings, fake_embedder, 
 
 
 def test_a_spool_of_another_model_is_not_reused(fake_settings, fake_embedder, tmp_path, monkeypatch):
-    from retrieval import indexer
-    from retrieval.indexing import parse
     from retrieval.indexing.spool import SPOOL
 
-    monkeypatch.setattr(indexer, "EMBED_AHEAD", 1)
     settings = replace(fake_settings, checkpoint_seconds=0, parse_workers=0)
     corpus = tmp_path / "docs"
     _write_corpus(corpus, ["kh0.txt", "kh1.txt"])
-    real_ingest = parse.ingest_entry
-
-    def stop_at_kh1(path, *args, **kw):
-        if path.name == "kh1.txt":
-            raise KeyboardInterrupt
-        return real_ingest(path, *args, **kw)
-
-    monkeypatch.setattr(parse, "ingest_entry", stop_at_kh1)
-    with pytest.raises(KeyboardInterrupt):
-        build_index(corpus, settings.index_dir, settings, fake_embedder)
+    _build_stopped_at("kh1.txt", corpus, settings, fake_embedder, monkeypatch)
     assert (settings.index_dir / SPOOL).is_dir()
-    monkeypatch.setattr(parse, "ingest_entry", real_ingest)
     other = replace(settings, chunk_max_tokens=200)  # chunks made another way: nothing reusable
     report = build_index(corpus, other.index_dir, other, fake_embedder)
     assert report.resumed == [] and sorted(report.added) == ["kh0.txt", "kh1.txt"]
