@@ -218,3 +218,43 @@ def test_flagged_documents_stay_flagged_when_read_in_place(fake_settings, fake_e
     _write_corpus(corpus, ["kh1.txt"], variant=" (sửa)")
     second = build_index(corpus, fake_settings.index_dir, fake_settings, fake_embedder)
     assert "thong_bao.txt" in second.unchanged and second.flagged == ["thong_bao.txt"]
+
+
+def test_a_dead_parse_worker_does_not_stop_the_run(tmp_path, monkeypatch):
+    """The worker killed mid-run (a file that crashes a parser, the OOM killer): what it finished is
+    kept, at most the file it was on is reported with a Vietnamese reason, the rest are parsed here."""
+    import os
+    import signal
+
+    import psutil
+
+    from retrieval.indexing import parse
+    from retrieval.segment import SegmentCache
+    from retrieval.settings import Settings
+
+    names = [f"kh{i:02d}.txt" for i in range(30)]
+    docs = tmp_path / "docs"
+    _write_corpus(docs, names)
+    here: list[str] = []
+    real_parse_file = parse.parse_file
+
+    def in_this_process(path, *args, **kw):
+        here.append(path.name)
+        return real_parse_file(path, *args, **kw)
+
+    monkeypatch.setattr(parse, "parse_file", in_this_process)  # the worker keeps its own copy
+    jobs = [(docs / n, n, None) for n in names]
+    got, killed = [], False
+    for parsed in parse.parse_in_order(jobs, docs, Settings(), SegmentCache(None), 1):
+        if not got:  # only the pool's worker (not the resource tracker, nor a test database server)
+            for child in psutil.Process().children():
+                cmd = " ".join(child.cmdline())
+                if "spawn_main" in cmd and "resource_tracker" not in cmd:
+                    os.kill(child.pid, signal.SIGKILL)
+                    killed = True
+        got.append(parsed)
+    assert sorted(p.source for p in got) == names  # every file once, in order
+    assert [p.source for p in got] == names
+    failed = [p for p in got if p.entry is None]
+    assert len(failed) <= 1 and all("dừng đột ngột" in p.failures[0].reason for p in failed)
+    assert killed and here  # the run went on in this process after the worker died

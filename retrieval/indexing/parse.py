@@ -14,6 +14,7 @@ import types
 from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -28,6 +29,7 @@ from retrieval.store import StoredDocument
 from retrieval.types import ParsedDocument
 
 AHEAD = 8  # files parsed ahead of the one being embedded (bounds the memory of parsed documents)
+Job = tuple[Path, str, "str | None"]  # path, source, document id (None: made from the source)
 PARALLEL_MIN_FILES = 8  # fewer files to parse: in this process (a worker takes ~2 s to start)
 
 
@@ -157,19 +159,47 @@ def parse_in_order(
         return
     seg.flush()
     ctx = multiprocessing.get_context("spawn")  # no fork of a process holding model threads
-    pending: deque[Future] = deque()
+    pending: deque[tuple[Job, Future | None]] = deque()
+    todo = iter(jobs)
+    broken = False
     with ProcessPoolExecutor(workers, ctx, initializer=_init_worker, initargs=(seg.path,)) as pool:
         try:
-            for path, source, doc_id in jobs:
+            for job in todo:
+                pending.append((job, None))
                 with _bare_main():  # a submit may start the worker
-                    pending.append(pool.submit(_parse_in_worker, path, source, doc_id, corpus_dir, settings))
-                if len(pending) > AHEAD:
-                    yield pending.popleft().result()
+                    pending[-1] = (job, pool.submit(_parse_in_worker, *job, corpus_dir, settings))
+                while len(pending) > AHEAD:
+                    yield pending[0][1].result()
+                    pending.popleft()
             while pending:
-                yield pending.popleft().result()
+                yield pending[0][1].result()
+                pending.popleft()
+        except BrokenProcessPool:
+            broken = True
         finally:
-            for f in pending:
-                f.cancel()
+            for _, f in pending:
+                if f is not None:
+                    f.cancel()
+    if broken:  # a file that kills the parser does not stop the run: it is reported, the rest go on here
+        yield from _after_worker_died(pending, todo, corpus_dir, settings, seg)
+
+
+def _after_worker_died(pending, todo, corpus_dir, settings, seg) -> Iterator[Parsed]:
+    """Results the worker finished, the file it died on as a failure, then the rest parsed here."""
+    blamed = False
+    rest: list[Job] = []
+    for job, f in pending:
+        if f is not None and not f.cancelled() and f.exception() is None:
+            yield f.result()
+        elif f is not None and not f.cancelled() and not blamed:
+            blamed = True
+            path, source, _ = job
+            reason = "tiến trình đọc tệp bị dừng đột ngột khi đọc tệp này (tệp hỏng, quá lớn hoặc hết bộ nhớ)"
+            yield Parsed(path, source, None, [Failure(source, reason, "các tệp còn lại vẫn được đọc tiếp")])
+        else:
+            rest.append(job)
+    for job in rest + list(todo):
+        yield parse_file(*job, corpus_dir, settings, seg)
 
 
 def add_timings(into: dict[str, float], parsed: Parsed) -> None:
