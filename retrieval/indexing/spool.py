@@ -96,7 +96,7 @@ class Held:
     flagged: bool = False  # a chunk carries a flag (text addressed to an AI)
 
     def as_copy_of(self, twin: str) -> Held:
-        return replace(self, doc=replace(self.doc, duplicate_of=twin, copies=()), count=0)
+        return replace(self, doc=replace(self.doc, duplicate_of=twin, copies=()), count=0, flagged=False)
 
     def document_line(self) -> bytes:
         """The stored document line, with this build's identity and copy links."""
