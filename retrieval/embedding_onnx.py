@@ -142,8 +142,9 @@ def ensure_onnx(model_path: Path, cache_dir: Path, checksum: str) -> Path:
 def ensure_int8(fp32: Path) -> Path:
     """``model_int8.onnx`` beside ``fp32``: onnxruntime's dynamic quantization of the graph's weights
     (MatMul weights int8 per tensor, activations quantized at run time; the token-embedding table stays
-    fp32 in embeddings.npy). Made once, atomically, one process at a time. Measured on ALQAC
-    (eval/quantize_eval.py): dense MRR@10 within ±1 point of fp32, passages ~1.5-2x faster."""
+    fp32 in embeddings.npy). Made once, atomically, one process at a time. Measured
+    (eval/quantize_eval.py, eval/import_bench.py): passages 1.3x, a whole import 1.36x faster; hybrid
+    MRR@10 −0.4 point on ALQAC but −2.0 on the real-document questions, hence not the default."""
     import logging
 
     from filelock import FileLock

@@ -25,7 +25,7 @@ from retrieval.embedding import Embedder, expected_checksum, make_embedder
 from retrieval.indexing.checkpoint import CheckpointPolicy
 from retrieval.indexing.entries import DocEntry, Failure, IndexReport, printable
 from retrieval.indexing.parse import (
-    add_timings,
+    absorb,
     entry_from_parsed,
     ingest_entry,
     parse_in_order,
@@ -132,12 +132,16 @@ def read_entries(gen: Path) -> list[DocEntry]:
     return entries
 
 
+def _sha(path: Path) -> str | None:
+    try:
+        return file_sha256(path)
+    except OSError:
+        return None  # unreadable: the loader says why
+
+
 def unchanged(path: Path, sha256: str) -> bool:
     """Whether the file still has this content hash (an unreadable file: no, the loader says why)."""
-    try:
-        return sha256 == file_sha256(path)
-    except OSError:
-        return False
+    return _sha(path) == sha256
 
 
 def _promote(twin: Held, copy: StoredDocument, spool: Spool) -> Held:
@@ -224,13 +228,6 @@ def _spool_key(settings: Settings) -> str:
     )
 
 
-def _sha(path: Path) -> str | None:
-    try:
-        return file_sha256(path)
-    except OSError:
-        return None  # unreadable: the loader says why
-
-
 class _Build:
     """What one build holds: the embedder (loaded on first use), the live generation's documents, the
     spool of new ones, and the parsed documents waiting for the embedder."""
@@ -307,9 +304,7 @@ def _build(corpus_dir, index_dir, settings, b: _Build, progress, on_progress) ->
     for parsed in parsed_files:  # parsed ahead in a worker process while this one embeds
         if workers:  # this process waited for the worker (parsing is not hidden behind embedding)
             timings["wait_parse"] = timings.get("wait_parse", 0.0) + time.perf_counter() - t_file
-        add_timings(timings, parsed)
-        report.failures += [f for f in parsed.failures if f not in report.failures]
-        report.warnings += parsed.warnings
+        absorb(parsed, report, timings)
         source, old, entry = parsed.source, olds[parsed.source], parsed.entry
         done += 1
         if progress:
@@ -318,7 +313,6 @@ def _build(corpus_dir, index_dir, settings, b: _Build, progress, on_progress) ->
             if old is not None:
                 entries[source] = old
         else:
-            entries.pop(source, None)
             since_checkpoint += 1
             (report.updated if old is not None else report.added).append(source)
             b.keep(entry)  # embedded as the walk goes: a checkpoint then saves the embedding work too

@@ -202,6 +202,9 @@ def _after_worker_died(pending, todo, corpus_dir, settings, seg) -> Iterator[Par
         yield parse_file(*job, corpus_dir, settings, seg)
 
 
-def add_timings(into: dict[str, float], parsed: Parsed) -> None:
+def absorb(parsed: Parsed, report: IndexReport, timings: dict[str, float]) -> None:
+    """A parsed file's report lines (each failure once) and stage seconds into the run's."""
+    report.failures += [f for f in parsed.failures if f not in report.failures]
+    report.warnings += parsed.warnings
     for k, v in parsed.timings.items():
-        into[k] = into.get(k, 0.0) + v
+        timings[k] = timings.get(k, 0.0) + v

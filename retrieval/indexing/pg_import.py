@@ -17,7 +17,7 @@ from pathlib import Path
 from retrieval.embedding import Embedder, make_embedder
 from retrieval.indexer import EMBED_AHEAD, is_corpus_readme, unchanged
 from retrieval.indexing.entries import DocEntry, Failure, IndexReport, printable
-from retrieval.indexing.parse import add_timings, doc_id_for, parse_in_order, workers_for
+from retrieval.indexing.parse import absorb, doc_id_for, parse_in_order, workers_for
 from retrieval.indexing.pg_upkeep import upkeep
 from retrieval.indexing.pgstore import (
     ModelInfo,
@@ -85,9 +85,7 @@ def index_into_database(
                 done += 1
                 if progress:
                     progress(printable(parsed.source), done, len(items))
-                add_timings(timings, parsed)
-                report.failures += [f for f in parsed.failures if f not in report.failures]
-                report.warnings += parsed.warnings
+                absorb(parsed, report, timings)
                 if parsed.entry is None:
                     continue
                 (report.updated if parsed.source in known else report.added).append(parsed.source)

@@ -135,13 +135,16 @@ class GenerationRows(_LineFiles):
         super().__init__(gen, "r")
         self._vectors = store.load_vectors(gen / "vectors.npy", mmap=True)
         self._flagged: set[int] = set()
+        self._docs: list[StoredDocument] = []  # light, in file order (each line parsed once, here)
         for kind in self.KINDS:
             self._scan(kind)
         self.held: dict[str, Held] = {}
         self._hold(manifest.get("sources") or {})
 
     def _seen(self, kind: str, row: int, line: bytes) -> None:
-        if kind == "chunks" and _chunk_flagged(line):
+        if kind == "documents":
+            self._docs.append(light(StoredDocument.from_json(json.loads(line))))
+        elif kind == "chunks" and _chunk_flagged(line):
             self._flagged.add(row)
 
     def _hold(self, sources: dict) -> None:
@@ -149,15 +152,15 @@ class GenerationRows(_LineFiles):
         many as the manifest says: the first and last row of each are checked to be the document's."""
         n_chunks = len(self.offsets["chunks"]) - 1
         row = 0
-        for i in range(len(self.offsets["documents"]) - 1):
-            doc = StoredDocument.from_json(json.loads(self.lines("documents", i, 1)))
+        for i, doc in enumerate(self._docs):
             count = 0 if doc.duplicate_of else int((sources.get(doc.source) or {}).get("chunks", -1))
             ends = (row, row + count - 1) if count > 0 else ()
             if count < 0 or row + count > n_chunks or any(self._doc_id_of(r) != doc.doc_id for r in ends):
                 raise store.IndexMismatchError(f"thế hệ chỉ mục {self.folder.name}: đoạn không khớp văn bản")
             flagged = any(r in self._flagged for r in range(row, row + count))
-            self.held[doc.source] = Held(light(doc), self, i, row, count, flagged)
+            self.held[doc.source] = Held(doc, self, i, row, count, flagged)
             row += count
+        self._docs = []
         if row != n_chunks or len(self._vectors) != n_chunks:
             raise store.IndexMismatchError(f"thế hệ chỉ mục {self.folder.name}: số đoạn không khớp")
 
