@@ -6,8 +6,10 @@ settings: a model or version mismatch is a clear error asking the user to re-ind
 
 from __future__ import annotations
 
+import json
 import re
 from collections import defaultdict
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,11 +21,12 @@ from retrieval.catalog.series import province
 from retrieval.chunking import CHUNKER_VERSION, HEADER_PATH, SIGNATURE_PATH
 from retrieval.embedding import Embedder, expected_checksum, make_embedder
 from retrieval.fusion import rrf, top, zscore_fusion, zscores
+from retrieval.indexing.tables import ChunkTable, DocumentTable, VectorRows, lights
 from retrieval.normalize import normalize_query
 from retrieval.query import clean_query, number_refs
 from retrieval.segment import SEGMENTER_VERSION, has_diacritics, segment, strip_accents
 from retrieval.settings import MODES, Settings
-from retrieval.sparse import SparseIndex, rank
+from retrieval.sparse import DiskPostings, rank
 from retrieval.types import SearchHit
 from retrieval.vectors import VectorIndex
 
@@ -78,41 +81,58 @@ class Searcher:
         store.load_generation(index_dir, self._load)
 
     def _load(self, manifest: dict, gen: Path) -> None:
-        """Read one generation (held by the caller's reader lock) into memory."""
+        """Open one generation (held by the caller's reader lock): chunks, documents, BM25 postings and
+        vectors stay in its files and are read when a search needs them (indexing/tables.py); the
+        descriptors kept open keep the files readable after a later commit removes the generation."""
         self.manifest = manifest
         self._check_versions()
-        documents = store.load_documents(gen)
-        chunks = store.load_chunks(gen)
+        documents = DocumentTable(gen / "documents.jsonl")
+        chunks = ChunkTable(gen / "chunks.jsonl")
         n = len(chunks)
-        self.bm25_acc = SparseIndex.load(gen / "bm25_acc", n)
-        self.bm25_plain = SparseIndex.load(gen / "bm25_plain", n)
-        self.dense = VectorIndex.load(gen / "dense.faiss")
-        vectors = store.load_vectors(gen / "vectors.npy", mmap=True)  # only the sample is read
-        sample = np.ascontiguousarray(vectors[dense_sample_rows(n)], dtype=np.float32)
-        del vectors
-        self._prepare(documents, chunks, sample, AccentModel.load(gen / "accents.json"))
+        self.bm25_acc = DiskPostings(gen / "bm25_acc", n)
+        self.bm25_plain = DiskPostings(gen / "bm25_plain", n)
+        rows = VectorRows(gen / "vectors.npy")
+        self.dense = VectorIndex.load(gen / "dense.faiss", rows=rows, mmap=True)
+        self._prepare(documents, chunks, rows(dense_sample_rows(n)), AccentModel.load(gen / "accents.json"))
 
     def _prepare(
         self,
-        documents: dict[str, store.StoredDocument],
-        chunks: list,
+        documents: Mapping[str, store.StoredDocument],
+        chunks: Sequence,
         sample_vectors: np.ndarray,
         accents: AccentModel,
     ) -> None:
-        """What every store's searcher derives from its documents and chunks (rows = chunk positions)."""
+        """What every store's searcher derives from its documents and chunks (rows = chunk positions),
+        in one pass over the chunks: each document's rows, the number mentions, the header and
+        signature rows, the documents with flagged passages."""
         self.documents, self.chunks = documents, chunks
         self._sample_vectors = sample_vectors  # dense score statistics for z-score fusion
         self.accents = accents
-        self._meta_rows: dict[tuple[str, ...], dict[str, int]] = {}  # filled on first use
-        self._doc_rows = {d: np.array(r, dtype=np.int64) for d, r in store.rows_by_doc(self.chunks).items()}
-        self._mentions = _number_mentions(self.chunks)
+        doc_rows: dict[str, list[int]] = defaultdict(list)
+        mentions: dict[str, list[int]] = defaultdict(list)
+        self._meta_rows: dict[tuple[str, ...], dict[str, int]] = {HEADER_PATH: {}, SIGNATURE_PATH: {}}
+        self.flagged_docs: set[str] = set()
+        for row, (doc_id, path, text, flagged) in enumerate(_chunk_fields(chunks)):
+            doc_rows[doc_id].append(row)
+            for key in _mention_keys(text):
+                mentions[key].append(row)
+            if path in self._meta_rows:
+                self._meta_rows[path].setdefault(doc_id, row)
+            if flagged:
+                self.flagged_docs.add(doc_id)
+        self._doc_rows = {d: np.array(r, dtype=np.int64) for d, r in doc_rows.items()}
+        self._mentions = {k: np.unique(np.array(v, dtype=np.int64)) for k, v in mentions.items()}
         self._doc_numbers: dict[str, list[tuple[str, str]]] = defaultdict(list)  # number -> (doc, số/ký hiệu)
-        for doc in self.documents.values():
+        for doc in lights(self.documents):
             m = _LEADING_NUMBER.match(doc.metadata.so_ky_hieu or "")
             if m:
                 self._doc_numbers[_mention_key(m.group(1), None)].append(
                     (doc.doc_id, doc.metadata.so_ky_hieu)
                 )
+
+    def chunks_of(self, doc_id: str) -> list:
+        """The chunks of one document, in index order."""
+        return [self.chunks[int(r)] for r in self._doc_rows.get(doc_id, ())]
 
     @classmethod
     def load(cls, index_dir: Path, settings: Settings, embedder: Embedder | None = None) -> Searcher:
@@ -162,7 +182,7 @@ class Searcher:
     def allowed_rows(self, filters: SearchFilters | None) -> np.ndarray | None:
         if filters is None or filters.empty():
             return None
-        ok_docs = {d.doc_id for d in self.documents.values() if filters.admits(d)}
+        ok_docs = {d.doc_id for d in lights(self.documents) if filters.admits(d)}
         parts = [self._doc_rows[d] for d in ok_docs if d in self._doc_rows]
         return np.sort(np.concatenate(parts)) if parts else np.zeros(0, dtype=np.int64)
 
@@ -295,10 +315,7 @@ class Searcher:
         u = understand(query)
         if u.intent != "metadata" or u.field in ("references", "so_ky_hieu") or not fused:
             return fused
-        path = SIGNATURE_PATH if u.field == "nguoi_ky" else HEADER_PATH
-        if path not in self._meta_rows:
-            self._meta_rows[path] = {c.doc_id: i for i, c in enumerate(self.chunks) if c.heading_path == path}
-        rows = self._meta_rows[path]
+        rows = self._meta_rows[SIGNATURE_PATH if u.field == "nguoi_ky" else HEADER_PATH]
         best: dict[str, float] = {}
         for row, score in sorted(fused.items(), key=lambda x: -x[1]):
             doc = self.chunks[row].doc_id
@@ -340,13 +357,21 @@ def _mention_key(number: str, initials: str | None) -> str:
     return f"{num}-{strip_accents(letters).upper()}" if letters else num
 
 
-def _number_mentions(chunks) -> dict[str, np.ndarray]:
-    """Rows mentioning each document number ("427-KH") or "số N": the number boost checks its exact
-    patterns on those rows only (a superset of the matches), never on every chunk."""
-    post: dict[str, set[int]] = defaultdict(set)
-    for row, c in enumerate(chunks):
-        for m in _CODE_MENTION.finditer(c.text):
-            post[_mention_key(m.group(1), m.group(2))].add(row)
-        for m in _SO_MENTION.finditer(c.text):
-            post[_mention_key(m.group(1), None)].add(row)
-    return {k: np.fromiter(sorted(v), dtype=np.int64, count=len(v)) for k, v in post.items()}
+def _mention_keys(text: str) -> set[str]:
+    """The number mentions of one chunk ("427-KH", "số 12" -> "12"): the number boost checks its exact
+    patterns on the rows of these postings only (a superset of the matches), never on every chunk."""
+    keys = {_mention_key(m.group(1), m.group(2)) for m in _CODE_MENTION.finditer(text)}
+    keys.update(_mention_key(m.group(1), None) for m in _SO_MENTION.finditer(text))
+    return keys
+
+
+def _chunk_fields(chunks: Sequence) -> Iterator[tuple[str, tuple[str, ...], str, bool]]:
+    """(doc_id, heading path, text, flagged) of each chunk: straight from the JSON lines of a
+    ChunkTable (no Chunk objects built at load), else from the chunks themselves."""
+    if isinstance(chunks, ChunkTable):
+        for line in chunks.lines.iter_lines():
+            d = json.loads(line)
+            yield d["doc_id"], tuple(d["heading_path"]), d["text"], bool(d.get("flags"))
+    else:
+        for c in chunks:
+            yield c.doc_id, tuple(c.heading_path), c.text, bool(getattr(c, "flags", ()))

@@ -1,13 +1,23 @@
-"""Sparse retrieval: bm25s over segmented tokens, one index with diacritics and one without."""
+"""Sparse retrieval: bm25s over segmented tokens, one index with diacritics and one without.
+
+A search process reads the saved arrays through ``DiskPostings``: the term index (``indptr``) and the
+vocabulary in memory, each query term's postings read from the files when asked for (``pread``), so the
+postings of a large archive stay in the shared page cache instead of the process (issue 13).
+"""
 
 from __future__ import annotations
 
+import json
 import logging
+import os
 from collections.abc import Sequence
 from pathlib import Path
 
 import bm25s
 import numpy as np
+
+from retrieval.indexing.tables import open_read
+from retrieval.store import npy_layout
 
 logging.getLogger("bm25s").setLevel(logging.WARNING)
 
@@ -42,6 +52,46 @@ class SparseIndex:
     def load(cls, folder: Path, size: int) -> SparseIndex:
         bm25 = bm25s.BM25.load(str(folder), allow_pickle=False, show_progress=False, verbosity=0)
         return cls(bm25, size)
+
+
+class DiskPostings:
+    """A saved bm25s index scored from its files: same scores as ``SparseIndex.load(...).scores``."""
+
+    def __init__(self, folder: Path, size: int) -> None:
+        self.size = size
+        self.vocab: dict[str, int] = json.loads((folder / "vocab.index.json").read_text(encoding="utf-8"))
+        self.indptr = np.load(folder / "indptr.csc.index.npy", allow_pickle=False)
+        self._data = _Column(folder / "data.csc.index.npy")
+        self._indices = _Column(folder / "indices.csc.index.npy")
+
+    def scores(self, query_tokens: Sequence[str]) -> np.ndarray:
+        """BM25 score of every document for one tokenized query (zeros when nothing matches)."""
+        ids = [self.vocab[t] for t in query_tokens if t in self.vocab]  # repeated terms count again
+        if not ids or self.size == 0:
+            return np.zeros(self.size, dtype=np.float32)
+        rows = np.concatenate([self._indices.read(self.indptr[t], self.indptr[t + 1]) for t in ids])
+        weights = np.concatenate([self._data.read(self.indptr[t], self.indptr[t + 1]) for t in ids])
+        return np.bincount(rows, weights=weights, minlength=self.size).astype(np.float32)
+
+
+class _Column:
+    """A one-dimensional ``.npy`` array read by slices."""
+
+    def __init__(self, path: Path) -> None:
+        shape, self.dtype, _, self.offset = npy_layout(path)
+        self.n = shape[0]
+        self.fd = open_read(path, self)
+
+    def read(self, start, end) -> np.ndarray:
+        start, end = int(start), int(end)
+        size = self.dtype.itemsize
+        raw = os.pread(self.fd, (end - start) * size, self.offset + start * size)
+        while len(raw) < (end - start) * size:
+            more = os.pread(self.fd, (end - start) * size - len(raw), self.offset + start * size + len(raw))
+            if not more:
+                raise OSError(f"tệp chỉ mục BM25 bị cắt ngắn: {self.n} phần tử")
+            raw += more
+        return np.frombuffer(raw, dtype=self.dtype)
 
 
 def rank(scores: np.ndarray, k: int, allowed: np.ndarray | None = None) -> np.ndarray:

@@ -351,6 +351,17 @@ def rows_by_doc(chunks) -> dict[str, list[int]]:
     return rows
 
 
+def npy_layout(path: Path) -> tuple[tuple[int, ...], np.dtype, bool, int]:
+    """(shape, dtype, fortran order, offset of the data) of a ``.npy`` file, read from its header."""
+    with path.open("rb") as fh:
+        version = np.lib.format.read_magic(fh)
+        read = (
+            np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
+        )
+        shape, fortran, dtype = read(fh)
+        return shape, dtype, fortran, fh.tell()
+
+
 def load_vectors(path: Path, mmap: bool = False) -> np.ndarray:
     return np.load(path, allow_pickle=False, mmap_mode="r" if mmap else None)
 

@@ -174,16 +174,18 @@ def test_reader_finishes_on_its_generation_while_a_reindex_commits(
     _index(corpus_copy, fake_settings, fake_embedder)
     old_sources = set(_sources(fake_settings.index_dir))
     (corpus_copy / "moi.txt").write_text(TEXT, encoding="utf-8")
-    real_load_documents = store.load_documents
+    import retrieval.search as search_module
+
+    real_table = search_module.DocumentTable
     fired = []
 
-    def reindex_then_load(gen):
+    def reindex_then_open(path):
         if not fired:  # a re-index commits (and cleans up) between the manifest read and the data read
             fired.append(None)
             fired[0] = _index(corpus_copy, fake_settings, fake_embedder)
-        return real_load_documents(gen)
+        return real_table(path)
 
-    monkeypatch.setattr(store, "load_documents", reindex_then_load)
+    monkeypatch.setattr(search_module, "DocumentTable", reindex_then_open)
     s = Searcher.load(fake_settings.index_dir, fake_settings, fake_embedder)
     assert fired and fired[0].written
     assert {d.source for d in s.documents.values()} == old_sources  # the generation it started with

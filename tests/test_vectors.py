@@ -57,3 +57,33 @@ def test_filtered_search_is_exact_and_stays_inside_the_filter(real_vectors):
     assert ids_h.tolist() == ids_f.tolist() and ids_h[0] == allowed[5]
     np.testing.assert_allclose(s_h, s_f, atol=1e-5)
     assert hnsw.search(q, 10, np.zeros(0, dtype=np.int64))[0].size == 0
+
+
+def test_hnsw_over_8bit_codes_memory_mapped_agrees_with_flat(real_vectors, tmp_path):
+    """Above SQ8_THRESHOLD the graph keeps 8-bit codes; loaded memory-mapped, with the exact rows of
+    vectors.npy for re-scoring and filtered searches (as the searcher loads it)."""
+    from retrieval.indexing.tables import VectorRows
+
+    flat = VectorIndex.build(real_vectors, hnsw_threshold=len(real_vectors) + 1)
+    sq = VectorIndex.build(real_vectors, hnsw_threshold=0, sq8_threshold=0)
+    assert sq.kind == "hnsw_sq8"
+    sq.save(tmp_path / "d.faiss")
+    store.save_vectors(tmp_path / "v.npy", real_vectors)
+    rows = VectorRows(tmp_path / "v.npy")
+    loaded = VectorIndex.load(tmp_path / "d.faiss", rows=rows, mmap=True)
+    assert loaded.kind == "hnsw_sq8" and loaded.size == len(real_vectors)
+    recalls = []
+    for q in real_vectors[::150]:
+        exact, _ = flat.search(q, 10)
+        approx, _ = loaded.search(q, 10)
+        recalls.append(len(set(exact.tolist()) & set(approx.tolist())) / 10)
+    assert np.mean(recalls) >= 0.9
+    picked = np.array([5, 4, 4000, 6, 7, 5999, 0])  # unsorted, a run, both ends, a repeat below
+    np.testing.assert_array_equal(loaded.vectors(picked), real_vectors[picked])
+    np.testing.assert_array_equal(rows(np.array([3, 3])), real_vectors[[3, 3]])
+    allowed = np.arange(100, 140)
+    ids, scores = loaded.search(real_vectors[120], 5, allowed)
+    assert ids[0] == 120 and set(ids.tolist()) <= set(allowed.tolist())
+    np.testing.assert_allclose(scores[0], 1.0, atol=1e-5)  # exact rows, not the 8-bit codes
+    with pytest.raises(IndexError):
+        rows(np.array([len(real_vectors)]))

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -83,13 +83,19 @@ def graph_of(searcher: Any) -> ReferenceGraph:
     ground an answer, a list or a count."""
     graph = getattr(searcher, "_tracuu_graph", None)
     if graph is None:
-        flagged = {c.doc_id for c in searcher.chunks if getattr(c, "flags", ())}
+        flagged = getattr(searcher, "flagged_docs", None)
+        if flagged is None:
+            flagged = {c.doc_id for c in searcher.chunks if getattr(c, "flags", ())}
         graph = build_graph(d for d in searcher.documents.values() if d.doc_id not in flagged)
         searcher._tracuu_graph = graph
     return graph
 
 
-def chunks_by_doc(searcher: Any) -> dict[str, list[Chunk]]:
+def chunks_by_doc(searcher: Any) -> Mapping[str, list[Chunk]]:
+    """Each document's chunks in index order: read on demand from a searcher that can
+    (``Searcher.chunks_of``: nothing held per chunk), else grouped once from its chunk list."""
+    if hasattr(searcher, "chunks_of"):
+        return _ChunksOf(searcher)
     by_doc = getattr(searcher, "_tracuuchunks_by_doc", None)
     if by_doc is None:
         by_doc = defaultdict(list)
@@ -97,6 +103,22 @@ def chunks_by_doc(searcher: Any) -> dict[str, list[Chunk]]:
             by_doc[c.doc_id].append(c)
         searcher._tracuuchunks_by_doc = by_doc
     return by_doc
+
+
+class _ChunksOf(Mapping):
+    """doc_id → its chunks (an empty list for an unknown document, as the grouped dict gives)."""
+
+    def __init__(self, searcher: Any) -> None:
+        self._searcher = searcher
+
+    def __getitem__(self, doc_id: str) -> list[Chunk]:
+        return self._searcher.chunks_of(doc_id)
+
+    def __iter__(self):
+        return iter(self._searcher.documents)
+
+    def __len__(self) -> int:
+        return len(self._searcher.documents)
 
 
 def filtered_docs(u: Understanding, graph: ReferenceGraph) -> tuple[str, ...] | None:

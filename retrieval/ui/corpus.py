@@ -6,10 +6,11 @@ No Streamlit here: these functions take plain values and are unit-tested directl
 from __future__ import annotations
 
 import bisect
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 from retrieval.catalog.series import province
+from retrieval.indexing.tables import lights
 from retrieval.store import StoredDocument
 from retrieval.types import Chunk, Span
 from retrieval.ui.uploads import UPLOAD_TYPES, SavedUpload, safe_filename, save_upload  # noqa: F401 (re-export)
@@ -35,7 +36,7 @@ def _sorted_vi(values: Iterable[str]) -> tuple[str, ...]:
 
 
 def filter_options(documents: Mapping[str, StoredDocument]) -> FilterOptions:
-    docs = list(documents.values())
+    docs = list(lights(documents))
     return FilterOptions(
         years=tuple(sorted({d.year for d in docs if d.year is not None})),
         co_quan=_sorted_vi(d.metadata.co_quan_ban_hanh for d in docs if d.metadata.co_quan_ban_hanh),
@@ -47,9 +48,13 @@ def filter_options(documents: Mapping[str, StoredDocument]) -> FilterOptions:
 
 
 class ChunkLookup:
-    """Chunks of each document in text order, to find the section around a cited span."""
+    """Chunks of each document in text order, to find the section around a cited span: from a list of
+    chunks, or read on demand from a searcher (``ChunkLookup.of_searcher``: nothing held per chunk)."""
 
-    def __init__(self, chunks: Iterable[Chunk]) -> None:
+    def __init__(
+        self, chunks: Iterable[Chunk], chunks_of: Callable[[str], list[Chunk]] | None = None
+    ) -> None:
+        self._chunks_of = chunks_of
         self._by_doc: dict[str, list[Chunk]] = {}
         for c in chunks:
             self._by_doc.setdefault(c.doc_id, []).append(c)
@@ -57,17 +62,26 @@ class ChunkLookup:
             lst.sort(key=lambda c: (c.start, c.end))
         self._by_id = {c.chunk_id: c for lst in self._by_doc.values() for c in lst}
 
+    @classmethod
+    def of_searcher(cls, searcher) -> ChunkLookup:
+        return cls((), searcher.chunks_of)
+
     def get(self, chunk_id: str) -> Chunk | None:
-        return self._by_id.get(chunk_id)
+        if self._chunks_of is None:
+            return self._by_id.get(chunk_id)
+        doc_id = chunk_id.rpartition("#")[0]  # chunk ids are "<doc_id>#<n>" (chunking.py)
+        return next((c for c in self._chunks_of(doc_id) if c.chunk_id == chunk_id), None)
 
     def of(self, doc_id: str) -> list[Chunk]:
         """The chunks of ``doc_id`` in text order."""
+        if self._chunks_of is not None:
+            return sorted(self._chunks_of(doc_id), key=lambda c: (c.start, c.end))
         return self._by_doc.get(doc_id, [])
 
     def covering(self, doc_id: str, start: int, end: int) -> list[Chunk]:
         """The chunks of ``doc_id`` whose text spans overlap [start, end), smallest first."""
         end = max(end, start + 1)
-        found = [c for c in self._by_doc.get(doc_id, []) if any(s < end and start < e for s, e in _spans(c))]
+        found = [c for c in self.of(doc_id) if any(s < end and start < e for s, e in _spans(c))]
         return sorted(found, key=lambda c: sum(e - s for s, e in _spans(c)))
 
 
@@ -91,9 +105,9 @@ def chunk_pieces(chunk: Chunk, gap: int = PIECE_GAP) -> list[Span]:
 
 
 def sort_documents(documents: Mapping[str, StoredDocument]) -> list[StoredDocument]:
-    """Newest first; undated documents last, by title."""
-    dated = [d for d in documents.values() if d.metadata.ngay_ban_hanh]
-    undated = [d for d in documents.values() if not d.metadata.ngay_ban_hanh]
+    """Newest first; undated documents last, by title (the documents without their text)."""
+    dated = [d for d in lights(documents) if d.metadata.ngay_ban_hanh]
+    undated = [d for d in lights(documents) if not d.metadata.ngay_ban_hanh]
     dated.sort(key=lambda d: (d.metadata.ngay_ban_hanh, d.title), reverse=True)
     return dated + sorted(undated, key=lambda d: d.title)
 

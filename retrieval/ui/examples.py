@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from retrieval.catalog.graph import ReferenceGraph, build_graph
 from retrieval.catalog.series import province
+from retrieval.indexing.tables import lights
 from retrieval.store import StoredDocument
 from retrieval.types import Chunk
 
@@ -36,7 +37,7 @@ def _ranked(values: Iterable[str]) -> tuple[str, ...]:
 
 
 def archive_summary(documents: Mapping[str, StoredDocument]) -> ArchiveSummary:
-    docs = list(documents.values())
+    docs = list(lights(documents))
     years = [d.year for d in docs if d.year is not None]
     return ArchiveSummary(
         documents=len(docs),
@@ -95,11 +96,11 @@ def _count_question(docs: list[StoredDocument]) -> str | None:
     return f"Có bao nhiêu văn bản của tỉnh {place}?"
 
 
-def _deadline_question(chunks: Iterable[Chunk], texts: Mapping[str, str]) -> str | None:
+def _deadline_question(chunks: Iterable[Chunk], documents: Mapping[str, StoredDocument]) -> str | None:
     """A deadline question when some document sets a date for a report ("báo cáo … trước ngày 15/6")."""
     for c in chunks:
-        text = texts.get(c.doc_id, "")
-        if _DEADLINE.search(text[c.start : c.end]):
+        doc = documents.get(c.doc_id)
+        if doc is not None and _DEADLINE.search(doc.text[c.start : c.end]):
             return "Báo cáo phải gửi trước ngày nào?"
     return None
 
@@ -112,12 +113,11 @@ def example_questions(
 ) -> list[str]:
     """Up to ``limit`` questions this archive answers, of different kinds (``graph``: the archive's
     reference graph when the caller has it)."""
-    docs = list(documents.values())
-    texts = {d.doc_id: d.text for d in docs}
+    docs = list(lights(documents))
     found = [
-        _deadline_question(chunks, texts),
+        _deadline_question(chunks, documents),
         _signer_question(docs),
-        _implementing_question(graph or build_graph(docs)),
+        _implementing_question(graph or build_graph(documents.values())),
         _list_question(docs),
         _count_question(docs),
     ]

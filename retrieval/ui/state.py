@@ -113,10 +113,10 @@ def build_resources(settings: Settings, searcher: Searcher) -> Resources:
     return Resources(
         settings,
         searcher,
-        ChunkLookup(searcher.chunks),
+        ChunkLookup.of_searcher(searcher),
         filter_options(searcher.documents),
         tuple(sort_documents(searcher.documents)),
-        frozenset(c.doc_id for c in searcher.chunks if c.flags),
+        frozenset(searcher.flagged_docs),
         tuple(example_questions(searcher.documents, searcher.chunks, graph=graph_of(searcher))),
         archive_summary(searcher.documents),
     )
