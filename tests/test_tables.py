@@ -37,7 +37,9 @@ def test_tables_equal_the_in_memory_loaders(corpus_copy, fake_settings, fake_emb
         assert light.text == "" and light.metadata == doc.metadata and light.title == doc.title
     assert [d.doc_id for d in lights(dt)] == list(docs)
     assert list(lights(docs)) == list(docs.values())  # a plain dict: its own values
-    tokens = [json.loads(line)["t"] for line in (gen / "tokens.jsonl").read_text(encoding="utf-8").splitlines()]
+    tokens = [
+        json.loads(line)["t"] for line in (gen / "tokens.jsonl").read_text(encoding="utf-8").splitlines()
+    ]
     for field in ("bm25_acc", "bm25_plain"):
         mem, disk = SparseIndex.load(gen / field, len(chunks)), DiskPostings(gen / field, len(chunks))
         for t in tokens[::7]:
@@ -63,7 +65,9 @@ def test_line_table_without_a_last_newline_and_empty(tmp_path):
     assert len(LineTable(tmp_path / "e.jsonl")) == 0
 
 
-def test_a_searcher_reads_its_generation_after_a_reindex_removed_it(corpus_copy, fake_settings, fake_embedder):
+def test_a_searcher_reads_its_generation_after_a_reindex_removed_it(
+    corpus_copy, fake_settings, fake_embedder
+):
     build_index(corpus_copy, fake_settings.index_dir, fake_settings, embedder=fake_embedder)
     old_gen = _gen(fake_settings)
     s = Searcher.load(fake_settings.index_dir, fake_settings, fake_embedder)
