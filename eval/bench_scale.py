@@ -47,9 +47,18 @@ def replicate(base, target: int, rng: np.random.Generator, corpus_dir: Path | No
     """``base`` (DocEntry list) plus perturbed copies until ``target`` chunks. With ``corpus_dir``,
     each copy's source file is written too (original text + a marker line), so an unchanged re-index
     of the scaled corpus can be measured."""
+    out, reps = list(base), 0
+    for entry, rep in replicas(base, target, rng, corpus_dir):
+        out.append(entry)
+        reps = rep
+    return out, sum(len(e.chunks) for e in out), reps
+
+
+def replicas(base, target: int, rng: np.random.Generator, corpus_dir: Path | None = None):
+    """Perturbed copies of ``base`` (DocEntry list), one at a time, until ``base`` and the copies hold
+    ``target`` chunks: yields (copy, its replica number)."""
     from retrieval.indexer import DocEntry
 
-    out = list(base)
     count = sum(len(e.chunks) for e in base)
     if count == 0:
         raise ValueError("nothing to replicate: the base index has no chunks")
@@ -80,9 +89,8 @@ def replicate(base, target: int, rng: np.random.Generator, corpus_dir: Path | No
                 for i, c in enumerate(e.chunks)
             ]
             tokens = [bu.perturb_tokens(t, rng) for t in e.tokens]
-            out.append(DocEntry(doc, chunks, tokens, bu.perturb_vectors(e.vectors, rng)))
             count += len(chunks)
-    return out, count, rep
+            yield DocEntry(doc, chunks, tokens, bu.perturb_vectors(e.vectors, rng)), rep
 
 
 def _faiss_compare(vectors: np.ndarray, queries: np.ndarray, sizes: list[int], depth: int) -> list[dict]:

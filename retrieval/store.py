@@ -98,7 +98,7 @@ def read_jsonl(path: Path) -> list[dict]:
         return [json.loads(line) for line in fh if line.strip()]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class StoredDocument:
     """A document as the index keeps it (no body blocks: those live on as chunks)."""
 

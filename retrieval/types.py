@@ -55,7 +55,7 @@ class RawDocument:
         return page + 1
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class DocMetadata:
     """Header metadata of a Vietnamese administrative document; None where absent."""
 
@@ -139,7 +139,7 @@ class ParsedDocument:
         return self.raw.source
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Chunk:
     chunk_id: str  # f"{doc_id}#{n}"
     doc_id: str
