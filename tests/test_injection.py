@@ -4,6 +4,7 @@ chat-template tokens never reach a model as control tokens."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -174,7 +175,7 @@ def test_answerer_drops_flagged_hits_unless_allowed():
 
     real = "Báo cáo năm gửi Ban Thường trực trước ngày 30/11/2020."
     planted = make_hit(PLANTED, "tb.txt", 0, len(PLANTED), rank=1, doc_id="tb")
-    planted = type(planted)(**{**planted.__dict__, "chunk": Chunk(**{**planted.chunk.__dict__, "flags": ()})})
+    planted = replace(planted, chunk=replace(planted.chunk, flags=()))
     hits = [planted, make_hit(real, "kh.txt", 0, len(real), rank=2, doc_id="kh")]
     assert [h.chunk.doc_id for h in usable_hits(hits)] == ["kh"]  # unflagged old record: checked now
     assert len(usable_hits(hits, allow_flagged=True)) == 2
