@@ -84,7 +84,8 @@ class Searcher:
         """Open one generation (held by the caller's reader lock): chunks, documents, BM25 postings and
         vectors stay in its files and are read when a search needs them (indexing/tables.py); the
         descriptors kept open keep the files readable after a later commit removes the generation."""
-        self.manifest = manifest
+        # per-source records (a line per file: 75 MB of JSON at 765k files) are the indexer's, not ours
+        self.manifest = {k: v for k, v in manifest.items() if k != "sources"}
         self._check_versions()
         documents = DocumentTable(gen / "documents.jsonl")
         chunks = ChunkTable(gen / "chunks.jsonl")
