@@ -170,9 +170,9 @@ def main() -> None:
         _worker(args)
         return
     args.workdir.mkdir(parents=True, exist_ok=True)
-    alqac = args.alqac_index or _alqac_index(args.workdir)
     result: dict = {"n": args.n, "queries": args.queries, "date": time.strftime("%Y-%m-%d")}
     if not (args.workdir / f"index-{args.n}" / "manifest.json").exists():
+        alqac = args.alqac_index or _alqac_index(args.workdir)
         result["build"] = _run(ROOT, "build", args, ["--alqac-index", str(alqac)])
         print("build", result["build"], flush=True)
     result["this"] = _run(ROOT, "search", args, ["--queries", str(args.queries)])

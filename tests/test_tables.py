@@ -85,3 +85,23 @@ def test_a_searcher_reads_its_generation_after_a_reindex_removed_it(
 
     gc.collect()
     assert len(os.listdir("/proc/self/fd")) < fds  # a dropped searcher closes its files
+
+
+def test_a_postings_budget_scores_the_rarest_terms(corpus_copy, fake_settings, fake_embedder):
+    build_index(corpus_copy, fake_settings.index_dir, fake_settings, embedder=fake_embedder)
+    gen = _gen(fake_settings)
+    n = len(store.load_chunks(gen))
+    full = DiskPostings(gen / "bm25_acc", n, budget=None)
+    df = {t: int(full.indptr[i + 1] - full.indptr[i]) for t, i in full.vocab.items()}
+    query = ["báo", "cáo", "kết", "quả", "báo|cáo", "của", "và", "báo"]
+    query = [t for t in query if t in df]
+    rare = sorted(set(query), key=lambda t: (df[t], full.vocab[t]))
+    budget = df[rare[0]] + df[rare[1]]  # room for the two rarest terms only
+    small = DiskPostings(gen / "bm25_acc", n, budget=budget)
+    ids, counts = small.terms(query)
+    assert ids == [full.vocab[t] for t in rare[:2]]
+    assert counts == [query.count(t) for t in rare[:2]]
+    kept = [t for t in query if t in rare[:2]]
+    np.testing.assert_allclose(small.scores(query), full.scores(kept), rtol=1e-6)
+    assert DiskPostings(gen / "bm25_acc", n, budget=1).terms(query)[0] == [full.vocab[rare[0]]]  # never none
+    assert len(full.terms(query)[0]) == len(set(query))  # no budget: every term
