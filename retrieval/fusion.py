@@ -30,12 +30,13 @@ def top(scores: Mapping[int, float], n: int) -> list[tuple[int, float]]:
     return sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))[:n]
 
 
-def zscores(scores: np.ndarray) -> np.ndarray:
-    """Standardize one query's scores over the whole index (mean 0, std 1; all-equal -> zeros)."""
+def standardized(scores: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """``scores[rows]`` standardized over the whole index (mean 0, std 1 over every row of
+    ``scores``; all equal -> zeros)."""
     sd = float(scores.std()) if len(scores) else 0.0
     if sd == 0.0:
-        return np.zeros_like(scores, dtype=np.float32)
-    return ((scores - scores.mean()) / sd).astype(np.float32)
+        return np.zeros(len(rows), dtype=np.float32)
+    return ((scores[rows] - scores.mean()) / sd).astype(np.float32)
 
 
 def zscore_fusion(

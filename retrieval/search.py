@@ -20,7 +20,7 @@ from retrieval.accents import AccentModel
 from retrieval.catalog.series import province
 from retrieval.chunking import CHUNKER_VERSION, HEADER_PATH, SIGNATURE_PATH
 from retrieval.embedding import Embedder, expected_checksum, make_embedder
-from retrieval.fusion import rrf, top, zscore_fusion, zscores
+from retrieval.fusion import rrf, standardized, top, zscore_fusion
 from retrieval.indexing.tables import ChunkTable, DocumentTable, VectorRows, lights
 from retrieval.normalize import normalize_query
 from retrieval.query import clean_query, number_refs
@@ -190,32 +190,38 @@ class Searcher:
     # ------------------------------------------------------------------ retrieval
     def _signals(self, query: str, mode: str, allowed: np.ndarray | None) -> tuple[dict, dict]:
         """Per-retriever ranked candidates, and the standardized scores of every chunk that any
-        retriever returned (z-scores: BM25 over the whole index, dense over a fixed sample)."""
+        retriever returned (z-scores: BM25 over the whole index, dense over a fixed sample), kept for
+        those rows only (``{row: z}``: no array the size of the index per question)."""
         q = normalize_query(clean_query(query))
         accented = has_diacritics(q)
         q_acc = q if accented else self.accents.restore(q)
         depth = self.settings.candidates
         ranked: dict[str, list[int]] = {}
-        z: dict[str, np.ndarray] = {}
-        raw: dict[str, np.ndarray] = {}
+        bm25: list[np.ndarray] = []
+        qv = None
         if mode in ("bm25", "hybrid"):
-            b = self._bm25(segment(q_acc).accented, plain=False)
-            ranked["bm25"] = rank(b, depth, allowed).tolist()
-            z["bm25"], raw["bm25"] = zscores(b), b
+            bm25.append(self._bm25(segment(q_acc).accented, plain=False))
+            ranked["bm25"] = rank(bm25[0], depth, allowed).tolist()
             if not accented:  # the user's own unaccented words, against the unaccented index
-                p = self._bm25(segment(q).plain, plain=True)
-                ranked["bm25_plain"] = rank(p, depth, allowed).tolist()
-                z["bm25"] = (z["bm25"] + zscores(p)) / 2
+                bm25.append(self._bm25(segment(q).plain, plain=True))
+                ranked["bm25_plain"] = rank(bm25[1], depth, allowed).tolist()
         if mode in ("dense", "hybrid"):
             qv = self.embedder.embed_queries([q_acc])[0]
             ranked["dense"] = self._dense_search(qv, depth, allowed).tolist()
-            cands = sorted({i for r in ranked.values() for i in r})
-            cos = np.zeros(len(self.chunks), dtype=np.float32)
-            if cands:
-                cos[cands] = self._cosines(np.asarray(cands, dtype=np.int64), qv)
+        cands = np.asarray(sorted({i for r in ranked.values() for i in r}), dtype=np.int64)
+        z: dict[str, dict[int, float]] = {}
+        raw: dict = {}
+        rows = cands.tolist()
+        if bm25:
+            zb = np.mean([standardized(b, cands) for b in bm25], axis=0)
+            z["bm25"] = dict(zip(rows, zb.tolist(), strict=True))
+            raw["bm25"] = bm25[0]  # every row's raw score
+        if qv is not None:
+            cos = self._cosines(cands, qv) if len(cands) else np.zeros(0, dtype=np.float32)
             sample = self._sample_vectors @ qv
-            z["dense"] = (cos - sample.mean()) / max(float(sample.std()), 1e-6)
-            raw["dense"] = cos
+            zd = (cos - sample.mean()) / max(float(sample.std()), 1e-6)
+            z["dense"] = dict(zip(rows, zd.tolist(), strict=True))
+            raw["dense"] = dict(zip(rows, cos.tolist(), strict=True))
         return ranked, {"z": z, "raw": raw}
 
     # The store's three primitives (a database store overrides them; rows are positions in chunks).
@@ -260,7 +266,7 @@ class Searcher:
             doc = self.documents[c.doc_id]
             scores = {name: r.get(row) for name, r in ranks.items()}
             if "dense" in sig["raw"]:
-                scores["dense_cosine"] = float(sig["raw"]["dense"][row])
+                scores["dense_cosine"] = float(sig["raw"]["dense"].get(row, 0.0))
             if "bm25" in sig["raw"]:
                 scores["bm25_score"] = float(sig["raw"]["bm25"][row])
             hits.append(
