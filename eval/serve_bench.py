@@ -171,10 +171,14 @@ def main() -> None:
         return
     args.workdir.mkdir(parents=True, exist_ok=True)
     result: dict = {"n": args.n, "queries": args.queries, "date": time.strftime("%Y-%m-%d")}
+    built = args.workdir / f"build-{args.n}.json"  # the build's own figures, kept with the index
     if not (args.workdir / f"index-{args.n}" / "manifest.json").exists():
         alqac = args.alqac_index or _alqac_index(args.workdir)
-        result["build"] = _run(ROOT, "build", args, ["--alqac-index", str(alqac)])
-        print("build", result["build"], flush=True)
+        build_result = _run(ROOT, "build", args, ["--alqac-index", str(alqac)])
+        built.write_text(json.dumps(build_result | {"date": time.strftime("%Y-%m-%d")}), encoding="utf-8")
+        print("build", build_result, flush=True)
+    if built.exists():
+        result["build"] = json.loads(built.read_text(encoding="utf-8"))
     result["this"] = _run(ROOT, "search", args, ["--queries", str(args.queries)])
     print("this", json.dumps(result["this"])[:400], flush=True)
     if args.baseline:

@@ -15,6 +15,7 @@ No LLM, no index: the catalogue turns these into concrete document filters (retr
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
@@ -366,7 +367,13 @@ def types_of(folded: str) -> tuple[str, ...]:
 
 
 def understand(question: str, today: dt.date | None = None) -> Understanding:
-    today = today or dt.date.today()
+    """What ``question`` asks (pure: the same question and day give the same, immutable answer; the
+    search and the answerer both ask, so the last few are remembered)."""
+    return _understand(question, today or dt.date.today())
+
+
+@functools.lru_cache(maxsize=256)
+def _understand(question: str, today: dt.date) -> Understanding:
     folded = _folded(question)
     numbers = numbers_of(question)
     intent, fld = intent_of(folded, numbers)
