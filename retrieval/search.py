@@ -263,7 +263,7 @@ class Searcher:
         hits = []
         for n, (row, score) in enumerate(top(fused, k), start=1):
             c = self.chunks[row]
-            doc = self.documents[c.doc_id]
+            doc, text = self._light(c.doc_id), self.document_text(c.doc_id)
             scores = {name: r.get(row) for name, r in ranks.items()}
             if "dense" in sig["raw"]:
                 scores["dense_cosine"] = float(sig["raw"]["dense"].get(row, 0.0))
@@ -274,11 +274,11 @@ class Searcher:
                     rank=n,
                     score=float(score),
                     chunk=c,
-                    display_text=doc.text[c.start : c.end],
+                    display_text=text[c.start : c.end],
                     metadata=doc.metadata,
                     title=doc.title,
                     scores=scores,
-                    footnote_texts=tuple(doc.text[s:e] for s, e in c.footnote_spans),
+                    footnote_texts=tuple(text[s:e] for s, e in c.footnote_spans),
                 )
             )
         return hits
@@ -349,7 +349,13 @@ class Searcher:
         return self.documents[doc_id]
 
     def document_text(self, doc_id: str) -> str:
-        return self.documents[doc_id].text
+        text = getattr(self.documents, "text", None)  # DocumentTable: the text alone, no full record
+        return text(doc_id) if text is not None else self.documents[doc_id].text
+
+    def _light(self, doc_id: str) -> store.StoredDocument:
+        """A document's metadata and title (without its text where the store can give that)."""
+        light = getattr(self.documents, "light", None)
+        return light(doc_id) if light is not None else self.documents[doc_id]
 
 
 def dense_sample_rows(n: int) -> np.ndarray:

@@ -32,7 +32,7 @@ def test_tables_equal_the_in_memory_loaders(corpus_copy, fake_settings, fake_emb
     dt = DocumentTable(gen / "documents.jsonl", cache=2)
     assert set(dt) == set(docs) and len(dt) == len(docs)
     for doc_id, doc in docs.items():
-        assert dt[doc_id] == doc and doc_id in dt
+        assert dt.text(doc_id) == doc.text and dt[doc_id] == doc and doc_id in dt
         light = dt.light(doc_id)
         assert light.text == "" and light.metadata == doc.metadata and light.title == doc.title
     assert [d.doc_id for d in lights(dt)] == list(docs)

@@ -161,6 +161,7 @@ class DocumentTable(Mapping):
             self._row[doc.doc_id] = row
             self._light[doc.doc_id] = doc
         self._cache = _Lru(cache)
+        self._texts = _Lru(cache)
 
     def __getitem__(self, doc_id: str) -> StoredDocument:
         hit = self._cache.get(doc_id)
@@ -181,6 +182,18 @@ class DocumentTable(Mapping):
 
     def light(self, doc_id: str) -> StoredDocument:
         return self._light[doc_id]
+
+    def text(self, doc_id: str) -> str:
+        """The document's text alone (its line parsed, no record built; the full record when cached)."""
+        hit = self._cache.get(doc_id)
+        if hit is not None:
+            return hit.text
+        hit = self._texts.get(doc_id)
+        if hit is None:
+            hit = self._texts.put(doc_id, json.loads(self.lines.line(self._row[doc_id]))["text"])
+        else:
+            self._texts.move_to_end(doc_id)
+        return hit
 
     def lights(self):
         """Every document without its text (metadata, title, source), in index order."""
