@@ -1,6 +1,6 @@
 """Dense vector index: FAISS inner product over L2-normalized vectors (= cosine).
 
-Sizes (measured by `make bench` and eval/serve_bench.py, README "FAISS" and "Serving 1M chunks"):
+Sizes (measured by `make bench` and eval/serve_bench.py, README "FAISS" and "Serving a long archive"):
 exact (flat) below 50,000 vectors; HNSW (M=32, efSearch=128) above, its vectors kept as float32 up to
 250,000 and as 8-bit scalar-quantized codes above (1.5 GB → 384 MB at 1M; the searcher re-scores the
 candidates with the exact float32 rows of vectors.npy, so only the candidate list is approximate).
