@@ -111,7 +111,7 @@ def corpus_panel(res: Resources | None, settings: Settings) -> None:
     """The document list and the upload form."""
     if res is not None:
         with st.expander(f"Kho văn bản ({len(res.documents)})"):
-            render_document_list(list(res.documents), res.flagged)
+            render_document_list(list(res.documents), res.flagged, res.searcher.document)
     with st.expander("Thêm văn bản", expanded=st.session_state.pop("index_fresh", False)):
         upload_form(settings)
 

@@ -47,7 +47,7 @@ class Resources:
     searcher: Searcher
     lookup: ChunkLookup
     options: FilterOptions
-    documents: tuple[StoredDocument, ...]  # sorted for the sidebar list
+    documents: tuple[StoredDocument, ...]  # sorted for the sidebar list (metadata only: no text)
     flagged: frozenset[str] = frozenset()  # doc ids with passages addressed to an AI (never answers)
     examples: tuple[str, ...] = ()  # questions drawn from this archive (the first screen)
     summary: ArchiveSummary | None = None  # what the archive holds (the first screen)

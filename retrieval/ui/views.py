@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 import streamlit as st
 
@@ -225,8 +225,13 @@ FLAGGED_MARK = (
 )
 
 
-def render_document_list(docs: list[StoredDocument], flagged: frozenset[str] = frozenset()) -> None:
-    """Sidebar list of the corpus, each with a button opening its full text; flagged documents (see
+def render_document_list(
+    docs: list[StoredDocument],
+    flagged: frozenset[str] = frozenset(),
+    full: Callable[[str], StoredDocument] | None = None,
+) -> None:
+    """Sidebar list of the corpus, each with a button opening its full text (``full(doc_id)``: the
+    whole document, when ``docs`` hold the metadata only); flagged documents (see
     retrieval/document/injection.py) are marked."""
     for i, doc in enumerate(docs):
         meta = doc.metadata
@@ -237,4 +242,4 @@ def render_document_list(docs: list[StoredDocument], flagged: frozenset[str] = f
             f" · {date}{mark}"
         )
         if st.button("Xem toàn văn", key=f"doclist-{i}-{doc.doc_id}", type="tertiary"):
-            document_dialog(doc, (), anchor=f"doc-{i}")
+            document_dialog(full(doc.doc_id) if full else doc, (), anchor=f"doc-{i}")
