@@ -105,3 +105,26 @@ def test_a_postings_budget_scores_the_rarest_terms(corpus_copy, fake_settings, f
     np.testing.assert_allclose(small.scores(query), full.scores(kept), rtol=1e-6)
     assert DiskPostings(gen / "bm25_acc", n, budget=1).terms(query)[0] == [full.vocab[rare[0]]]  # never none
     assert len(full.terms(query)[0]) == len(set(query))  # no budget: every term
+
+
+def test_tables_shared_by_threads(corpus_copy, fake_settings, fake_embedder):
+    """One searcher serves every session of the app: its small caches are read from several threads."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    build_index(corpus_copy, fake_settings.index_dir, fake_settings, embedder=fake_embedder)
+    gen = _gen(fake_settings)
+    chunks, docs = store.load_chunks(gen), store.load_documents(gen)
+    table, dt = ChunkTable(gen / "chunks.jsonl", cache=2), DocumentTable(gen / "documents.jsonl", cache=1)
+    ids = list(docs)
+
+    def work(seed: int) -> bool:
+        rng = np.random.default_rng(seed)
+        for _ in range(300):
+            i = int(rng.integers(len(chunks)))
+            d = ids[int(rng.integers(len(ids)))]
+            if table[i] != chunks[i] or dt.text(d) != docs[d].text or dt[d] != docs[d]:
+                return False
+        return True
+
+    with ThreadPoolExecutor(8) as pool:
+        assert all(pool.map(work, range(8)))

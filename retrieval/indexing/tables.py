@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import threading
 import weakref
 from collections import OrderedDict
 from collections.abc import Iterator, Mapping, Sequence
@@ -53,15 +54,27 @@ def _read(fd: int, size: int, offset: int) -> bytes:
     return out
 
 
-class _Lru(OrderedDict):
+class _Lru:
+    """A small least-recently-used cache, shared safely by the app's threads (one searcher serves
+    every session)."""
+
     def __init__(self, size: int) -> None:
-        super().__init__()
         self.size = size
+        self._items: OrderedDict = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key):
+        with self._lock:
+            value = self._items.get(key)
+            if value is not None:
+                self._items.move_to_end(key)
+            return value
 
     def put(self, key, value):
-        self[key] = value
-        if len(self) > self.size:
-            self.popitem(last=False)
+        with self._lock:
+            self._items[key] = value
+            if len(self._items) > self.size:
+                self._items.popitem(last=False)
         return value
 
 
@@ -120,8 +133,6 @@ class ChunkTable(Sequence):
         hit = self._cache.get(i)
         if hit is None:
             hit = self._cache.put(i, Chunk.from_json(json.loads(self.lines.line(i))))
-        else:
-            self._cache.move_to_end(i)
         return hit
 
     def __iter__(self) -> Iterator[Chunk]:
@@ -166,7 +177,6 @@ class DocumentTable(Mapping):
     def __getitem__(self, doc_id: str) -> StoredDocument:
         hit = self._cache.get(doc_id)
         if hit is not None:
-            self._cache.move_to_end(doc_id)
             return hit
         row = self._row[doc_id]  # KeyError for an unknown id, as a dict
         return self._cache.put(doc_id, StoredDocument.from_json(json.loads(self.lines.line(row))))
@@ -191,8 +201,6 @@ class DocumentTable(Mapping):
         hit = self._texts.get(doc_id)
         if hit is None:
             hit = self._texts.put(doc_id, json.loads(self.lines.line(self._row[doc_id]))["text"])
-        else:
-            self._texts.move_to_end(doc_id)
         return hit
 
     def lights(self):
