@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 from collections.abc import Sequence
 from pathlib import Path
 
 import bm25s
 import numpy as np
 
-from retrieval.indexing.tables import open_read
+from retrieval.indexing.tables import open_read, read_at
 from retrieval.store import npy_layout
 
 logging.getLogger("bm25s").setLevel(logging.WARNING)
@@ -109,19 +108,12 @@ class _Column:
     """A one-dimensional ``.npy`` array read by slices."""
 
     def __init__(self, path: Path) -> None:
-        shape, self.dtype, _, self.offset = npy_layout(path)
-        self.n = shape[0]
+        _, self.dtype, _, self.offset = npy_layout(path)
         self.fd = open_read(path, self)
 
     def read(self, start, end) -> np.ndarray:
-        start, end = int(start), int(end)
         size = self.dtype.itemsize
-        raw = os.pread(self.fd, (end - start) * size, self.offset + start * size)
-        while len(raw) < (end - start) * size:
-            more = os.pread(self.fd, (end - start) * size - len(raw), self.offset + start * size + len(raw))
-            if not more:
-                raise OSError(f"tệp chỉ mục BM25 bị cắt ngắn: {self.n} phần tử")
-            raw += more
+        raw = read_at(self.fd, (int(end) - int(start)) * size, self.offset + int(start) * size)
         return np.frombuffer(raw, dtype=self.dtype)
 
 

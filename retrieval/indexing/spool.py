@@ -28,6 +28,7 @@ import numpy as np
 
 from retrieval import store
 from retrieval.indexing.entries import DocEntry
+from retrieval.indexing.tables import light
 from retrieval.store import StoredDocument
 from retrieval.types import Chunk
 
@@ -117,11 +118,6 @@ class Held:
             [json.loads(x)["t"] for x in token_lines],
             self.rows.vectors(self.start, self.count),
         )
-
-
-def light(doc: StoredDocument) -> StoredDocument:
-    """The document as a build holds it: no text, no footnote texts (they are read back when written)."""
-    return replace(doc, text="", footnotes=(), page_starts=(), ocr_pages=())
 
 
 class GenerationRows(_LineFiles):

@@ -21,6 +21,7 @@ import threading
 import weakref
 from collections import OrderedDict
 from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -44,9 +45,10 @@ def _close(fd: int) -> None:
         os.close(fd)
 
 
-def _read(fd: int, size: int, offset: int) -> bytes:
+def read_at(fd: int, size: int, offset: int) -> bytes:
+    """Exactly ``size`` bytes at ``offset`` (a pread may return less than asked)."""
     out = os.pread(fd, size, offset)
-    while len(out) < size:  # a pread may return less than asked (large reads, signals)
+    while len(out) < size:
         more = os.pread(fd, size - len(out), offset + len(out))
         if not more:
             raise OSError(f"tệp chỉ mục bị cắt ngắn (cần {size} byte ở vị trí {offset})")
@@ -98,14 +100,14 @@ class LineTable:
 
     def line(self, i: int) -> bytes:
         start, end = int(self.offsets[i]), int(self.offsets[i + 1])
-        return _read(self.fd, end - start, start)
+        return read_at(self.fd, end - start, start)
 
     def iter_lines(self) -> Iterator[bytes]:
         n, i = len(self), 0
         while i < n:
             j = min(n, int(np.searchsorted(self.offsets, self.offsets[i] + BLOCK, side="right")) - 1)
             j = max(j, i + 1)
-            data = _read(self.fd, int(self.offsets[j] - self.offsets[i]), int(self.offsets[i]))
+            data = read_at(self.fd, int(self.offsets[j] - self.offsets[i]), int(self.offsets[i]))
             base = int(self.offsets[i])
             for k in range(i, j):
                 yield data[int(self.offsets[k]) - base : int(self.offsets[k + 1]) - base]
@@ -141,23 +143,9 @@ class ChunkTable(Sequence):
 
 
 def light(doc: StoredDocument) -> StoredDocument:
-    """A document without its text, footnote texts and page offsets (metadata, title, source…)."""
-    return StoredDocument(
-        doc.doc_id,
-        doc.source,
-        doc.sha256,
-        doc.format,
-        doc.title,
-        doc.metadata,
-        "",
-        (),
-        (),
-        (),
-        doc.copies,
-        doc.content_key,
-        doc.duplicate_of,
-        doc.warnings,
-    )
+    """A document without its text, footnote texts and page offsets (metadata, title, source…): what a
+    search process and a build hold of every document."""
+    return replace(doc, text="", footnotes=(), page_starts=(), ocr_pages=())
 
 
 class DocumentTable(Mapping):
@@ -238,7 +226,7 @@ class VectorRows:
             first = int(rows[order[i]])
             if first < 0 or int(rows[order[j - 1]]) >= self.n:
                 raise IndexError(first)
-            raw = _read(self.fd, (j - i) * self.width, self.offset + first * self.width)
+            raw = read_at(self.fd, (j - i) * self.width, self.offset + first * self.width)
             out[order[i:j]] = np.frombuffer(raw, dtype=np.float32).reshape(j - i, self.dim)
             i = j
         return out
