@@ -162,14 +162,16 @@ def meta_chunks(doc: ParsedDocument, first_n: int = 0) -> list[Chunk]:
     from retrieval.normalize import normalize_text
 
     raw, md = doc.raw, doc.metadata
-    first = doc.blocks[0].start if doc.blocks else len(raw.text)
-    last = doc.blocks[-1].end if doc.blocks else 0
+    main = doc.main_blocks  # the signature is after these, before any appendix
+    first = main[0].start if main else (doc.tail_start or len(raw.text))
+    last = main[-1].end if main else 0
+    stop = doc.tail_start if doc.tail_start is not None else len(raw.text)
     out: list[Chunk] = []
     head = raw.text[:first]
     s, e = len(head) - len(head.lstrip()), len(head.rstrip())
     if e > s:
         out.append(_meta_chunk(doc, first_n, HEADER_PATH, (s, e), normalize_text(head[s:e]).text))
-    name_at = raw.text.rfind(md.nguoi_ky) if md.nguoi_ky else -1
+    name_at = raw.text.rfind(md.nguoi_ky, 0, stop) if md.nguoi_ky else -1
     if name_at >= last and md.nguoi_ky:
         role_at = raw.text.rfind(md.chuc_vu_nguoi_ky, last, name_at) if md.chuc_vu_nguoi_ky else -1
         start = role_at if role_at >= 0 else name_at

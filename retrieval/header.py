@@ -33,6 +33,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from retrieval.document.appendix import tail_range
 from retrieval.document.closing import BULLET_RE, closing
 from retrieval.document.fallbacks import adoption_date, english_issuer, web_block, web_type
 from retrieval.document.header_lines import (
@@ -174,6 +175,7 @@ class Layout:
     metadata: DocMetadata
     body_start: int  # index of the first line that may be body text
     body_end: int  # one past the last line that may be body text
+    tail: tuple[int, int] | None = None  # lines after the closing that are text again (appendices, notes)
 
 
 def _from_header(items: Iterable[Piece]) -> list[Piece]:
@@ -328,4 +330,4 @@ def analyze_layout(lines: list[Line], raw_text: str = "") -> Layout:
         tinh=province_of(org, preamble, "\n".join(ln.text for ln in lines)),
         references=refs,
     )
-    return Layout(meta, body_start, body_end)
+    return Layout(meta, body_start, body_end, tail_range(lines, body_end))

@@ -27,6 +27,8 @@ import re
 from dataclasses import dataclass, replace
 from pathlib import PurePosixPath
 
+from retrieval.document.appendix import appendix_level, is_blank_form
+from retrieval.document.header_lines import is_caps
 from retrieval.header import BULLET_RE, TERMINAL, Line, analyze_layout, numbering, split_lines
 from retrieval.normalize import strip_accents
 from retrieval.types import Block, DocMetadata, Footnote, ParsedDocument, RawDocument
@@ -34,7 +36,7 @@ from retrieval.types import Block, DocMetadata, Footnote, ParsedDocument, RawDoc
 __all__ = ["STRUCTURE_VERSION", "parse_document"]
 
 # Stored metadata and titles depend on these rules: an index built by another version is re-parsed.
-STRUCTURE_VERSION = "structure-v2"  # v2: header pieces (tables, markdown), tinh, references, titles
+STRUCTURE_VERSION = "structure-v3"  # v3: appendices and end notes after the closing are body text
 
 _SUP = "⁰¹²³⁴⁵⁶⁷⁸⁹"
 _SUP_TO_DIGIT = str.maketrans(_SUP, "0123456789")
@@ -71,7 +73,17 @@ def parse_document(raw: RawDocument, doc_id: str) -> ParsedDocument:
     ]
     blocks = _tree(_repair_page_breaks([p for p in pieces if p.text]))
     title = _title(layout.metadata, blocks, raw.source, raw.text)
-    return ParsedDocument(doc_id, raw, title, layout.metadata, tuple(blocks), tuple(footnotes))
+    tail_start = None
+    if layout.tail is not None:
+        tail = [
+            _tail_piece(raw.text, ln, markers)
+            for ln in lines[layout.tail[0] : layout.tail[1]]
+            if not ln.blank and ln.index not in footnote_lines and not is_blank_form(ln.text)
+        ]
+        tail_blocks = _tree(_titled(_repair_page_breaks([p for p in tail if p.text])))
+        tail_start = tail_blocks[0].start if tail_blocks else None
+        blocks += tail_blocks
+    return ParsedDocument(doc_id, raw, title, layout.metadata, tuple(blocks), tuple(footnotes), tail_start)
 
 
 # --------------------------------------------------------------------------- footnotes
@@ -126,6 +138,30 @@ def _piece(raw_text: str, ln: Line, markers: frozenset[str]) -> _Piece:
         kind = "heading" if _is_title(text) else "paragraph"
     clean, refs = _strip_markers(text[skip:], markers)
     return _Piece(kind, level, level > 0, clean, (ln.raw_span(skip),), refs)
+
+
+def _tail_piece(raw_text: str, ln: Line, markers: frozenset[str]) -> _Piece:
+    """A line after the closing: "PHỤ LỤC I" opens an appendix (level 1), "Mẫu số 01" a form in it (2)."""
+    level = appendix_level(ln.text)
+    if level:
+        clean, refs = _strip_markers(ln.text.strip("*_# "), markers)
+        return _Piece("appendix", level, False, clean, (ln.raw_span(),), refs)
+    return _piece(raw_text, ln, markers)
+
+
+def _titled(pieces: list[_Piece]) -> list[_Piece]:
+    """An appendix opener takes the capital title lines right under it ("PHỤ LỤC I" + "DANH MỤC …")."""
+    out: list[_Piece] = []
+    for p in pieces:
+        prev = out[-1] if out else None
+        title_line = (
+            p.kind != "list_item" and not p.numbered and is_caps(p.text) and len(p.text) <= _MAX_TITLE
+        )
+        if prev is not None and prev.kind == "appendix" and title_line and len(prev.text) < _MAX_TITLE:
+            out[-1] = replace(prev, text=f"{prev.text} {p.text}", spans=prev.spans + p.spans)
+        else:
+            out.append(p)
+    return out
 
 
 def _is_title(text: str) -> bool:
@@ -190,8 +226,15 @@ def _short_label(text: str) -> str:
 
 def _tree(pieces: list[_Piece]) -> list[Block]:
     open_levels: dict[int, str] = {}
+    root: tuple[str, ...] = ()  # the appendix the pieces are in ("PHỤ LỤC I")
     blocks: list[Block] = []
     for p in pieces:
+        if p.kind == "appendix":  # "PHỤ LỤC I …" (level 1), or "Mẫu số 01" inside one (level 2)
+            open_levels.clear()
+            label = _short_label(p.text)
+            root = (root[0], label) if p.level == 2 and root else (label,)
+            blocks.append(Block("heading", p.text, p.spans, root, 0, p.refs))
+            continue
         if p.level:
             for lvl in [k for k in open_levels if k >= p.level]:
                 del open_levels[lvl]
@@ -200,7 +243,7 @@ def _tree(pieces: list[_Piece]) -> list[Block]:
             path = enclosing + (p.text,) if p.kind == "heading" else enclosing
         else:
             path = tuple(open_levels[k] for k in sorted(open_levels))
-        blocks.append(Block(p.kind, p.text, p.spans, path, p.level, p.refs))
+        blocks.append(Block(p.kind, p.text, p.spans, root + path, p.level, p.refs))
     return blocks
 
 

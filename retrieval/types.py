@@ -133,6 +133,14 @@ class ParsedDocument:
     metadata: DocMetadata
     blocks: tuple[Block, ...]
     footnotes: tuple[Footnote, ...] = ()
+    tail_start: int | None = None  # raw offset where appendices / end notes after the closing begin
+
+    @property
+    def main_blocks(self) -> tuple[Block, ...]:
+        """The blocks before the closing lines (without the appendices and end notes after them)."""
+        if self.tail_start is None:
+            return self.blocks
+        return tuple(b for b in self.blocks if b.start < self.tail_start)
 
     @property
     def source(self) -> str:
