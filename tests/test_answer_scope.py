@@ -5,9 +5,16 @@ from __future__ import annotations
 
 import pytest
 
-from retrieval.answer import Answerer
+from retrieval.answer import Answerer, scope
 from retrieval.answer.result import REFUSAL
-from retrieval.answer.scope import named_places, named_years, restates_question, wrong_answer_type
+from retrieval.answer.scope import (
+    named_places,
+    named_subjects,
+    named_years,
+    restates_question,
+    unnamed_subject,
+    wrong_answer_type,
+)
 
 
 def test_places_and_years_named_in_a_question():
@@ -87,3 +94,66 @@ def test_real_index_still_answers_when_place_and_year_match(searcher):
         "phải được học tập chuyên đề năm 2020?"
     )
     assert not answer.refused and "100%" in answer.answer and answer.citations[0].verified
+
+
+@pytest.mark.parametrize(
+    ("question", "cited", "refused"),
+    [
+        # the fee of another museum is not the fee asked for
+        (
+            "Phí tham quan Bảo tàng Phòng không - Không quân là bao nhiêu tiền một lượt?",
+            "Mức thu phí thăm quan Bảo tàng Lịch sử Quân sự Việt Nam là 40.000 đồng/người/lượt.",
+            True,
+        ),
+        (
+            "Phí tham quan Bảo tàng Phòng không - Không quân là bao nhiêu tiền một lượt?",
+            "BẢO TÀNG PHÒNG KHÔNG – KHÔNG QUÂN: 20.000 đồng/lượt.",
+            False,
+        ),
+        ("Ở xã Lương Minh có bao nhiêu thôn không được phân bổ?", "MTTQ xã Lương Minh: có 05 thôn.", False),
+        ("Ở xã Lương Minh có bao nhiêu thôn không được phân bổ?", "Xã Minh Tân có 05 thôn.", True),
+        # a one-word name beside ordinary words ("của Đảng thực hiện", "từ Lào")
+        ("Có mấy hình thức theo đường lối của Đảng thực hiện?", "Đảng ta có 3 hình thức.", False),
+        ("Nhập bao nhiêu tấn gạo từ Lào?", "Hiệp định với Lào: 70.000 tấn gạo.", False),
+        ("Nhập bao nhiêu tấn gạo từ Lào?", "Người lao động: 70.000 tấn gạo.", True),
+        # initials ("bà L"), acronyms, document kinds and questions typed without capitals pass
+        ("Bà L mua nhà của ông K với giá bao nhiêu?", "Giá 5.500.000.000 đồng.", False),
+        ("Quyết định 1610/QĐ-TTPVHCC tiết kiệm bao nhiêu tiền?", "Tiết kiệm 100 tỷ đồng.", False),
+        ("HĐND xã họp mấy kỳ?", "Hội đồng nhân dân xã họp 2 kỳ.", False),
+        ("kinh phi bao tang phong khong khong quan bao nhieu", "Bảo tàng Lịch sử: 40.000 đồng.", False),
+        (
+            "Quyet dinh cua tinh Cao Bang phe duyet bao nhieu quy trinh?",
+            "UBND tỉnh Cao Bằng: 12 quy trình",
+            False,
+        ),
+        (
+            "Quyet dinh cua tinh Cao Bang phe duyet bao nhieu quy trinh?",
+            "UBND tỉnh Lạng Sơn: 12 quy trình",
+            True,
+        ),
+        # only questions for a value are checked
+        ("Mặt trận Khánh Hòa dành góc nào trên website?", "Chuyên mục Diễn đàn trên Trang thông tin.", False),
+    ],
+)
+def test_a_name_the_question_gives_must_be_in_a_cited_document(question, cited, refused):
+    reason = unnamed_subject(question, [cited])
+    assert (reason is not None) == refused, reason
+    if refused:
+        assert reason.startswith("Các văn bản được trích không nhắc đến")
+    assert "Bảo" not in named_subjects("Bảo tàng có mấy phòng?")  # the first word of a sentence
+
+
+def test_quick_fold_finds_the_same_places_as_fold():
+    """The catalogue folds every document's text for its province; ``quick_fold`` skips the syllable
+    normalization but must find the same places (dash and space variants, old tone placement)."""
+    from retrieval.answer.normalize import fold
+
+    for text in (
+        "UBND TP. Hồ Chí Minh và tỉnh Bà Rịa - Vũng Tàu",
+        "BÀ RỊA – VŨNG TÀU; Khánh Hoà; Thừa Thiên - Huế",
+        "tỉnh  Kiên   Giang,\nthành phố Hồ Chí Minh",
+        "ke hoach cua tinh uy kien giang",
+    ):
+        slow = [name for name, pat in scope._PLACES if pat.search(fold(text).lower())]
+        assert named_places(text) == slow, text
+    assert "khanh hoa" in scope.quick_fold("Khánh Hoà")

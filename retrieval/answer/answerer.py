@@ -23,7 +23,7 @@ from retrieval.answer.confidence import DEFAULT_REFUSAL_THRESHOLD, confidence
 from retrieval.answer.extractive import ExtractiveBackend, extract, profile
 from retrieval.answer.passages import Passage, passages_from_hits
 from retrieval.answer.result import REFUSAL, Answer, NearDocument
-from retrieval.answer.scope import out_of_scope, restates_question, wrong_answer_type
+from retrieval.answer.scope import out_of_scope, restates_question, unnamed_subject, wrong_answer_type
 from retrieval.chunking import SIGNATURE_PATH
 from retrieval.document.injection import usable_hits
 from retrieval.types import SearchHit
@@ -336,6 +336,7 @@ class Answerer:
             if checked.repaired:
                 notes.append(NOTE_REPAIRED.format(n=checked.repaired))
         reason = wrong_answer_type(question, checked.text, [p.metadata.so_ky_hieu or "" for p in passages])
+        reason = reason or unnamed_subject(question, self._cited_texts(checked.citations, passages))
         if reason:
             return self._refusal(question, nearest, conf, t0, backend, reason=reason)
         return Answer(
@@ -351,6 +352,19 @@ class Answerer:
             nearest=tuple(nearest),
             seconds=time.perf_counter() - t0,
         )
+
+
+    def _cited_texts(self, citations: Sequence, passages: Sequence[Passage]) -> list[str]:
+        """Each cited document's text with its title (the cited passages where the searcher cannot
+        give whole documents)."""
+        doc_text = getattr(self.searcher, "document_text", None)
+        out = []
+        for doc_id in dict.fromkeys(c.doc_id for c in citations):
+            given = [p for p in passages if p.doc_id == doc_id]
+            head = "\n".join(dict.fromkeys(p.title for p in given))
+            body = doc_text(doc_id) if doc_text else "\n".join(p.display_text for p in given)
+            out.append(f"{head}\n{body}")
+        return out
 
 
 def _question_filters(u: Understanding, searcher: Any, hint: str = CLI_FILTER_HINT) -> tuple[Any, str | None]:

@@ -14,10 +14,12 @@ Each returns the reason (Vietnamese, shown to the user) or None.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable, Sequence
 
 from retrieval.answer.facts import content_syllables, find_dates
 from retrieval.answer.normalize import fold
+from retrieval.normalize import strip_accents
 from retrieval.types import SearchHit
 
 # Provinces and centrally governed cities (the 63 before the 2025 merger; the 34 after are among them).
@@ -136,17 +138,27 @@ def _place_patterns() -> list[tuple[str, re.Pattern]]:
 
 _PLACES = _place_patterns()
 _PLACE_PATTERN = dict(_PLACES)
+_PLACE_KEYS = [(name, fold(name).split("-")[0].strip(), pat) for name, pat in _PLACES]  # substring first
+
+
+def quick_fold(text: str) -> str:
+    """``fold`` for long texts: lower case, no diacritics, dashes as "-", no spaces around "-" and "/",
+    one space between words — without ``fold``'s syllable normalization (tones are gone anyway)."""
+    text = strip_accents(unicodedata.normalize("NFC", text)).lower()
+    text = " ".join(re.sub(r"[–—]", "-", text).split())
+    return re.sub(r" ?([-/]) ?", r"\1", text)
 
 
 def named_places(text: str) -> list[str]:
-    folded = fold(text).lower()
-    return [name for name, pat in _PLACES if pat.search(folded)]
+    """The provinces and cities ``text`` names, in the order of PROVINCES."""
+    folded = quick_fold(text)
+    return [name for name, key, pat in _PLACE_KEYS if key in folded and pat.search(folded)]
 
 
 def _mentions_all(text: str, places: Sequence[str], years: Sequence[str]) -> bool:
     if not all(y in text for y in years):
         return False
-    folded = fold(text).lower() if places else ""
+    folded = quick_fold(text) if places else ""
     return all(_PLACE_PATTERN[p].search(folded) for p in places)
 
 
@@ -235,3 +247,47 @@ def _states_unit(unit: str, folded_answer: str) -> bool:
     if unit == "phan tram":
         return bool(re.search(r"\d\s*%|\d\s*phan tram", folded_answer))
     return bool(re.search(rf"\d[\d.,]*\s*{unit}\b", folded_answer))
+
+
+# Capitalised words that name a kind of document or a part of one, not a subject ("Quyết định 1610/…").
+_GENERIC_CAPS = frozenset(
+    {"quyet", "nghi", "thong", "ke", "chi", "luat", "cong", "huong", "dieu", "khoan", "chuong", "muc"}
+    | {"phu", "van", "ban", "bo", "so", "nam", "ngay", "thang"}
+)
+_WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)?")
+
+
+_VALUE_Q = re.compile(r"\b(?:bao nhieu|may|ngay nao|khi nao|thoi han|han chot)\b")
+
+
+def named_subjects(question: str) -> list[str]:
+    """The words the question writes with a capital ("Bảo", "Phòng", "Không" of "Bảo tàng Phòng không -
+    Không quân"): not the first word of a sentence, one-letter initials ("bà L"), acronyms ("HĐND") or
+    document kinds ("Quyết định 1610/QĐ-…", checked elsewhere)."""
+    out: list[str] = []
+    for m in _WORD.finditer(question):
+        word = m.group()
+        sentence_start = question[: m.start()].rstrip()[-1:] in ("", ".", "?", "!", ":")
+        if sentence_start or len(word) < 2 or not word[0].isupper() or word.isupper():
+            continue
+        if fold(word).lower() not in _GENERIC_CAPS:
+            out.append(word)
+    return list(dict.fromkeys(out))
+
+
+def unnamed_subject(question: str, cited_texts: Sequence[str]) -> str | None:
+    """Why the cited documents cannot answer a question for a value (bao nhiêu, mấy, ngày nào): a word
+    it writes with a capital is written so (or in capitals) in none of them — the fee of the "Bảo tàng
+    Lịch sử Quân sự" does not answer for the "Bảo tàng Phòng không - Không quân" —, or None."""
+    if not _VALUE_Q.search(fold(question).lower()):
+        return None
+    names = named_subjects(question)
+    if not names or not cited_texts:
+        return None
+    texts = [unicodedata.normalize("NFC", t) for t in cited_texts]
+    plain = [strip_accents(t) for t in texts]  # for a word typed without accents ("Cao Bang")
+    for word in names:
+        pattern = re.compile(rf"(?<!\w)(?:{re.escape(word)}|{re.escape(word.upper())})(?!\w)")
+        if not any(pattern.search(t) for t in (plain if word.isascii() else texts)):
+            return f"Các văn bản được trích không nhắc đến “{word}”."
+    return None
