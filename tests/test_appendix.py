@@ -131,6 +131,19 @@ def test_document_ending_at_its_signature_is_unchanged() -> None:
     assert "tin tức khác" not in _body(doc)
 
 
+def test_a_table_column_named_noi_nhan_does_not_end_the_body() -> None:
+    table = (
+        "Điều 3. Danh mục báo cáo:\n\nSTT | Ký hiệu | Tên biểu | Thời hạn | Nơi nhận\n"
+        "1 | B01 | Bảng cân đối tài khoản | Quý | Cơ quan Thuế\n\n"
+        "Điều 4. Báo cáo quý gửi chậm nhất 30 ngày sau khi kết thúc quý.\n\n"
+    )
+    text = HEAD + table + CLOSING
+    doc = _parse(text)
+    assert "chậm nhất 30 ngày" in _body(doc)
+    assert "Như Điều 2" not in _body(doc) and doc.metadata.nguoi_ky == "Lê Văn Hải"
+    assert doc.metadata.noi_nhan[:1] == ("Như Điều 2",)
+
+
 @pytest.mark.parametrize(
     ("line", "level"),
     [

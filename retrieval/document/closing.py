@@ -36,6 +36,15 @@ def _is_sig_cell(cell: str) -> bool:
     return bool(got and got[0] and is_caps(got[0]) and TITLE_RE.match(got[0]))
 
 
+def _is_recipients(cell: str, row: list[str]) -> bool:
+    """"Nơi nhận: - …" opening the recipients list; not the bare column header "Nơi nhận" of a table
+    ("STT | Ký hiệu | Tên biểu | Thời hạn | Nơi nhận")."""
+    k = key(cell)
+    if not re.match(r"noi nhan\s*(:|$|-)", k):
+        return False
+    return len(row) <= 2 or not re.fullmatch(r"noi nhan\s*:?", k.strip())
+
+
 def closing(lines: list, body_start: int, raw_text: str) -> tuple[list[str], str | None, str | None, int]:
     """(recipients, signer position, signer name, body end) from the closing lines."""
     n = len(lines)
@@ -44,7 +53,7 @@ def closing(lines: list, body_start: int, raw_text: str) -> tuple[list[str], str
         if ln.blank:
             continue
         row = [clean(c) for c in cells(ln.text)]
-        if noi_idx is None and any(re.match(r"noi nhan\s*(:|$|-)", key(c)) for c in row):
+        if noi_idx is None and any(_is_recipients(c, row) for c in row):
             noi_idx = ln.index
         if sig_idx is None and any(_is_sig_cell(c) for c in row):
             sig_idx = ln.index
