@@ -151,6 +151,7 @@ def test_a_table_column_named_noi_nhan_does_not_end_the_body() -> None:
         ("**PHỤ LỤC II**", 1),
         ("Phụ lục số 02: Biểu tiến độ", 1),
         ("Mẫu số 01/HNCT", 2),
+        ("Bảng tính: Mau 12", 1),  # the next sheet of a workbook (ingest/sheets.py)
         ("Phụ lục kèm theo Quyết định này quy định danh mục thủ tục được áp dụng tại tỉnh.", 0),
         ("Phụ lục hóa các quy định", 0),
         ("1. Nội dung", 0),

@@ -2,10 +2,10 @@
 
 Many documents do not end at the signature: "PHỤ LỤC I — DANH SÁCH XÃ, PHƯỜNG …", "(Kèm theo Quyết
 định số …)", "Mẫu số 01/HNCT", notes typed as "(1) Chỉ thị số 46-CT/TW …" / "[1] …" below the "Nơi
-nhận" list, or a "Ghi chú: …" under the signature. They are the document's text (the schedules,
-targets and lists a cadre asks about) and are indexed as body again, each appendix under its own
-heading. A web site's footer still ends the text, and blank form lines ("Họ và tên: ……………") say
-nothing and are left out.
+nhận" list, a "Ghi chú: …" under the signature, a workbook's next sheet ("Bảng tính: …"). They are
+the document's text (the schedules, targets and lists a cadre asks about) and are indexed as body
+again, each appendix under its own heading. A web site's footer still ends the text, and blank form
+lines ("Họ và tên: ……………") say nothing and are left out.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from retrieval.document.header_lines import is_caps, key
 # "PHỤ LỤC", "Phụ lục I", "PHỤ LỤC SỐ 02", "Phụ lục: Danh mục …" (markdown marks stripped)
 _APPENDIX_RE = re.compile(r"^phu luc(?:\s+(?:so\s+)?(?:\d{1,3}|[ivxlc]{1,6})[a-z]?)?\s*(?:[:.\-–]|$)")
 _FORM_RE = re.compile(r"^mau(?:\s+so)?\s*:?\s*\d{1,3}[a-z]?\b")  # "Mẫu số 01/HNCT"
+_SHEET_RE = re.compile(r"^bang tinh\s*:")  # "Bảng tính: Mau 12": the next sheet of a workbook (ingest/sheets)
 _ATTACHED_RE = re.compile(r"^\(\s*(?:ban hanh\s+)?kem theo\b")  # "(Kèm theo Nghị định số …)"
 _ENDNOTE_RE = re.compile(r"^(?:\(\d{1,3}\)|\[\d{1,3}\])\s*(?=\w)")  # "(1) Chỉ thị …", "[2] Hiến pháp …"
 _NOTE_RE = re.compile(r"^(?:ghi chu|chu thich|luu y)\s*:")  # "Ghi chú: Kết quả … chỉ có giá trị …"
@@ -37,7 +38,7 @@ def opens_appendix(text: str) -> bool:
     if len(text) > _MAX_OPENER:
         return False
     k = plain_key(text)
-    return bool(_APPENDIX_RE.match(k) or _ATTACHED_RE.match(k) or (_FORM_RE.match(k) and len(k) < 60))
+    return bool(appendix_level(text) or _ATTACHED_RE.match(k))
 
 
 def appendix_level(text: str) -> int:
@@ -45,7 +46,9 @@ def appendix_level(text: str) -> int:
     if len(text) > _MAX_OPENER:
         return 0
     k = plain_key(text)
-    return 1 if _APPENDIX_RE.match(k) else 2 if _FORM_RE.match(k) and len(k) < 60 else 0
+    if _APPENDIX_RE.match(k) or _SHEET_RE.match(k):
+        return 1
+    return 2 if _FORM_RE.match(k) and len(k) < 60 else 0
 
 
 def is_endnote(text: str) -> bool:
