@@ -11,6 +11,7 @@ from langchain_core.messages import AIMessageChunk
 
 from retrieval.answer import Answerer
 from retrieval.answer.backends import LlmConfig, _chat_backend
+from retrieval.answer.extractive import score_sentences
 from retrieval.answer.llm_compose import (
     ComposeBackend,
     PlanLine,
@@ -63,16 +64,17 @@ def passages():
     return passages_from_hits(FakeSearcher().hits)
 
 
-def test_candidates_are_exact_non_overlapping_sentences_grouped_by_document(passages):
+def test_candidates_are_exact_non_overlapping_sentences_best_first(passages):
     cands = candidates(QUESTION, passages)
-    assert 2 <= len(cands) <= 8
+    assert 2 <= len(cands) <= 5
     assert [c.sid for c in cands] == list(range(1, len(cands) + 1))
     by_n = {p.n: p for p in passages}
     for c in cands:
         doc = read_document(CORPUS / by_n[c.passage].source)
         assert doc[c.span[0] : c.span[1]] == c.text
-    docs = [c.doc_id for c in cands]
-    assert docs == sorted(docs, key=docs.index)  # each document's sentences are contiguous
+    scored = [(s.passage, s.span) for s in score_sentences(QUESTION, passages)]
+    ranks = [scored.index((c.passage, c.span)) for c in cands]
+    assert ranks == sorted(ranks)  # in the extractive scorer's order: S1 is its best sentence
     for a in cands:
         for b in cands:
             if a is not b and a.doc_id == b.doc_id:

@@ -2,7 +2,7 @@
 
 A 1.5B model retyping facts paraphrases numbers and cites the wrong passage, so most of its text fails
 the citation check. Here the prompt lists numbered candidate sentences [S1]…[Sn] (the best-scoring
-sentences of the passages, grouped by document); the model answers with a short plan — one line per
+sentences of the passages, best first); the model answers with a short plan — one line per
 point, an optional short lead phrase, then sentence ids ("Thời hạn báo cáo: S3 S1") — and the code
 assembles the answer from the real sentences, each with its passage marker [n]. Quoted facts are
 never retyped, so the answer passes the check whenever the model picked sentences at all.
@@ -26,7 +26,7 @@ from retrieval.answer.passages import Passage
 from retrieval.answer.result import REFUSAL
 from retrieval.types import Span
 
-MAX_CANDIDATES = 8
+MAX_CANDIDATES = 5
 MAX_CANDIDATE_CHARS = 320  # shown to the model; the answer quotes the whole sentence
 MAX_CHOSEN = 4
 MAX_LEAD_CHARS = 80
@@ -51,7 +51,8 @@ class PlanLine:
 
 def candidates(question: str, passages: Sequence[Passage], limit: int = MAX_CANDIDATES) -> list[Candidate]:
     """The best-scoring sentences of the passages (extractive scoring), no two overlapping in one
-    document, numbered 1..N grouped by document in order of each document's best sentence."""
+    document, numbered 1..N best first (the model is told so: grouped by document, it picked an
+    on-topic sentence of the first document rather than the one holding the answer)."""
     by_n = {p.n: p for p in passages}
     chosen: list[tuple[Passage, Span]] = []
     for s in score_sentences(question, passages):
@@ -61,8 +62,6 @@ def candidates(question: str, passages: Sequence[Passage], limit: int = MAX_CAND
         if any(q.doc_id == p.doc_id and sp[0] < s.span[1] and s.span[0] < sp[1] for q, sp in chosen):
             continue
         chosen.append((p, s.span))
-    docs = list(dict.fromkeys(p.doc_id for p, _ in chosen))
-    chosen.sort(key=lambda ps: docs.index(ps[0].doc_id))  # stable: score order inside a document
     return [Candidate(i, p.n, p.doc_id, span, p.quote(span)) for i, (p, span) in enumerate(chosen, start=1)]
 
 
