@@ -192,6 +192,33 @@ def _check_consistent(url: str, allowed: dict[str, set[str]]) -> None:
             assert len(ids) == n_chunks and not unposted, (source, len(ids), n_chunks, unposted)
 
 
+def test_new_parsing_rules_parse_each_collection_again(
+    pg_url, fake_settings, fake_embedder, tmp_path, monkeypatch
+):
+    """An upgrade that reads documents differently (STRUCTURE_VERSION) parses every file of a
+    collection again on its next import, once, collection by collection — the folder index does the
+    same; a new model is still refused."""
+    from retrieval.indexing import pgstore
+
+    corpus = tmp_path / "corpus"
+    _write_corpus(corpus)
+    with connect(pg_url) as conn:
+        create_collection(conn, "cu")
+        create_collection(conn, "moi")
+    index_into_database(corpus, pg_url, "cu", fake_settings, fake_embedder)
+    index_into_database(corpus, pg_url, "moi", fake_settings, fake_embedder)
+    monkeypatch.setattr(pgstore, "STRUCTURE_VERSION", "structure-test")
+    first = index_into_database(corpus, pg_url, "cu", fake_settings, fake_embedder)
+    assert len(first.updated) == 5 and not first.unchanged and first.n_documents == 5
+    again = index_into_database(corpus, pg_url, "cu", fake_settings, fake_embedder)
+    assert len(again.unchanged) == 5 and not again.written
+    other = index_into_database(corpus, pg_url, "moi", fake_settings, fake_embedder)
+    assert len(other.updated) == 5  # the other collection still had the old parse
+    monkeypatch.setattr(fake_embedder, "checksum", "another-model")
+    with pytest.raises(DatabaseError, match="cấu hình khác"):
+        index_into_database(corpus, pg_url, "cu", fake_settings, fake_embedder)
+
+
 def test_sigkill_during_import_leaves_each_document_old_or_new(
     pg_url, fake_settings, fake_embedder, tmp_path
 ):

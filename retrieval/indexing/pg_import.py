@@ -21,9 +21,12 @@ from retrieval.indexing.parse import absorb, doc_id_for, parse_in_order, workers
 from retrieval.indexing.pg_upkeep import upkeep
 from retrieval.indexing.pgstore import (
     ModelInfo,
+    collection_parsing,
     ensure_model,
     known_sources,
+    parsing_of,
     put_document,
+    record_parsing,
     remove_document,
 )
 from retrieval.indexing.writer import embed_missing
@@ -48,7 +51,10 @@ def index_into_database(
     with open_database(url, autocommit=True) as conn:
         cid = collection_id(conn, collection)
         embedder = embedder or make_embedder(settings)
-        ensure_model(conn, ModelInfo.current(settings, embedder.checksum, embedder.dim))
+        model = ModelInfo.current(settings, embedder.checksum, embedder.dim)
+        recorded = ensure_model(conn, model, reparse_ok=True)
+        # written by other parsing rules (an upgrade): every file of the collection is parsed again
+        reparse = collection_parsing(conn, cid, recorded) != parsing_of(model)
         known = known_sources(conn, cid)
         seen: set[str] = set()
         waiting: list[DocEntry] = []
@@ -75,7 +81,7 @@ def index_into_database(
                     continue
                 source = item.relative_to(corpus_dir).as_posix()
                 seen.add(source)
-                if source in known and unchanged(item, known[source]):
+                if source in known and not reparse and unchanged(item, known[source]):
                     report.unchanged.append(source)
                     continue
                 jobs.append((item, source, doc_id_for(f"{collection}/{source}")))
@@ -98,6 +104,8 @@ def index_into_database(
         for source in sorted(set(known) - seen):
             if remove_document(conn, cid, source):
                 report.removed.append(source)
+        if reparse:
+            record_parsing(conn, cid, model)
         report.written = bool(report.added or report.updated or report.removed)
         report.n_documents, report.n_chunks = conn.execute(
             "SELECT count(*), coalesce(sum(n_chunks), 0) FROM documents WHERE collection_id = %s", (cid,)

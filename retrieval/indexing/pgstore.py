@@ -71,17 +71,23 @@ def recorded_model(conn: psycopg.Connection) -> ModelInfo | None:
     return ModelInfo(**row[0]) if row else None
 
 
-def differences(have: ModelInfo, want: ModelInfo) -> list[str]:
+def differences(have: ModelInfo, want: ModelInfo, skip: tuple[str, ...] = ()) -> list[str]:
     return [
         f"{k}: {getattr(have, k)} ≠ {getattr(want, k)}"
         for k in have.__dict__
-        if getattr(have, k) != getattr(want, k)
+        if k not in skip and getattr(have, k) != getattr(want, k)
     ]
 
 
-def ensure_model(conn: psycopg.Connection, want: ModelInfo) -> None:
+# How documents are read and cut: a collection written by other versions of these is parsed again.
+PARSING_FIELDS = ("chunker_version", "structure_version", "segmenter_version", "chunk_max_tokens")
+
+
+def ensure_model(conn: psycopg.Connection, want: ModelInfo, reparse_ok: bool = False) -> ModelInfo:
     """Record ``want`` on first use (fixing the vector dimension, building the HNSW index), or check
-    that the database was written with it."""
+    that the database was written with it; returns what the database records. With ``reparse_ok`` (an
+    import of whole files, which parses again a collection written by other parsing steps —
+    ``collection_parsing``), only the model and its dimension must agree."""
     with conn.transaction():
         conn.execute("LOCK TABLE meta IN SHARE ROW EXCLUSIVE MODE")
         have = recorded_model(conn)
@@ -92,13 +98,34 @@ def ensure_model(conn: psycopg.Connection, want: ModelInfo) -> None:
                 "USING hnsw (embedding vector_cosine_ops) WITH (m = 16, ef_construction = 64)"
             )
             conn.execute("INSERT INTO meta (key, value) VALUES ('model', %s)", (json.dumps(want.to_json()),))
-            return
-    problems = differences(have, want)
+            return want
+    problems = differences(have, want, skip=PARSING_FIELDS if reparse_ok else ())
     if problems:
         raise DatabaseError(
             "Cơ sở dữ liệu được lập chỉ mục với cấu hình khác (" + "; ".join(problems) + "). "
             "Hãy lập chỉ mục lại vào một cơ sở dữ liệu mới."
         )
+    return have
+
+
+def parsing_of(model: ModelInfo) -> dict:
+    return {k: getattr(model, k) for k in PARSING_FIELDS}
+
+
+def collection_parsing(conn: psycopg.Connection, cid: int, recorded: ModelInfo) -> dict:
+    """The parsing versions a collection's documents were written with (the database's own record
+    for a collection imported before these were kept per collection)."""
+    row = conn.execute("SELECT value FROM meta WHERE key = %s", (f"parsing:{cid}",)).fetchone()
+    return dict(row[0]) if row else parsing_of(recorded)
+
+
+def record_parsing(conn: psycopg.Connection, cid: int, model: ModelInfo) -> None:
+    """After a whole import: every document of the collection is parsed with ``model``'s versions."""
+    conn.execute(
+        "INSERT INTO meta (key, value) VALUES (%s, %s) "
+        "ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value",
+        (f"parsing:{cid}", json.dumps(parsing_of(model))),
+    )
 
 
 def known_sources(conn: psycopg.Connection, collection_id: int) -> dict[str, str]:
