@@ -226,13 +226,15 @@ def _short_label(text: str) -> str:
 
 def _tree(pieces: list[_Piece]) -> list[Block]:
     open_levels: dict[int, str] = {}
-    root: tuple[str, ...] = ()  # the appendix the pieces are in ("PHỤ LỤC I")
+    root: tuple[str, ...] = ()  # the appendix the pieces are in ("PHỤ LỤC I", "Mẫu số 01/HNCT")
+    appendix = ""  # the last "PHỤ LỤC …" label
     blocks: list[Block] = []
     for p in pieces:
         if p.kind == "appendix":  # "PHỤ LỤC I …" (level 1), or "Mẫu số 01" inside one (level 2)
             open_levels.clear()
             label = _short_label(p.text)
-            root = (root[0], label) if p.level == 2 and root else (label,)
+            appendix = label if p.level == 1 else appendix
+            root = (appendix, label) if p.level == 2 and appendix else (label,)
             blocks.append(Block("heading", p.text, p.spans, root, 0, p.refs))
             continue
         if p.level:

@@ -83,6 +83,24 @@ def test_appendix_after_signature_is_body_under_its_own_heading() -> None:
     assert any("12 tỷ đồng" in c.text for c in chunks)
 
 
+def test_forms_sit_under_their_appendix() -> None:
+    text = (
+        HEAD
+        + CLOSING
+        + (
+            "PHỤ LỤC\n\nMẫu số 01/HNCT\n\nBIÊN BẢN HỘI NGHỊ CỬ TRI\n\nHội nghị bắt đầu lúc 8 giờ.\n\n"
+            "Mẫu số 02/HNCT\n\nBIÊN BẢN KIỂM PHIẾU\n\nTổ kiểm phiếu gồm 3 người.\n"
+        )
+    )
+    doc = _parse(text)
+    first = next(b for b in doc.blocks if "8 giờ" in b.text)
+    second = next(b for b in doc.blocks if "3 người" in b.text)
+    assert first.heading_path == ("PHỤ LỤC", "Mẫu số 01/HNCT BIÊN BẢN HỘI NGHỊ CỬ TRI")
+    assert second.heading_path == ("PHỤ LỤC", "Mẫu số 02/HNCT BIÊN BẢN KIỂM PHIẾU")
+    alone = _parse(HEAD + CLOSING + "Mẫu số 01\n\nNội dung một.\n\nMẫu số 02\n\nNội dung hai.\n")
+    assert next(b for b in alone.blocks if "hai" in b.text).heading_path == ("Mẫu số 02",)
+
+
 def test_end_notes_under_recipients_are_searchable() -> None:
     for marker in ("(1)", "[1]"):
         text = (
