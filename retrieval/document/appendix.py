@@ -22,7 +22,8 @@ _FORM_RE = re.compile(r"^mau(?:\s+so)?\s*:?\s*\d{1,3}[a-z]?\b")  # "Mẫu số 0
 _SHEET_RE = re.compile(r"^bang tinh\s*:")  # "Bảng tính: Mau 12": the next sheet of a workbook (ingest/sheets)
 _ATTACHED_RE = re.compile(r"^\(\s*(?:ban hanh\s+)?kem theo\b")  # "(Kèm theo Nghị định số …)"
 _ENDNOTE_RE = re.compile(r"^(?:\(\d{1,3}\)|\[\d{1,3}\])\s*(?=\w)")  # "(1) Chỉ thị …", "[2] Hiến pháp …"
-_NOTE_RE = re.compile(r"^(?:ghi chu|chu thich|luu y)\s*:")  # "Ghi chú: Kết quả … chỉ có giá trị …"
+# "Ghi chú: Kết quả … chỉ có giá trị …"; not "Chú thích:"/"Lưu ý:", which sites use for their own notes
+_NOTE_RE = re.compile(r"^ghi chu\s*:")
 _SITE_TRAILER = ("file duoc dinh kem", "van ban nay chua cap nhat noi dung tieng anh", "van ban lien quan")
 _MAX_OPENER = 200  # an appendix's title line, not a paragraph mentioning one
 _BLANK_CHARS = "….·_"
