@@ -24,7 +24,12 @@ _ATTACHED_RE = re.compile(r"^\(\s*(?:ban hanh\s+)?kem theo\b")  # "(Kèm theo Ng
 _ENDNOTE_RE = re.compile(r"^(?:\(\d{1,3}\)|\[\d{1,3}\])\s*(?=\w)")  # "(1) Chỉ thị …", "[2] Hiến pháp …"
 # "Ghi chú: Kết quả … chỉ có giá trị …"; not "Chú thích:"/"Lưu ý:", which sites use for their own notes
 _NOTE_RE = re.compile(r"^ghi chu\s*:")
-_SITE_TRAILER = ("file duoc dinh kem", "van ban nay chua cap nhat noi dung tieng anh", "van ban lien quan")
+_SITE_TRAILER = (  # what a legal portal prints below the document
+    "file duoc dinh kem",
+    "van ban nay chua cap nhat noi dung tieng anh",
+    "van ban lien quan",
+    "ra chuot vao noi dung van ban",
+)
 _MAX_OPENER = 200  # an appendix's title line, not a paragraph mentioning one
 _BLANK_CHARS = "….·_"
 
