@@ -370,3 +370,20 @@ def test_a_which_question_prefers_the_sentence_naming_a_numbered_one(tmp_path):
         question,
     )
     assert "Kỳ họp thứ 10" in text.splitlines()[0], text  # the sentence naming it comes first
+
+
+@pytest.mark.parametrize(
+    ("text", "quantity"),
+    [
+        ("Chiều rộng 74mm, chiều dài 105mm", True),
+        ("Có 05 thôn không được phân bổ chỉ tiêu", True),
+        ("100% cán bộ được học tập", True),
+        ("Theo đó, Thông tư 16/2024/TT-BCA quy định về quy cách, kích thước", False),  # a document number
+        ("Kế hoạch số 427 - KH/TU ngày 10/9/2020", False),  # a number and a date
+    ],
+)
+def test_a_question_for_a_quantity_prefers_a_sentence_stating_one(text, quantity):
+    from retrieval.answer.extractive import _states_quantity
+    from retrieval.answer.normalize import fold
+
+    assert _states_quantity(fold(text)) is quantity

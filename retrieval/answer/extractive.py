@@ -195,7 +195,7 @@ def _type_bonus(prof: QuestionProfile, text: str) -> float:
     if prof.wants_date:
         bonus += 0.25 if find_dates(folded)[0] else -0.1
     if prof.wants_number:
-        bonus += 0.2 if re.search(r"\d", text) else -0.05
+        bonus += 0.2 if _states_quantity(folded) else -0.05
         if prof.counted and re.search(rf"\d[\d.,]*\s+{re.escape(prof.counted)}\b", folded):
             bonus += COUNTED_BONUS  # "3.640 đảng viên" for "bao nhiêu đảng viên"
         elif " " in prof.counted and re.search(rf"\d[\d.,]*\s+{prof.counted.split()[0]}\b", folded):
@@ -208,6 +208,16 @@ def _type_bonus(prof: QuestionProfile, text: str) -> float:
     if names and re.search(rf"\b(?:{names})\s+(?:thu\s+)?(?:\d+|[ivxlc]+)\b", folded):
         bonus += NAMED_BONUS  # "Kỳ họp thứ 10" for "kỳ họp nào"
     return bonus
+
+
+def _states_quantity(folded: str) -> bool:
+    """A number that is not part of a document number or a date ("74mm", "12 thành viên", "100%"; not
+    "Thông tư 16/2024/TT-BCA", "ngày 16/6/2022"): what "bao nhiêu" asks for."""
+    _, rest = find_dates(folded)
+    return any(re.search(r"\d", w) and not _CODE_WORD.search(w) for w in rest.split())
+
+
+_CODE_WORD = re.compile(r"\d.*[-/–].*[^\W\d_]|[^\W\d_].*[-/–].*\d")  # "16/2024/tt-bca", "qđ-15"
 
 
 def _shape_penalty(text: str, toks: frozenset[str]) -> float:
