@@ -129,6 +129,18 @@ def test_attached_appendix_takes_its_capital_title_and_drops_blank_form_lines() 
     assert "Họ và tên" not in _body(doc)
 
 
+def test_an_attached_title_never_takes_the_signature_above_it() -> None:
+    closing = "Nơi nhận:\n- Như Điều 2;\n\nTM. ỦY BAN NHÂN DÂN\nCHỦ TỊCH\n\nLÊ VĂN HẢI\n\n"
+    text = HEAD + closing + "(Kèm theo Quyết định số 12/QĐ-UBND)\n\nTổng cộng: 19 xã biên giới.\n"
+    doc = _parse(text)
+    assert doc.tail_start is not None and "19 xã" in _body(doc)
+    assert "CHỦ TỊCH" not in _body(doc) and doc.tail_start == text.index("(Kèm theo")
+    with_title = text.replace("(Kèm theo", "DANH SÁCH XÃ BIÊN GIỚI\n\n(Kèm theo")
+    titled = _parse(with_title)
+    assert titled.tail_start == with_title.index("DANH SÁCH XÃ")  # the title, right under the name
+    assert next(b for b in titled.blocks if "19 xã" in b.text)
+
+
 def test_note_under_signature_is_body_and_site_footer_still_ends_the_text() -> None:
     text = (
         HEAD

@@ -353,7 +353,6 @@ class Answerer:
             seconds=time.perf_counter() - t0,
         )
 
-
     def _cited_texts(self, citations: Sequence, passages: Sequence[Passage]) -> list[str]:
         """Each cited document's text with its title (the cited passages where the searcher cannot
         give whole documents)."""

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 
 from retrieval.document.closing import is_footer
 from retrieval.document.header_lines import is_caps, key
+from retrieval.document.signature import SIG_RE, TITLE_RE
 
 # "PHỤ LỤC", "Phụ lục I", "PHỤ LỤC SỐ 02", "Phụ lục: Danh mục …" (markdown marks stripped)
 _APPENDIX_RE = re.compile(r"^phu luc(?:\s+(?:so\s+)?(?:\d{1,3}|[ivxlc]{1,6})[a-z]?)?\s*(?:[:.\-–]|$)")
@@ -100,12 +101,24 @@ def tail_range(lines: Sequence, body_end: int) -> tuple[int, int] | None:
 
 
 def _title_above(lines: Sequence, body_end: int, at: int) -> int:
-    """The first of up to four capital lines right above line ``at`` (blank lines between allowed)."""
-    first, taken = at, 0
-    for ln in reversed(lines[body_end + 2 : at]):
+    """The first of up to four capital lines right above line ``at`` (blank lines between allowed),
+    below the signature block: a line "TM. …"/"CHỦ TỊCH" and the name under it are never a title."""
+    floor = body_end + 1
+    after_title = False
+    for ln in lines[body_end + 1 : at]:
         if ln.blank:
             continue
-        if not is_caps(ln.text) or taken >= 4 or len(ln.text) > _MAX_OPENER:
+        text = ln.text.strip("*_# ")
+        if SIG_RE.match(text) or TITLE_RE.fullmatch(text):
+            floor, after_title = ln.index + 1, True
+        elif after_title:  # the signer's name
+            floor, after_title = ln.index + 1, False
+    first, taken = at, 0
+    for ln in reversed(lines[floor:at]):
+        if ln.blank:
+            continue
+        text = ln.text.strip("*_# ")
+        if not is_caps(text) or taken >= 4 or len(text) > _MAX_OPENER:
             break
         first, taken = ln.index, taken + 1
     return first

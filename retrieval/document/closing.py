@@ -37,7 +37,7 @@ def _is_sig_cell(cell: str) -> bool:
 
 
 def _is_recipients(cell: str, row: list[str]) -> bool:
-    """"Nơi nhận: - …" opening the recipients list; not the bare column header "Nơi nhận" of a table
+    """ "Nơi nhận: - …" opening the recipients list; not the bare column header "Nơi nhận" of a table
     ("STT | Ký hiệu | Tên biểu | Thời hạn | Nơi nhận")."""
     k = key(cell)
     if not re.match(r"noi nhan\s*(:|$|-)", k):
