@@ -353,17 +353,15 @@ class Answerer:
             seconds=time.perf_counter() - t0,
         )
 
-    def _cited_texts(self, citations: Sequence, passages: Sequence[Passage]) -> list[str]:
+    def _cited_texts(self, citations: Sequence, passages: Sequence[Passage]) -> Iterator[str]:
         """Each cited document's text with its title (the cited passages where the searcher cannot
-        give whole documents)."""
+        give whole documents), read only when asked for: most questions need none of it."""
         doc_text = getattr(self.searcher, "document_text", None)
-        out = []
         for doc_id in dict.fromkeys(c.doc_id for c in citations):
             given = [p for p in passages if p.doc_id == doc_id]
             head = "\n".join(dict.fromkeys(p.title for p in given))
             body = doc_text(doc_id) if doc_text else "\n".join(p.display_text for p in given)
-            out.append(f"{head}\n{body}")
-        return out
+            yield f"{head}\n{body}"
 
 
 def _question_filters(u: Understanding, searcher: Any, hint: str = CLI_FILTER_HINT) -> tuple[Any, str | None]:

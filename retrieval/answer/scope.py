@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 from retrieval.answer.facts import content_syllables, find_dates
 from retrieval.answer.normalize import fold
@@ -255,8 +255,6 @@ _GENERIC_CAPS = frozenset(
     | {"phu", "van", "ban", "bo", "so", "nam", "ngay", "thang"}
 )
 _WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)?")
-
-
 _VALUE_Q = re.compile(r"\b(?:bao nhieu|may|ngay nao|khi nao|thoi han|han chot)\b")
 
 
@@ -275,16 +273,17 @@ def named_subjects(question: str) -> list[str]:
     return list(dict.fromkeys(out))
 
 
-def unnamed_subject(question: str, cited_texts: Sequence[str]) -> str | None:
+def unnamed_subject(question: str, cited_texts: Iterable[str]) -> str | None:
     """Why the cited documents cannot answer a question for a value (bao nhiêu, mấy, ngày nào): a word
     it writes with a capital is written so (or in capitals) in none of them — the fee of the "Bảo tàng
-    Lịch sử Quân sự" does not answer for the "Bảo tàng Phòng không - Không quân" —, or None."""
+    Lịch sử Quân sự" does not answer for the "Bảo tàng Phòng không - Không quân" —, or None.
+    ``cited_texts`` is read only when the question is such a question."""
     if not _VALUE_Q.search(fold(question).lower()):
         return None
     names = named_subjects(question)
-    if not names or not cited_texts:
+    texts = [unicodedata.normalize("NFC", t) for t in cited_texts] if names else []
+    if not texts:
         return None
-    texts = [unicodedata.normalize("NFC", t) for t in cited_texts]
     plain = [strip_accents(t) for t in texts]  # for a word typed without accents ("Cao Bang")
     for word in names:
         pattern = re.compile(rf"(?<!\w)(?:{re.escape(word)}|{re.escape(word.upper())})(?!\w)")
