@@ -137,6 +137,10 @@ _TYPE_LINE_RE = re.compile(
     r"^(" + "|".join(sorted([*_TYPES, *_ENGLISH_TYPES], key=len, reverse=True)) + r")(\s+LIÊN TỊCH)?"
     r"(?:\s+S[ỐO]\s*:?\s*\S+)?:?$"
 )
+# "HƯỚNG DẪN VỀ THỂ THỨC VĂN BẢN CỦA ĐẢNG": the type line and the subject on one line
+_TYPE_INLINE_RE = re.compile(
+    r"^(" + "|".join(sorted(_TYPES, key=len, reverse=True)) + r")(\s+LIÊN TỊCH)?\s+((?:VỀ|V/V)\s.+)$"
+)
 _SO_PIECE_RE = re.compile(r"^(?:[^\W\d_]+\s+){0,2}s[ốo]\b", re.I)
 _BODY_CUES = (
     "Thực hiện", "Căn cứ", "Thi hành", "Triển khai", "Nhằm", "Để", "Trên cơ sở", "Theo đề nghị", "Xét",
@@ -159,7 +163,9 @@ _ARTICLE_RE = re.compile(r"^(?:Điều|Article)\s+\d+|^(?:Chương|Chapter)\s+[I
 def is_motto(text: str) -> bool:
     k = key(text)
     mottos = ("cong hoa xa hoi chu nghia", "doc lap - tu do", "doc lap tu do", "doc lap")
-    return k.startswith(mottos) or k == "dang cong san viet nam"
+    # spaces ignored: text layers glue or split syllables ("CỘNG HÒA XàHỘI CHỦ NGHĨA")
+    glued = k.replace(" ", "").startswith("conghoaxahoichunghia")
+    return glued or k.startswith(mottos) or k == "dang cong san viet nam"
 
 
 def _is_name(text: str) -> bool:
@@ -217,7 +223,7 @@ def analyze_layout(lines: list[Line], raw_text: str = "") -> Layout:
     after_web = _from_header(p for p in head if p.index >= web_end)
     type_at = None
     for j, p in enumerate(after_web[:80]):
-        if _TYPE_LINE_RE.match(p.text):
+        if _TYPE_LINE_RE.match(p.text) or (is_caps(p.text) and _TYPE_INLINE_RE.match(p.text)):
             type_at = j
             break
         if not _is_header_like(p.text):
@@ -255,12 +261,12 @@ def analyze_layout(lines: list[Line], raw_text: str = "") -> Layout:
     loai = None
     if type_at is not None:
         tp = after_web[type_at]
-        m = _TYPE_LINE_RE.match(tp.text)
+        m = _TYPE_LINE_RE.match(tp.text) or _TYPE_INLINE_RE.match(tp.text)
         assert m is not None
         loai = _ENGLISH_TYPES.get(m.group(1)) or (m.group(1) + (m.group(2) or "")).capitalize()
         if m.group(2):
             loai = m.group(1).capitalize() + " liên tịch"
-        parts: list[str] = []
+        parts: list[str] = [m.group(3)] if m.re is _TYPE_INLINE_RE else []
         org_keys = {key(o) for o in org_lines} | {key(" ".join(org_lines))}
         body_start = tp.end_index + 1
         for p in after_web[type_at + 1 :]:

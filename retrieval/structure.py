@@ -36,7 +36,8 @@ from retrieval.types import Block, DocMetadata, Footnote, ParsedDocument, RawDoc
 __all__ = ["STRUCTURE_VERSION", "parse_document"]
 
 # Stored metadata and titles depend on these rules: an index built by another version is re-parsed.
-STRUCTURE_VERSION = "structure-v3"  # v3: appendices and end notes after the closing are body text
+# v3: appendices after the closing are body; v4: wrapped header cells, signers without "TM."/"KT."
+STRUCTURE_VERSION = "structure-v4"
 
 _SUP = "⁰¹²³⁴⁵⁶⁷⁸⁹"
 _SUP_TO_DIGIT = str.maketrans(_SUP, "0123456789")

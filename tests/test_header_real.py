@@ -159,6 +159,80 @@ def test_joint_signature_columns_glued_by_the_converter() -> None:
     assert m.references == ("203/2025/QH15",)
 
 
+def test_web_copy_whose_cells_keep_the_line_breaks_of_the_source() -> None:
+    """Legal portals' text copies: each header cell between bare "|" lines, wrapped mid-name ("ỦY" /
+    "BAN NHÂN DÂN", "CỘNG" / "HÒA …", "Quảng" / "Ngãi, ngày …", "năm" / "2023")."""
+    text = (
+        "ỦY\nBAN NHÂN DÂN\nTỈNH QUẢNG NGÃI\n-------\n|\nCỘNG\nHÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\n"
+        f"{FREEDOM}\n---------------\n|\nSố:\n12/2023/QĐ-UBND\n|\nQuảng\nNgãi, ngày 19 tháng 6 năm\n"
+        "2023\n|\nQUYẾT ĐỊNH\nBAN HÀNH QUY CHẾ PHỐI HỢP QUẢN LÝ CỤM CÔNG NGHIỆP VÀ\n"
+        "KHU DÂN CƯ TẬP TRUNG\nỦY BAN NHÂN DÂN TỈNH QUẢNG NGÃI\nCăn cứ Luật Tổ chức chính quyền\n"
+        "địa phương ngày 19 tháng 6 năm 2015;\nQUYẾT ĐỊNH:\nĐiều 1.\nBan hành kèm theo Quyết định này "
+        "Quy chế phối hợp.\nĐiều 2.\nQuyết định này có hiệu lực kể từ ngày ký./.\n|\nTM.\n"
+        "ỦY BAN NHÂN DÂN TỈNH\nKT. CHỦ TỊCH\nPHÓ CHỦ TỊCH\nTrần Thị Bích\n|\n"
+    )
+    m = meta(text, "trang.md")
+    assert (m.so_ky_hieu, m.ngay_ban_hanh, m.dia_danh) == ("12/2023/QĐ-UBND", "2023-06-19", "Quảng Ngãi")
+    assert m.co_quan_ban_hanh == "Ủy ban nhân dân tỉnh Quảng Ngãi" and m.tinh == "Quảng Ngãi"
+    assert m.trich_yeu == (
+        "Ban hành quy chế phối hợp quản lý cụm công nghiệp và khu dân cư tập trung"
+    )  # the authority line under it is not part of it
+    assert (m.nguoi_ky, m.chuc_vu_nguoi_ky) == ("Trần Thị Bích", "PHÓ CHỦ TỊCH")
+    letter = (
+        "BỘ\nY TẾ\n-------\n|\nCỘNG HÒA XÃ HỘI\nCHỦ NGHĨA VIỆT NAM\n"
+        f"{FREEDOM}\n|\nSố: 3847/BYT-KCB\nV/v tổ chức tập huấn phòng chống\ndịch bệnh mùa mưa năm 2024\n|\n"
+        "Hà\nNội, ngày 22 tháng 08\nnăm 2024\n|\nKính\ngửi:\n|\n- Sở Y tế các tỉnh, thành phố.\n|\n"
+        "Bộ Y tế đề nghị các Sở Y tế tổ chức tập huấn.\n"
+    )
+    m = meta(letter, "trang.md")
+    assert (m.so_ky_hieu, m.ngay_ban_hanh, m.dia_danh) == ("3847/BYT-KCB", "2024-08-22", "Hà Nội")
+    assert m.co_quan_ban_hanh == "Bộ Y tế" and m.loai_van_ban == "Công văn"
+    assert m.trich_yeu == "tổ chức tập huấn phòng chống dịch bệnh mùa mưa năm 2024"
+
+
+def test_authority_split_over_lines_and_province_from_the_text() -> None:
+    """ "CHỦ TỊCH ỦY BAN" / "NHÂN DÂN": one name; a Ủy ban nhân dân without a level still has a
+    province (the one its text names)."""
+    text = (
+        "CHỦ TỊCH ỦY BAN\nNHÂN DÂN |\nCỘNG HÒA XÃ HỘI\nCHỦ NGHĨA VIỆT NAM |\n|\n"
+        "Số: 44/2025/QĐ-CTUBND |\nGia Lai, ngày 20 tháng 11 năm 2025 |\n"
+        "Căn cứ Luật Tổ chức chính quyền địa phương số 72/2025/QH15;\n"
+        "Chủ tịch Ủy ban nhân dân ban hành Quyết định phân cấp quản lý tài sản công của tỉnh Gia Lai.\n"
+        "Điều 1. Phạm vi điều chỉnh\n"
+    )
+    m = meta(text, "trang.md")
+    assert m.co_quan_ban_hanh is not None and m.co_quan_ban_hanh.lower() == "chủ tịch ủy ban nhân dân"
+    assert (m.so_ky_hieu, m.ngay_ban_hanh, m.tinh) == ("44/2025/QĐ-CTUBND", "2025-11-20", "Gia Lai")
+
+
+def test_type_and_subject_on_one_line_and_a_signer_without_authority_line() -> None:
+    text = (
+        "ỦY BAN NHÂN DÂN TỈNH BẮC NINH\n- - -\n-\n\n" + MOTTO + "\n" + FREEDOM + "\n\n"
+        "Số: 15/HD-UBND\n\nBắc Ninh, ngày 02 tháng 3 năm 2021\n\n"
+        "HƯỚNG DẪN VỀ THỂ THỨC VĂN BẢN ĐIỆN TỬ\n\nĐể thống nhất thể thức, Ủy ban nhân dân tỉnh hướng dẫn "
+        "như sau:\n\n1. Văn bản điện tử được ký số.\n\nCHỦ TỊCH\n\n(Đã ký)\n\nLê Văn Tám\n"
+    )
+    m = meta(text, "trang.txt")
+    assert (m.loai_van_ban, m.trich_yeu) == ("Hướng dẫn", "Về thể thức văn bản điện tử")
+    assert (m.nguoi_ky, m.chuc_vu_nguoi_ky) == ("Lê Văn Tám", "CHỦ TỊCH")
+    doc = parse(text, "trang.txt")
+    assert doc.blocks and all("Lê Văn Tám" not in b.text and b.text != "CHỦ TỊCH" for b in doc.blocks)
+
+
+def test_site_lines_above_a_header_with_a_lone_dash() -> None:
+    text = (
+        "Hệ thống pháp luật\nĐang tải nội dung, vui lòng chờ giây lát...\n\nỦY BAN NHÂN DÂN\n"
+        "TỈNH NGHỆ AN\n-------\n-\n\n" + MOTTO + "\n" + FREEDOM + "\n\nSố: 594/KH-UBND\n\n"
+        "Nghệ An, ngày 21 tháng 10 năm 2021\n\nKẾ HOẠCH\n\nTHỰC HIỆN CHƯƠNG TRÌNH MỖI XÃ MỘT SẢN PHẨM "
+        "(OCOP) VÀ PHÁT TRIỂN KINH TẾ - XÃ HỘI NĂM 2022\n\nI. MỤC ĐÍCH, YÊU CẦU\n\n1. Mục đích\n"
+    )
+    m = meta(text, "trang.txt")
+    assert m.co_quan_ban_hanh == "Ủy ban nhân dân tỉnh Nghệ An" and m.tinh == "Nghệ An"
+    assert m.trich_yeu == (
+        "Thực hiện chương trình mỗi xã một sản phẩm (OCOP) và phát triển kinh tế - xã hội năm 2022"
+    )
+
+
 def test_preamble_references_only() -> None:
     m = meta(f"HUYỆN ỦY ĐÔNG ANH\n\nSố 45-KH/HU\n\nKẾ HOẠCH\n\nthực hiện chuyên đề\n\n{BODY}{SIGNATURE}")
     assert m.references == ("72/2025/QH15", "14-KH/TU")  # 05-CT/TW is cited in section I: body

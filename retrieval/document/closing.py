@@ -36,6 +36,30 @@ def _is_sig_cell(cell: str) -> bool:
     return bool(got and got[0] and is_caps(got[0]) and TITLE_RE.match(got[0]))
 
 
+_NOTE_RE = re.compile(r"^[(\[]\s*(?:đã ký|da ky|ký|ky|ký tên,? đóng dấu)[^)\]]*[)\]]$", re.I)  # "(Đã ký)"
+
+
+def _is_bare_title(lines: list, i: int) -> bool:
+    """A position alone in capitals ("CHỦ TỊCH", "BỘ TRƯỞNG") with a name under it, at most a
+    "(Đã ký)" note between: the block of a body that signs in its own name, without "TM."/"KT."."""
+    text = clean(lines[i].text).strip(" .,:")
+    if not (is_caps(text) and TITLE_RE.fullmatch(text)):
+        return False
+    seen = 0
+    for ln in lines[i + 1 : i + 12]:
+        t = clean(ln.text).strip()
+        if not t or t == "|":
+            continue
+        seen += 1
+        if seen > 3:
+            return False
+        if _NOTE_RE.match(t) or (is_caps(t) and TITLE_RE.fullmatch(t.strip(" .,:"))):
+            continue
+        got = name_of(t)
+        return bool(got) and not got[0]
+    return False
+
+
 def _is_recipients(cell: str, row: list[str]) -> bool:
     """ "Nơi nhận: - …" opening the recipients list; not the bare column header "Nơi nhận" of a table
     ("STT | Ký hiệu | Tên biểu | Thời hạn | Nơi nhận")."""
@@ -55,7 +79,7 @@ def closing(lines: list, body_start: int, raw_text: str) -> tuple[list[str], str
         row = [clean(c) for c in cells(ln.text)]
         if noi_idx is None and any(_is_recipients(c, row) for c in row):
             noi_idx = ln.index
-        if sig_idx is None and any(_is_sig_cell(c) for c in row):
+        if sig_idx is None and (any(_is_sig_cell(c) for c in row) or _is_bare_title(lines, ln.index)):
             sig_idx = ln.index
         if foot_idx is None and is_footer(ln.text):
             foot_idx = ln.index

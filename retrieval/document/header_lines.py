@@ -207,6 +207,8 @@ def pieces(raw_text: str, lines: list, start: int, stop: int) -> list[Piece]:
         row = cells(text)
         for col, cell in enumerate(row):
             for part in _split_cell(clean(cell)):
+                if not re.search(r"\w", part):
+                    continue  # a lone "-" or "*" under a name: decoration, not a field
                 out.append(Piece(first, part, col if len(row) > 1 else 0, last))
     return _join_wrapped(out)
 
@@ -217,12 +219,40 @@ _WRAP_HEADS = (
     re.compile(r"ng[àa]y\s*\d{0,2}\s*$", re.I),
     re.compile(r"h[ạa]nh$", re.I),  # "Độc lập - Tự do - Hạnh" / "phúc"
 )
+# "…, ngày 21 tháng 6 năm" / "2019"
+_YEAR_CUT_RE = re.compile(r"ng[àa]y\s*\d{1,2}[\s.…]*th[áa]ng\s*\d{1,2}\s*n[ăa]m\s*$", re.I)
+_MOTTOS = ("cong hoa xa hoi chu nghia viet nam", "dang cong san viet nam", "doc lap - tu do - hanh phuc")
+_TYPE_WORDS = frozenset(["luat", "lenh"])  # one-word type lines ("LUẬT" above its title)
+_TITLE_WORD = f"[{UPPER}][{LOWER}]*"
+_PLACE_HEAD_RE = re.compile(f"^{_TITLE_WORD}(?:[ -]{_TITLE_WORD}){{0,2}}$")  # "Tam", "Hà", "Phan Rang"
+_OPEN_UNIT_RE = re.compile(r"(?:^|\s)(?:ỦY BAN|UỶ BAN|HỘI ĐỒNG|VÀ|CỦA|VỀ)$")  # a name that must go on
+_PLACE_TAIL_RE = re.compile(r"^[^\W\d_]+(?:[ -][^\W\d_]+){0,3}\s*,\s*ng[àa]y\b")  # "Kỳ, ngày 19 …"
+
+
+def _wrapped(prev: str, nxt: str) -> bool:
+    """``nxt`` continues ``prev``: a field whose line was wrapped inside its cell (web pages keep the
+    source's line breaks: "ỦY" / "BAN NHÂN DÂN", "CỘNG HÒA XÃ HỘI" / "CHỦ NGHĨA VIỆT NAM", "Tam" /
+    "Kỳ, ngày 19 tháng 6 năm 2007", "V/v tổ chức thi …" / "viên cao cấp …")."""
+    if any(r.search(prev) for r in _WRAP_HEADS):
+        return True
+    if _YEAR_CUT_RE.search(prev):
+        return bool(re.match(r"\d{4}\b", nxt))
+    kp, kn = key(prev), key(nxt)
+    if any(m != kp and m.startswith(kp) and m.startswith(f"{kp} {kn}".strip()) for m in _MOTTOS):
+        return True
+    if is_caps(prev) and is_caps(nxt) and re.fullmatch(r"[^\W\d_]{2,}", prev) and kp not in _TYPE_WORDS:
+        return True  # a lone capital word is never a whole field: "ỦY", "BỘ", "HỘI"
+    if is_caps(prev) and is_caps(nxt) and _OPEN_UNIT_RE.search(prev):
+        return True  # "CHỦ TỊCH ỦY BAN" / "NHÂN DÂN"
+    if _PLACE_HEAD_RE.match(prev) and _PLACE_TAIL_RE.match(nxt):
+        return True
+    return prev.startswith("V/v") and nxt[:1].islower()
 
 
 def _join_wrapped(items: list[Piece]) -> list[Piece]:
     out: list[Piece] = []
     for p in items:
-        if out and out[-1].col == p.col and any(r.search(out[-1].text) for r in _WRAP_HEADS):
+        if out and out[-1].col == p.col and _wrapped(out[-1].text, p.text):
             prev = out[-1]
             out[-1] = Piece(prev.index, f"{prev.text} {p.text}", prev.col, p.end_index)
         else:

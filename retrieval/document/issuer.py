@@ -141,16 +141,22 @@ def sentence_case(text: str) -> str:
         low = re.sub(rf"(?<!\w){phrase}(?!\w)", cased, low)
     levels = "tỉnh|thành phố|huyện|xã|phường|thị xã|quận"
     low = re.sub(
-        rf"(?<!\w)({levels}) ((?:(?!(?:{levels}|nhiệm|năm|giai|về|và|trên|đến|của)\b)[^\W\d_]+ ?){{1,3}})",
+        rf"(?<!\w)(?!xã hội\b)({levels}) ((?:(?!(?:{levels}|{_NOT_NAME})\b)[^\W\d_]+ ?){{1,3}})",
         lambda m: f"{m.group(1)} {m.group(2).title()}",
         low,
     )
     return low[:1].upper() + low[1:]
 
 
+_NOT_NAME = "nhiệm|năm|giai|về|và|trên|đến|của|một|mỗi|các|những|trong|theo|cho|với|có|là"
+
+
 def keeps_caps(word: str) -> bool:
-    """Roman numerals ("XVI") and acronyms without vowels ("HĐND", "(MTTQ)") keep their capitals."""
+    """Roman numerals ("XVI"), acronyms without vowels ("HĐND", "(MTTQ)") and acronyms in brackets
+    ("(OCOP)") keep their capitals."""
     core = word.strip("(),.;:")
     if re.fullmatch(r"[IVXLC]+", core):
+        return True
+    if word.startswith("(") and 2 <= len(core) <= 8 and core.isalpha() and core.isupper():
         return True
     return len(core) >= 2 and core.isupper() and not any(v in key(core) for v in "aeiouy")

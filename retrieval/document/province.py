@@ -35,6 +35,7 @@ OLD_PROVINCES = (
 _LOCAL_RE = re.compile(
     r"(?<!\w)(?:tinh|huyen|thanh pho|thi xa|quan|xa|phuong|thi tran|dac khu)\s+\S"
     r"|(?:tinh|huyen|thanh|thi|quan) uy\b"
+    r"|\b(?:uy ban|hoi dong) nhan dan\b"  # only local government has them, level or not
 )
 _PLACE_RE = re.compile(
     r"(?<!\w)(?:tỉnh|thành phố|Tỉnh|Thành phố|TỈNH|THÀNH PHỐ|Tỉnh ủy|TP\.?)\s+([^\W\d_][^,;.()\n]{1,30})"
