@@ -240,12 +240,17 @@ def analyze_layout(lines: list[Line], raw_text: str = "") -> Layout:
     so_seen = date_seen = False
     org_lines: list[str] = []
     org_open = True
+    line_before = -1
     for p in header:
         t = p.text
         is_date, d_place, d_iso = parse_date(t)
         is_so = bool(_SO_PIECE_RE.match(t)) and not key(t).startswith("so va ky hieu")
+        # a motto or date after other text of its line is the right column of a two-column header
+        # flattened into lines (PDF text: "ỦY BAN NHÂN DÂN CỘNG HÒA …" / "TỈNH X Độc lập - …")
+        right = p.index == line_before and not is_so
+        line_before = p.end_index
         if is_so or is_motto(t) or is_date:
-            if p.col == 0:
+            if p.col == 0 and not right:
                 org_open = False
         elif org_open and p.col == 0 and is_caps(t) and not re.match(r"den\b|chuyen\b", key(t)):
             org_lines.append(t)

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from retrieval.document.issuer import recase, sentence_case
 from retrieval.normalize import number_key, number_matches
 from retrieval.structure import parse_document
 from retrieval.types import DocMetadata, ParsedDocument, RawDocument
@@ -231,6 +232,45 @@ def test_site_lines_above_a_header_with_a_lone_dash() -> None:
     assert m.trich_yeu == (
         "Thực hiện chương trình mỗi xã một sản phẩm (OCOP) và phát triển kinh tế - xã hội năm 2022"
     )
+
+
+def test_pdf_text_with_both_columns_on_each_line() -> None:
+    """A text layer reads a two-column header and signature row by row: "ỦY BAN NHÂN DÂN CỘNG HÒA …",
+    "TỈNH X Độc lập - …", and the signature column at the end of the recipients' lines."""
+    text = (
+        f"ỦY BAN NHÂN DÂN {MOTTO}\nTỈNH KIÊN GIANG {FREEDOM}\n"
+        "Số: 1961/QĐ-UBND Kiên Giang, ngày 28 tháng 8 năm 2019\nQUYẾT ĐỊNH\n"
+        "Ban hành Quy chế phối hợp tại Trung tâm Phục vụ hành chính công\n"
+        "CHỦ TỊCH ỦY BAN NHÂN DÂN TỈNH KIÊN GIANG\nCăn cứ Luật Tổ chức chính quyền địa phương;\n"
+        "QUYẾT ĐỊNH:\nĐiều 1. Ban hành kèm theo Quyết định này Quy chế phối hợp.\n"
+        "Nơi nhận: KT. CHỦ TỊCH\n- Như Điều 2; PHÓ CHỦ TỊCH\n- Lưu: VT.\nLê Thị Minh Phương\n"
+    )
+    m = meta(text, "qd.pdf")
+    assert m.co_quan_ban_hanh == "Ủy ban nhân dân tỉnh Kiên Giang" and m.tinh == "Kiên Giang"
+    assert (m.so_ky_hieu, m.ngay_ban_hanh) == ("1961/QĐ-UBND", "2019-08-28")
+    assert (m.nguoi_ky, m.chuc_vu_nguoi_ky) == ("Lê Thị Minh Phương", "PHÓ CHỦ TỊCH")
+    assert m.noi_nhan == ("Như Điều 2", "Lưu: VT")
+
+
+@pytest.mark.parametrize(
+    ("caps", "cased"),
+    [("BỘ GIÁO DỤC VÀ ĐÀO TẠO", "Bộ Giáo dục và Đào tạo"),
+     ("BỘ LAO ĐỘNG - THƯƠNG BINH VÀ XÃ HỘI", "Bộ Lao động - Thương binh và Xã hội"),
+     ("SỞ TÀI NGUYÊN VÀ MÔI TRƯỜNG", "Sở Tài nguyên và Môi trường"),
+     ("BẢO HIỂM XÃ HỘI TỈNH NGHỆ AN", "Bảo hiểm xã hội tỉnh Nghệ An"),
+     ("HỘI LIÊN HIỆP PHỤ NỮ XÃ HỘI AN", "Hội Liên hiệp phụ nữ xã Hội An"),
+     ("CHỦ TỊCH ỦY BAN NHÂN DÂN", "Chủ tịch Ủy ban nhân dân")],
+)  # fmt: skip
+def test_issuer_recased(caps: str, cased: str) -> None:
+    assert recase(caps) == cased
+
+
+def test_subject_sentence_case_keeps_society_and_bracketed_acronyms() -> None:
+    assert sentence_case("PHÁT TRIỂN KINH TẾ - XÃ HỘI HẰNG NĂM CỦA XÃ TÂN LẬP") == (
+        "Phát triển kinh tế - xã hội hằng năm của xã Tân Lập"
+    )
+    ocop = sentence_case("CHƯƠNG TRÌNH MỖI XÃ MỘT SẢN PHẨM (OCOP)")
+    assert ocop == "Chương trình mỗi xã một sản phẩm (OCOP)"
 
 
 def test_preamble_references_only() -> None:

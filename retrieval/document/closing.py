@@ -102,12 +102,39 @@ def closing(lines: list, body_start: int, raw_text: str) -> tuple[list[str], str
             recipients.append(_clean_recipient(BULLET_RE.sub("", ln.text)))
     start = sig_idx if sig_idx is not None else after_list
     position = signer = None
+    tails: list[str] = []
+    if noi_idx is not None and (sig_idx is None or sig_idx > noi_idx):
+        # PDF text puts the signature column at the end of the recipients' lines
+        # ("Nơi nhận: KT. CHỦ TỊCH", "- Như Điều 2; PHÓ CHỦ TỊCH"): those ends open the block.
+        stop_at = after_list if after_list is not None else min(n, noi_idx + 12)
+        for ln in lines[noi_idx:stop_at]:
+            if "|" not in ln.text and (tail := _signature_tail(clean(ln.text))):
+                tails.append(tail)
+        recipients = [r for r in (_without_tail(r, tails) for r in recipients) if r]
     if start is not None:
         stop = foot_idx if foot_idx and foot_idx > start else n
         block = logical_lines(raw_text, lines, start, min(stop, start + 40))
         texts = [t if "|" in t else clean(t) for _, _, t in block]
-        position, signer = signature([t for t in texts if t])
+        position, signer = signature([*tails, *(t for t in texts if t)])
     return [r for r in recipients if r], position, signer, body_end
+
+
+def _signature_tail(text: str) -> str | None:
+    """The capitals ending a recipients line that open or title a signature ("KT. CHỦ TỊCH", "PHÓ
+    CHỦ TỊCH", "T/M BAN THƯỜNG VỤ"); None when the line ends otherwise."""
+    words = text.split()
+    for i in range(1, len(words)):
+        tail = " ".join(words[i:])
+        if is_caps(tail) and (SIG_RE.match(tail) or TITLE_RE.fullmatch(tail.strip(" .,;"))):
+            return tail
+    return None
+
+
+def _without_tail(recipient: str, tails: list[str]) -> str:
+    for tail in tails:
+        if recipient.endswith(tail):
+            return recipient[: -len(tail)].rstrip(" ,;.")
+    return recipient
 
 
 def _clean_recipient(text: str) -> str:

@@ -23,7 +23,7 @@ _CAPITALIZED = {
     "việt nam": "Việt Nam", "tổ quốc": "Tổ quốc", "tỉnh ủy": "Tỉnh ủy", "huyện ủy": "Huyện ủy",
     "thành ủy": "Thành ủy", "thị ủy": "Thị ủy", "đảng ủy": "Đảng ủy", "trung ương": "Trung ương",
     "mặt trận": "Mặt trận", "đảng": "Đảng", "chính phủ": "Chính phủ", "quốc hội": "Quốc hội",
-    "nhà nước": "Nhà nước",
+    "nhà nước": "Nhà nước", "ủy ban nhân dân": "Ủy ban nhân dân", "hội đồng nhân dân": "Hội đồng nhân dân",
 }  # fmt: skip
 _UNIT_HEADS = ("ban", "sở", "bộ", "cục", "hội", "trường", "đoàn", "văn phòng", "tổng cục", "viện")
 _SPLIT_HEADS = (
@@ -55,7 +55,8 @@ def recase(line: str) -> str:
     # A place after its level word is a proper name: "tỉnh nghệ an" -> "tỉnh Nghệ An".
     levels = "|".join(LEVEL_WORDS)
     low = re.sub(
-        rf"(?<!\w)({levels}) ((?:(?!(?:{levels})\b)[^\W\d_]+ ?)+)",
+        # "… và Xã hội", "Bảo hiểm xã hội tỉnh X" are not a commune "Hội …"
+        rf"(?<!\w)(?!xã hội(?:$|,|\s+(?:{levels}|và)\b))({levels}) ((?:(?!(?:{levels})\b)[^\W\d_]+ ?)+)",
         lambda m: f"{m.group(1)} {m.group(2).title()}",
         low,
     )
@@ -67,6 +68,8 @@ def recase(line: str) -> str:
             parts[n] = parts[n][:1].upper() + parts[n][1:]
             break
     low = " ".join(parts)
+    if low.startswith(("bộ ", "sở ")):  # each joined field capitalised: "Bộ Giáo dục và Đào tạo"
+        low = re.sub(r"((?:\svà|\s-|,)\s)(\w)", lambda m: m.group(1) + m.group(2).upper(), low)
     for org in ("Tỉnh ủy", "Huyện ủy", "Thành ủy", "Thị ủy", "Đảng ủy"):
         if low.startswith(org + " "):
             return org + " " + low[len(org) + 1 :].title()
