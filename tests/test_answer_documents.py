@@ -151,3 +151,52 @@ def test_two_plans_with_two_deadlines_are_both_given_newest_first(searcher_2024)
     # and the new plan joins the list of documents implementing 05-CT/TW (through its preamble)
     refs = Answerer(searcher_2024).answer("Những văn bản nào thực hiện Chỉ thị 05-CT/TW?")
     assert refs.answer.startswith("Có 5 văn bản") and "1 văn bản nêu ở phần căn cứ" in refs.answer
+
+
+WEB_DECISION = (
+    "ỦY\nBAN NHÂN DÂN\nTỈNH QUẢNG NGÃI\n-------\n|\nCỘNG\nHÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\n"
+    "Độc lập - Tự do - Hạnh phúc\n---------------\n|\nSố:\n12/2023/QĐ-UBND\n|\nQuảng\n"
+    "Ngãi, ngày 19 tháng 6 năm\n2023\n|\nQUYẾT ĐỊNH\nBAN HÀNH QUY CHẾ PHỐI HỢP QUẢN LÝ CỤM CÔNG NGHIỆP\n"
+    "ỦY BAN NHÂN DÂN TỈNH QUẢNG NGÃI\nCăn cứ Luật Tổ chức chính quyền địa phương ngày 19 tháng 6 năm 2015;\n"
+    "QUYẾT ĐỊNH:\nĐiều 1. Ban hành kèm theo Quyết định này Quy chế phối hợp quản lý cụm công nghiệp.\n"
+    "Điều 2. Quyết định này có hiệu lực kể từ ngày ký./.\n|\nTM.\nỦY BAN NHÂN DÂN TỈNH\nKT. CHỦ TỊCH\n"
+    "PHÓ CHỦ TỊCH\nTrần Thị Bích\n|\n"
+)
+WEB_LETTER = (
+    "BỘ\nY TẾ\n-------\n|\nCỘNG HÒA XÃ HỘI\nCHỦ NGHĨA VIỆT NAM\nĐộc lập - Tự do - Hạnh phúc\n|\n"
+    "Số: 3847/BYT-KCB\nV/v tổ chức tập huấn phòng chống\ndịch bệnh mùa mưa năm 2024\n|\nHà\n"
+    "Nội, ngày 22 tháng 08\nnăm 2024\n|\nKính\ngửi:\n|\n- Sở Y tế các tỉnh, thành phố.\n|\n"
+    "Bộ Y tế đề nghị các Sở Y tế tổ chức tập huấn phòng chống sốt xuất huyết cho cán bộ y tế cơ sở.\n"
+)
+
+
+@pytest.fixture(scope="module")
+def web_searcher(tmp_path_factory, real_settings, real_embedder):
+    """Two legal-portal text copies whose header cells keep the source's line breaks."""
+    from retrieval.indexer import build_index
+    from retrieval.search import Searcher
+
+    corpus = tmp_path_factory.mktemp("web") / "corpus"
+    corpus.mkdir()
+    (corpus / "qd_12_2023.md").write_text(WEB_DECISION, encoding="utf-8")
+    (corpus / "cv_3847_2024.md").write_text(WEB_LETTER, encoding="utf-8")
+    index = corpus.parent / "index"
+    build_index(corpus, index, real_settings, embedder=real_embedder)
+    return Searcher.load(index, real_settings, real_embedder)
+
+
+@pytest.mark.parametrize(
+    ("question", "printed"),
+    [
+        ("Quyết định 12/2023/QĐ-UBND ban hành ngày nào?", "Quảng Ngãi, ngày 19 tháng 6 năm 2023"),
+        ("Công văn 3847/BYT-KCB được ban hành ngày nào?", "Hà Nội, ngày 22 tháng 08 năm 2024"),
+        ("Công văn 3847/BYT-KCB về việc gì?", "V/v tổ chức tập huấn phòng chống dịch bệnh mùa mưa năm 2024"),
+        ("Ai ký Quyết định 12/2023/QĐ-UBND?", "Trần Thị Bích"),
+    ],
+)
+def test_wrapped_header_fields_are_quoted_whole(web_searcher, question, printed):
+    """The cited line holds the whole field, across the line breaks of the copy ("Quảng" / "Ngãi, ngày
+    … năm" / "2023"), and a wrapped V/v is the document's trích yếu, not "not recorded"."""
+    ans = Answerer(web_searcher).answer(question)
+    _verified(ans, web_searcher)
+    assert printed in " ".join(ans.answer.split())

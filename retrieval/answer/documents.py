@@ -228,7 +228,8 @@ def header_lines(p: Passage | None, e: DocEntry, field: str) -> list[str]:
         ]
         spans = spans[:1] or [s for s in [_find_in(p, md.so_ky_hieu)] if s]
     elif field == "ngay_ban_hanh":
-        spans = [s for s in p.sentences if _DATE_LINE.search(p.quote(s))][:1]
+        dated = (i for i in range(len(p.sentences)) if _DATE_LINE.search(_date_text(p, i)))
+        spans = [_whole_date(p, i) for i in dated][:1]
     elif field == "co_quan_ban_hanh" and md.co_quan_ban_hanh:
         have = set(content_syllables(md.co_quan_ban_hanh))
         for s in p.sentences:
@@ -267,6 +268,32 @@ def _value_cell(p: Passage, span: Span, e: DocEntry, field: str) -> Span:
     return (span[0] + cs, span[0] + ce)
 
 
+_SUBJECT_LEAD = re.compile(r"^(?:v/v|về việc)\s*:?\s*", re.IGNORECASE)
+_PLACE_HEAD = re.compile(r"^[^\W\d_]+(?:[ -][^\W\d_]+){0,2}$")  # "Tam" of "Tam" / "Kỳ, ngày …"
+
+
+def _date_text(p: Passage, i: int) -> str:
+    return " ".join(p.quote(_whole_date(p, i)).split())
+
+
+def _whole_date(p: Passage, i: int) -> Span:
+    """The date line ``p.sentences[i]`` with the pieces a web copy wrapped off it: the place's first
+    word on the line above ("Tam" / "Kỳ, ngày …"), the year on the line below ("… năm" / "2019")."""
+    sents = p.sentences
+    start, end = sents[i]
+    text = p.quote(sents[i])
+    above = p.quote(sents[i - 1]).strip() if i > 0 else ""
+    if re.match(r"^[^\W\d_]+(?:[ -][^\W\d_]+){0,3},\s*ngày", text) and _PLACE_HEAD.match(above):
+        start = sents[i - 1][0] if above[:1].isupper() else start
+    j = i + 1  # "… tháng 08" / "năm 2024", "… năm" / "2019"
+    while j < min(i + 3, len(sents)) and not _DATE_LINE.search(" ".join(p.quote((start, end)).split())):
+        below = p.quote(sents[j]).strip()
+        if len(below) > 25 or not re.match(r"(?:\d|tháng|năm)", below, re.I):
+            break
+        end, j = sents[j][1], j + 1
+    return (start, end)
+
+
 def _code(text: str) -> str:
     m = re.search(r"\d+\s*[-/]\s*\S+", text)
     return m.group(0) if m else ""
@@ -277,13 +304,10 @@ def _covering(p: Passage, value: str) -> list[Span]:
     want = normalize(value).text
     head = want[:40]
     for i, s in enumerate(p.sentences):
-        if (
-            norm(p.quote(s))[:40]
-            and norm(p.quote(s)) in want
-            and want.startswith(norm(p.quote(s))[: len(head)])
-        ):
+        first = _SUBJECT_LEAD.sub("", norm(p.quote(s)))  # "V/v tổ chức …": the subject is what follows
+        if first[:40] and first in want and want.startswith(first[: len(head)]):
             out = [s]
-            got = norm(p.quote(s))
+            got = first
             for t in p.sentences[i + 1 :]:
                 if len(got) >= len(want) - 3 or norm(p.quote(t)) not in want:
                     break

@@ -103,8 +103,13 @@ def metadata_answer(
         head = meta_chunk(searcher, e.doc_id, HEADER_PATH)
         hp = ps.of(head) if head is not None else None
         body = _field_lines(u.field, e, hp, ps, searcher, graph) or value_lines(u.field, e, ps, searcher)
-        if not body:
-            notes.append(f"{e.label()} không ghi {label}.")
+        if not body:  # never an uncited value; but a catalogued one is not "not recorded" either
+            recorded = getattr(e.metadata, u.field, None)
+            notes.append(
+                f"Không tìm được dòng ghi {label} trong {e.label()} để trích dẫn."
+                if recorded
+                else f"{e.label()} không ghi {label}."
+            )
             continue
         shown = " ".join(body).lower()
         fields = [
