@@ -140,7 +140,9 @@ _TYPE_LINE_RE = re.compile(
 # "HƯỚNG DẪN VỀ THỂ THỨC VĂN BẢN CỦA ĐẢNG": the type line and the subject on one line
 _TYPE_INLINE_RE = re.compile(
     r"^(" + "|".join(sorted(_TYPES, key=len, reverse=True)) + r")(\s+LIÊN TỊCH)?\s+((?:VỀ|V/V)\s.+)$"
+    r"|^(QUY CHẾ|QUY ĐỊNH|ĐIỀU LỆ)()\s+(.+)$"  # "QUY CHẾ LÀM VIỆC CỦA …": these name their subject directly
 )
+_ENACTED_RE = re.compile(r"^\(\s*(?:ban hành\s+)?kèm theo\b|^\(\s*ban hành\b", re.IGNORECASE)
 _SO_PIECE_RE = re.compile(r"^(?:[^\W\d_]+\s+){0,2}s[ốo]\b", re.I)
 _BODY_CUES = (
     "Thực hiện", "Căn cứ", "Thi hành", "Triển khai", "Nhằm", "Để", "Trên cơ sở", "Theo đề nghị", "Xét",
@@ -182,6 +184,26 @@ class Layout:
     body_start: int  # index of the first line that may be body text
     body_end: int  # one past the last line that may be body text
     tail: tuple[int, int] | None = None  # lines after the closing that are text again (appendices, notes)
+
+
+def _inline_type(text: str) -> tuple[str, str | None, str | None]:
+    """(type, "LIÊN TỊCH" or None, subject) of a type line that carries its subject."""
+    m = _TYPE_INLINE_RE.match(text)
+    assert m is not None
+    g = m.groups()
+    return (g[0], g[1], g[2]) if g[0] else (g[3], None, g[5])
+
+
+def _enacting_note(items: list[Piece], first: Piece) -> tuple[str | None, int]:
+    """(ISO date, last line) of the note "(Ban hành kèm theo Quyết định số … ngày … của …)" that opens
+    at ``first`` and runs to its closing bracket (at most 6 pieces): the regulation's date is the
+    decision's."""
+    at = items.index(first)
+    note = items[at : at + 6]
+    end = next((i for i, q in enumerate(note) if ")" in q.text), len(note) - 1)
+    text = " ".join(q.text for q in note[: end + 1])
+    m = re.search(r"ng[àa]y\s+(\d{1,2})\s*(?:tháng\s+|[/.-])(\d{1,2})\s*(?:năm\s+|[/.-])(\d{4})", text, re.I)
+    return (iso(m.group(3), m.group(2), m.group(1)) if m else None), note[end].end_index
 
 
 def _from_header(items: Iterable[Piece]) -> list[Piece]:
@@ -236,7 +258,7 @@ def analyze_layout(lines: list[Line], raw_text: str = "") -> Layout:
             header.append(p)
     else:
         header = after_web[:type_at]
-    so = date = place = trich_yeu = issuer = None
+    so = date = place = trich_yeu = issuer = enacted_date = None
     so_seen = date_seen = False
     org_lines: list[str] = []
     org_open = True
@@ -266,12 +288,12 @@ def analyze_layout(lines: list[Line], raw_text: str = "") -> Layout:
     loai = None
     if type_at is not None:
         tp = after_web[type_at]
-        m = _TYPE_LINE_RE.match(tp.text) or _TYPE_INLINE_RE.match(tp.text)
-        assert m is not None
-        loai = _ENGLISH_TYPES.get(m.group(1)) or (m.group(1) + (m.group(2) or "")).capitalize()
-        if m.group(2):
-            loai = m.group(1).capitalize() + " liên tịch"
-        parts: list[str] = [m.group(3)] if m.re is _TYPE_INLINE_RE else []
+        m = _TYPE_LINE_RE.match(tp.text)
+        groups = m.groups() if m else _inline_type(tp.text)
+        loai = _ENGLISH_TYPES.get(groups[0]) or (groups[0] + (groups[1] or "")).capitalize()
+        if groups[1]:
+            loai = groups[0].capitalize() + " liên tịch"
+        parts: list[str] = [groups[2]] if not m and groups[2] else []
         org_keys = {key(o) for o in org_lines} | {key(" ".join(org_lines))}
         body_start = tp.end_index + 1
         for p in after_web[type_at + 1 :]:
@@ -283,6 +305,11 @@ def analyze_layout(lines: list[Line], raw_text: str = "") -> Layout:
             elif not parts and issuer is None and is_caps(t) and t.startswith("CỦA "):
                 issuer = recase(t[4:])
             elif _starts_body(t, first=not parts) or len(parts) >= 10:
+                break
+            elif parts and _ENACTED_RE.match(t):  # "(Ban hành kèm theo Quyết định số … ngày …)"
+                enacted = _enacting_note(after_web, p)
+                body_start = enacted[1] + 1
+                enacted_date = enacted[0]
                 break
             elif parts and is_caps(t) and (_AUTHORITY_RE.match(t) or key(t) in org_keys):
                 body_start = p.end_index + 1  # the issuer's authority line: neither subject nor body
@@ -310,7 +337,7 @@ def analyze_layout(lines: list[Line], raw_text: str = "") -> Layout:
         if m_date := re.match(r"(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})", web_date):
             date = iso(m_date.group(3), m_date.group(2), m_date.group(1))
         elif has_header:
-            date = adoption_date(lines, body_start)
+            date = enacted_date or adoption_date(lines, body_start)
     org_place = next((pl for o in org_lines if (pl := place_of(recase(o)))), None)
     place = place or (org_place[1] if org_place else None)
     loai = loai or web_type(web.get("Loại văn bản", ""), so) or document_type_of_number(so or "")

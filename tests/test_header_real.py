@@ -252,6 +252,22 @@ def test_pdf_text_with_both_columns_on_each_line() -> None:
     assert m.noi_nhan == ("Như Điều 2", "Lưu: VT")
 
 
+def test_regulation_attached_to_a_decision() -> None:
+    """A Quy chế published on its own: no number; the type line carries its subject and wraps ("QUY
+    CHẾ LÀM" / "VIỆC" / "CỦA ỦY" / "BAN NHÂN DÂN …"); its date is the enacting decision's."""
+    text = (
+        "ỦY BAN NHÂN DÂN\nXÃ TÂN HƯNG\n|\n|\nCỘNG HOÀ XÃ HỘI\nCHỦ NGHĨA VIỆT NAM\nĐộc lập -\n"
+        "Tự do - Hạnh phúc\n|\nQUY CHẾ LÀM\nVIỆC\nCỦA ỦY\nBAN NHÂN DÂN XÃ TÂN HƯNG NHIỆM KỲ 2021 - 2026\n"
+        "(Ban hành\nkèm theo Quyết định số: 59/QĐ-UBND\nNgày 22 tháng\n7 năm 2021 của Ủy ban nhân dân "
+        "xã Tân\nHưng)\nChương I\nNHỮNG QUY ĐỊNH\nCHUNG\nĐiều 1. Phạm vi điều chỉnh\n"
+        "1. Quy chế này quy định lề lối làm việc của Ủy ban nhân dân xã Tân Hưng.\n"
+    )
+    m = meta(text, "trang.md")
+    assert (m.loai_van_ban, m.so_ky_hieu, m.ngay_ban_hanh) == ("Quy chế", None, "2021-07-22")
+    assert m.co_quan_ban_hanh == "Ủy ban nhân dân xã Tân Hưng"
+    assert m.trich_yeu == "Làm việc của Ủy ban nhân dân xã Tân Hưng nhiệm kỳ 2021 - 2026"
+
+
 @pytest.mark.parametrize(
     ("caps", "cased"),
     [("BỘ GIÁO DỤC VÀ ĐÀO TẠO", "Bộ Giáo dục và Đào tạo"),

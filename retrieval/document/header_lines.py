@@ -225,7 +225,8 @@ _MOTTOS = ("cong hoa xa hoi chu nghia viet nam", "dang cong san viet nam", "doc 
 _TYPE_WORDS = frozenset(["luat", "lenh"])  # one-word type lines ("LUẬT" above its title)
 _TITLE_WORD = f"[{UPPER}][{LOWER}]*"
 _PLACE_HEAD_RE = re.compile(f"^{_TITLE_WORD}(?:[ -]{_TITLE_WORD}){{0,2}}$")  # "Tam", "Hà", "Phan Rang"
-_OPEN_UNIT_RE = re.compile(r"(?:^|\s)(?:ỦY BAN|UỶ BAN|HỘI ĐỒNG|VÀ|CỦA|VỀ)$")  # a name that must go on
+# a name that must go on: "… ỦY BAN" / "NHÂN DÂN", "CỦA ỦY" / "BAN NHÂN DÂN …" (not "TỈNH ỦY")
+_OPEN_UNIT_RE = re.compile(r"(?:^|\s)(?:ỦY BAN|UỶ BAN|HỘI ĐỒNG|VÀ|CỦA|VỀ|(?:CỦA|VÀ|VỀ) (?:ỦY|UỶ))$")
 _PLACE_TAIL_RE = re.compile(r"^[^\W\d_]+(?:[ -][^\W\d_]+){0,3}\s*,\s*ng[àa]y\b")  # "Kỳ, ngày 19 …"
 
 
