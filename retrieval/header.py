@@ -206,6 +206,24 @@ def _enacting_note(items: list[Piece], first: Piece) -> tuple[str | None, int]:
     return (iso(m.group(3), m.group(2), m.group(1)) if m else None), note[end].end_index
 
 
+def _caps_subject(header: list[Piece], org_lines: list[str]) -> str | None:
+    """Without a type line (a web copy that dropped "QUYẾT ĐỊNH"), the capitals after the number and
+    date pieces, up to the enacting body's line ("ỦY BAN NHÂN DÂN TỈNH …"), are the subject."""
+    last = max(
+        (i for i, p in enumerate(header) if _SO_PIECE_RE.match(p.text) or parse_date(p.text)[0]), default=None
+    )
+    if last is None:
+        return None
+    orgs = tuple(k for k in (key(" ".join(org_lines)), *(key(o) for o in org_lines)) if k)
+    parts: list[str] = []
+    for p in header[last + 1 :]:
+        t = p.text
+        if not is_caps(t) or is_motto(t) or _AUTHORITY_RE.match(t) or (orgs and key(t).startswith(orgs)):
+            break
+        parts.append(t)
+    return sentence_case(" ".join(parts)) if parts and len(" ".join(parts)) >= 15 else None
+
+
 def _from_header(items: Iterable[Piece]) -> list[Piece]:
     """``items`` from the header on: when the text does not open with it (site menus, a cover page),
     the header starts at the header-like run that holds the first motto piece."""
@@ -325,6 +343,8 @@ def analyze_layout(lines: list[Line], raw_text: str = "") -> Layout:
         short = nxt.text[-1:] not in TERMINAL + ":" and len(nxt.text) < 300
         if short and not _starts_body(nxt.text, first=False):
             trich_yeu, body_start = nxt.text, nxt.end_index + 1
+    if type_at is None and trich_yeu is None and (so_seen or date_seen):
+        trich_yeu = _caps_subject(header, org_lines)
     noi_nhan, position, signer, body_end = closing(lines, body_start, raw_text)
     intro = next((ln.text for ln in lines[body_start:body_end] if not ln.blank), "")
     has_header = bool(header or type_at is not None)

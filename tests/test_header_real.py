@@ -252,6 +252,18 @@ def test_pdf_text_with_both_columns_on_each_line() -> None:
     assert m.noi_nhan == ("Như Điều 2", "Lưu: VT")
 
 
+def test_subject_in_capitals_when_the_copy_dropped_the_type_line() -> None:
+    text = (
+        f"ỦY BAN NHÂN DÂN | {MOTTO} |\nSố: 41/2019/QĐ-UBND | Quảng Trị, ngày 22 tháng 10 năm 2019 |\n"
+        "BAN HÀNH QUY ĐỊNH CHẾ ĐỘ BÁO CÁO ĐỊNH KỲ TRÊN ĐỊA BÀN TỈNH QUẢNG TRỊ\n"
+        "ỦY BAN NHÂN DÂN TỈNH QUẢNG TRỊ\nCăn cứ Luật Tổ chức chính quyền địa phương ngày 19 tháng 6 năm 2015;\n"
+        "QUYẾT ĐỊNH:\nĐiều 1. Ban hành kèm theo Quyết định này Quy định chế độ báo cáo định kỳ.\n"
+    )
+    m = meta(text, "trang.md")
+    assert m.loai_van_ban == "Quyết định" and m.tinh == "Quảng Trị"  # the type from the number
+    assert m.trich_yeu == "Ban hành quy định chế độ báo cáo định kỳ trên địa bàn tỉnh Quảng Trị"
+
+
 def test_regulation_attached_to_a_decision() -> None:
     """A Quy chế published on its own: no number; the type line carries its subject and wraps ("QUY
     CHẾ LÀM" / "VIỆC" / "CỦA ỦY" / "BAN NHÂN DÂN …"); its date is the enacting decision's."""
