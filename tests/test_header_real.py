@@ -256,7 +256,7 @@ def test_subject_in_capitals_when_the_copy_dropped_the_type_line() -> None:
     text = (
         f"ỦY BAN NHÂN DÂN | {MOTTO} |\nSố: 41/2019/QĐ-UBND | Quảng Trị, ngày 22 tháng 10 năm 2019 |\n"
         "BAN HÀNH QUY ĐỊNH CHẾ ĐỘ BÁO CÁO ĐỊNH KỲ TRÊN ĐỊA BÀN TỈNH QUẢNG TRỊ\n"
-        "ỦY BAN NHÂN DÂN TỈNH QUẢNG TRỊ\nCăn cứ Luật Tổ chức chính quyền địa phương ngày 19 tháng 6 năm 2015;\n"
+        "ỦY BAN NHÂN DÂN TỈNH QUẢNG TRỊ\nCăn cứ Luật Tổ chức chính quyền địa phương;\n"
         "QUYẾT ĐỊNH:\nĐiều 1. Ban hành kèm theo Quyết định này Quy định chế độ báo cáo định kỳ.\n"
     )
     m = meta(text, "trang.md")
