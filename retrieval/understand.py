@@ -278,7 +278,41 @@ def years_of(folded: str, today: dt.date) -> tuple[int | None, int | None, str |
     return None, None, None
 
 
-def bodies_of(folded: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+# Any other body named after "của/do/thuộc": a ministry, department, office … by its own name ("của Bộ
+# Giáo dục và Đào tạo", "do Sở Y tế ban hành"); its words up to a verb, a time or the question word.
+_NAMED_BODY = re.compile(
+    r"\b(?:cua|do|thuoc) ((?:bo|so|cuc|tong cuc|van phong|ban|hoi|doan|thanh tra|ngan hang|bao hiem) "
+    r"[a-z]+(?: [a-z-]+){0,7}?)(?= (?:ban hanh|nam|trong|tu|den|co|ve|nao|gi|quy dinh|huong dan|ky|da|la|bao"
+    r"|tinh|thanh pho|huyen|xa|phuong|quan|thi xa|nhung|cac|ma|thi|ve viec)\b|\s*[?.,]|$)"
+)
+# The name of a thing, not of an issuer ("của bộ máy", "số lượng", "hội đồng quản trị", "ban chỉ đạo"
+# is no issuer of documents here)
+_NOT_A_NAME = re.compile(
+    r"^(?:bo (?:may|phan|ho so|tieu chi|chi so)|so (?:luong|lieu|ke hoach|van ban)|ban (?:hanh|chi dao)"
+    r"|hoi (?:dong|nghi|thao|vien)|bo chinh tri|ban bi thu|ban chap hanh)\b"  # central organs: cited
+)
+
+
+def _named_body(question: str, folded: str) -> tuple[str, str] | None:
+    """(label as typed, accent-free key) of a body named by its own name after an issuer cue."""
+    m = _NAMED_BODY.search(folded)
+    if not m or _NOT_A_NAME.match(m.group(1)) or len(m.group(1).split()) < 2:
+        return None
+    # an issuer of the documents asked about: a document word just before ("văn bản nào của Bộ …",
+    # "công văn của Văn phòng …"); "nhiệm vụ của Ban Tuyên giáo" names the topic
+    if not re.search(rf"\b{_DOC_WORD}\b(?: \w+){{0,3}}\s*$", folded[: m.start()]):
+        return None
+    words = question.split()
+    # the label keeps the question's own spelling: the same words, found by their folded form
+    fw = [strip_accents(w).lower().strip("?.,;:") for w in words]
+    want = m.group(1).split()
+    for i in range(len(fw) - len(want) + 1):
+        if fw[i : i + len(want)] == want:
+            return " ".join(w.strip("?.,;:") for w in words[i : i + len(want)]), m.group(1)
+    return m.group(1), m.group(1)
+
+
+def bodies_of(folded: str, question: str = "") -> tuple[tuple[str, ...], tuple[str, ...]]:
     """Issuing bodies the question names as the issuer: "của/do <body>" or "<body> tỉnh X"."""
     labels: list[str] = []
     keys: list[str] = []
@@ -292,6 +326,9 @@ def bodies_of(folded: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
                 labels.append(label)
                 keys.extend(subs)
                 break
+    if not labels and (named := _named_body(question or folded, folded)):
+        labels.append(named[0])
+        keys.append(named[1])
     return tuple(labels), tuple(keys)
 
 
@@ -378,7 +415,7 @@ def _understand(question: str, today: dt.date) -> Understanding:
     numbers = numbers_of(question)
     intent, fld = intent_of(folded, numbers)
     y_from, y_to, y_text = years_of(folded, today)
-    bodies, keys = bodies_of(folded)
+    bodies, keys = bodies_of(folded, question)
     return Understanding(
         question=question,
         intent=intent,

@@ -200,3 +200,11 @@ def test_wrapped_header_fields_are_quoted_whole(web_searcher, question, printed)
     ans = Answerer(web_searcher).answer(question)
     _verified(ans, web_searcher)
     assert printed in " ".join(ans.answer.split())
+
+
+def test_a_ministry_named_in_the_question_filters_the_list(web_searcher):
+    """ "Những văn bản nào của Bộ Y tế?": the catalogue's issuer, compared without accents."""
+    for question in ("Những văn bản nào của Bộ Y tế?", "nhung van ban nao cua bo y te"):
+        ans = Answerer(web_searcher).answer(question)
+        _verified(ans, web_searcher)
+        assert {c.doc_id for c in ans.citations} == {"cv_3847_2024"}, question

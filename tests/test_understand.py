@@ -170,3 +170,31 @@ def test_a_body_completing_a_noun_is_the_topic_not_the_issuer(question):
 def test_a_body_named_as_issuer_still_filters():
     assert understand("Nghị quyết của HĐND tỉnh Quảng Ninh về mức chi bầu cử", TODAY).bodies == ("HĐND",)
     assert understand("Các văn bản do UBND tỉnh Cao Bằng ban hành", TODAY).bodies == ("UBND",)
+
+
+@pytest.mark.parametrize(
+    ("question", "label", "key"),
+    [
+        ("Những văn bản do Sở Y tế ban hành năm 2024", "Sở Y tế", "so y te"),
+        ("Ai ký công văn của Văn phòng Chính phủ?", "Văn phòng Chính phủ", "van phong chinh phu"),
+        ("van ban nao cua bo giao duc va dao tao", "bo giao duc va dao tao", "bo giao duc va dao tao"),
+        ("Kế hoạch của Hội Nông dân tỉnh Nghệ An năm 2023 có gì?", "Hội Nông dân", "hoi nong dan"),
+    ],
+)
+def test_any_body_named_as_issuer_of_the_documents_filters(question, label, key):
+    """Not only the bodies the rules know (Tỉnh ủy, MTTQ, HĐND, UBND): a ministry, department or
+    association named after a document word, up to a verb, a place level or the question word."""
+    u = understand(question)
+    assert u.bodies == (label,) and u.body_keys == (key,)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Nhiệm vụ của Ban Tuyên giáo trong kế hoạch là gì?",  # the topic
+        "Số lượng thành viên của Hội đồng quản trị là bao nhiêu?",
+        "Kế hoạch nhắc đến nghị quyết nào của Bộ Chính trị về phát triển tỉnh?",  # a cited document's
+    ],
+)
+def test_a_named_body_that_is_no_issuer_does_not_filter(question):
+    assert understand(question).bodies == ()

@@ -135,8 +135,8 @@ def filtered_docs(u: Understanding, graph: ReferenceGraph) -> tuple[str, ...] | 
             continue
         # a header without body / type (a fragment): its title must name them ("Kế hoạch Mặt trận …");
         # an untitled web page is not one of the bodies / types asked for
-        cq = (e.metadata.co_quan_ban_hanh or e.title or "").lower()
-        if u.body_keys and not any(k in cq for k in u.body_keys):
+        cq = fold(e.metadata.co_quan_ban_hanh or e.title or "").lower()
+        if u.body_keys and not any(fold(k).lower() in cq for k in u.body_keys):
             continue
         loai = fold(e.metadata.loai_van_ban or "").lower()
         title = fold(e.title or "").lower()

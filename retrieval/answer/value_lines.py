@@ -31,8 +31,11 @@ def value_lines(field: str, e: DocEntry, ps: PassageBook, searcher: Any) -> list
         hit = hits[-1] if field == "nguoi_ky" else hits[0]
         p = ps.of(c)
         sentence = next((sp for sp in p.sentences if sp[0] <= hit[0] and hit[1] <= sp[1]), None)
-        if sentence is None:
-            continue
+        if sentence is None:  # a value wrapped over lines ("Ngày 22 tháng" / "7 năm 2021"): those lines
+            over = [sp for sp in p.sentences if sp[0] < hit[1] and hit[0] < sp[1]]
+            if not over or len(over) > 3 or not (over[0][0] <= hit[0] and hit[1] <= over[-1][1]):
+                continue
+            sentence = (over[0][0], over[-1][1])
         line = cited_line(p, narrow(text, sentence, hit))
         if line:
             return [line]
