@@ -210,6 +210,20 @@ def _type_bonus(prof: QuestionProfile, text: str) -> float:
     return bonus
 
 
+def states_asked_type(question: str, text: str) -> bool:
+    """``text`` states what kind of value the question asks for (a date, a quantity, a sum of money, a
+    document number); True for a question that asks for none of them."""
+    prof = profile(question)
+    folded = fold(text)
+    checks = [
+        (prof.wants_date, lambda: bool(find_dates(folded)[0])),
+        (prof.wants_number and not prof.wants_date, lambda: _states_quantity(folded)),
+        (prof.wants_amount, lambda: states_amount(text)),
+        (prof.wants_code, lambda: bool(_CODE.search(text))),
+    ]
+    return all(check() for wanted, check in checks if wanted)
+
+
 def _states_quantity(folded: str) -> bool:
     """A number that is not part of a document number or a date ("74mm", "12 thành viên", "100%"; not
     "Thông tư 16/2024/TT-BCA", "ngày 16/6/2022"): what "bao nhiêu" asks for."""

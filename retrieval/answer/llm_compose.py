@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from retrieval.answer.extractive import MIN_SCORE, score_sentences
+from retrieval.answer.extractive import MIN_SCORE, score_sentences, states_asked_type
 from retrieval.answer.facts import extract_facts
 from retrieval.answer.normalize import fold
 from retrieval.answer.passages import Passage
@@ -55,8 +55,10 @@ def candidates(question: str, passages: Sequence[Passage], limit: int = MAX_CAND
     on-topic sentence of the first document rather than the one holding the answer)."""
     by_n = {p.n: p for p in passages}
     chosen: list[tuple[Passage, Span]] = []
-    for s in score_sentences(question, passages):
-        if len(chosen) >= limit or s.score < MIN_SCORE * 0.5:
+    scored = [s for s in score_sentences(question, passages) if s.score >= MIN_SCORE * 0.5]
+    typed = [s for s in scored if states_asked_type(question, by_n[s.passage].quote(s.span))]
+    for s in typed or scored:  # a question for a date / number / sum: only sentences stating one
+        if len(chosen) >= limit:
             break
         p = by_n[s.passage]
         if any(q.doc_id == p.doc_id and sp[0] < s.span[1] and s.span[0] < sp[1] for q, sp in chosen):
