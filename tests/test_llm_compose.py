@@ -11,7 +11,7 @@ from langchain_core.messages import AIMessageChunk
 
 from retrieval.answer import Answerer
 from retrieval.answer.backends import LlmConfig, _chat_backend
-from retrieval.answer.extractive import score_sentences
+from retrieval.answer.extractive import score_sentences, states_asked_type
 from retrieval.answer.llm_compose import (
     ComposeBackend,
     PlanLine,
@@ -80,6 +80,29 @@ def test_candidates_are_exact_non_overlapping_sentences_best_first(passages):
             if a is not b and a.doc_id == b.doc_id:
                 assert a.span[1] <= b.span[0] or b.span[1] <= a.span[0]
     assert any("30/11/2020" in c.text for c in cands)
+
+
+def test_a_date_question_is_offered_only_sentences_stating_a_date(passages):
+    """The 1.5B model picked a preamble sentence for most date questions: when some candidates state a
+    date (not the date of a cited document), only those are offered."""
+    cands = candidates(QUESTION, passages)
+    assert cands and all(states_asked_type(QUESTION, c.text) for c in cands)
+    scored = score_sentences(QUESTION, passages)
+    assert any(not states_asked_type(QUESTION, passages[0].quote(s.span)) for s in scored if s.passage == 1)
+
+
+@pytest.mark.parametrize(
+    ("question", "text", "states"),
+    [
+        ("Báo cáo năm gửi trước ngày nào?", "Quyết định số 218-QĐ/TW, ngày 12/12/2013 quy định", False),
+        ("Báo cáo năm gửi trước ngày nào?", "báo cáo năm gửi trước ngày 30/11/2020", True),
+        ("Có bao nhiêu đảng viên dự?", "kế hoạch năm 2020 cho cán bộ, đảng viên", False),
+        ("Có bao nhiêu đảng viên dự?", "(có 3.640 đảng viên là cán bộ lãnh đạo)", True),
+        ("Ai ký kế hoạch?", "bất kỳ câu nào", True),
+    ],
+)
+def test_states_the_asked_kind_of_value(question, text, states):
+    assert states_asked_type(question, text) is states
 
 
 def test_parse_plan_reads_ids_leads_groups_and_ignores_noise():

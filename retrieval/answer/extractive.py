@@ -215,13 +215,22 @@ def states_asked_type(question: str, text: str) -> bool:
     document number); True for a question that asks for none of them."""
     prof = profile(question)
     folded = fold(text)
+    counted = prof.counted.split()[0] if prof.counted else ""
     checks = [
-        (prof.wants_date, lambda: bool(find_dates(folded)[0])),
+        (prof.wants_date, lambda: bool(find_dates(_CITED_DATE.sub(" ", folded))[0])),
         (prof.wants_number and not prof.wants_date, lambda: _states_quantity(folded)),
+        # "bao nhiêu đảng viên": the number of that noun ("3.640 đảng viên"), not any number
+        (bool(counted), lambda: re.search(rf"\d[\d.,]*\s+{re.escape(counted)}\b", folded) is not None),
         (prof.wants_amount, lambda: states_amount(text)),
         (prof.wants_code, lambda: bool(_CODE.search(text))),
     ]
     return all(check() for wanted, check in checks if wanted)
+
+
+# the date of a cited document ("Quyết định số 218-QĐ/TW, ngày 12/12/2013") is not the date asked for
+_CITED_DATE = re.compile(
+    r"\d+[\w/.-]*[-/][a-z][\w/-]*\s*,?\s*(?:ngay|ban hanh ngay)\s*[\d/.-]+(?:\s*thang\s*\d+\s*nam\s*\d+)?"
+)
 
 
 def _states_quantity(folded: str) -> bool:
