@@ -38,6 +38,7 @@ from retrieval.document.closing import BULLET_RE, closing
 from retrieval.document.fallbacks import adoption_date, english_issuer, web_block, web_type
 from retrieval.document.header_lines import (
     Piece,
+    find_date,
     is_caps,
     iso,
     key,
@@ -201,12 +202,10 @@ def _enacting_note(items: list[Piece], first: Piece) -> tuple[str | None, int]:
     at = items.index(first)
     note = items[at : at + 6]
     end = next((i for i, q in enumerate(note) if ")" in q.text), len(note) - 1)
-    text = " ".join(q.text for q in note[: end + 1])
-    m = re.search(r"ng[àa]y\s+(\d{1,2})\s*(?:tháng\s+|[/.-])(\d{1,2})\s*(?:năm\s+|[/.-])(\d{4})", text, re.I)
-    return (iso(m.group(3), m.group(2), m.group(1)) if m else None), note[end].end_index
+    return find_date(" ".join(q.text for q in note[: end + 1])), note[end].end_index
 
 
-def _caps_subject(header: list[Piece], org_lines: list[str]) -> str | None:
+def _caps_subject(header: list[Piece], org_keys: set[str]) -> str | None:
     """Without a type line (a web copy that dropped "QUYẾT ĐỊNH"), the capitals after the number and
     date pieces, up to the enacting body's line ("ỦY BAN NHÂN DÂN TỈNH …"), are the subject."""
     last = max(
@@ -214,7 +213,7 @@ def _caps_subject(header: list[Piece], org_lines: list[str]) -> str | None:
     )
     if last is None:
         return None
-    orgs = tuple(k for k in (key(" ".join(org_lines)), *(key(o) for o in org_lines)) if k)
+    orgs = tuple(k for k in org_keys if k)
     parts: list[str] = []
     for p in header[last + 1 :]:
         t = p.text
@@ -303,6 +302,7 @@ def analyze_layout(lines: list[Line], raw_text: str = "") -> Layout:
         if trich_yeu is None and t.startswith("V/v"):
             trich_yeu = t[3:].strip(" :.")
     body_start = header[-1].end_index + 1 if header else web_end
+    org_keys = {key(o) for o in org_lines} | {key(" ".join(org_lines))}
     loai = None
     if type_at is not None:
         tp = after_web[type_at]
@@ -312,7 +312,6 @@ def analyze_layout(lines: list[Line], raw_text: str = "") -> Layout:
         if groups[1]:
             loai = groups[0].capitalize() + " liên tịch"
         parts: list[str] = [groups[2]] if not m and groups[2] else []
-        org_keys = {key(o) for o in org_lines} | {key(" ".join(org_lines))}
         body_start = tp.end_index + 1
         for p in after_web[type_at + 1 :]:
             t = BULLET_RE.sub("", p.text)
@@ -344,7 +343,7 @@ def analyze_layout(lines: list[Line], raw_text: str = "") -> Layout:
         if short and not _starts_body(nxt.text, first=False):
             trich_yeu, body_start = nxt.text, nxt.end_index + 1
     if type_at is None and trich_yeu is None and (so_seen or date_seen):
-        trich_yeu = _caps_subject(header, org_lines)
+        trich_yeu = _caps_subject(header, org_keys)
     noi_nhan, position, signer, body_end = closing(lines, body_start, raw_text)
     intro = next((ln.text for ln in lines[body_start:body_end] if not ln.blank), "")
     has_header = bool(header or type_at is not None)

@@ -23,6 +23,7 @@ from retrieval.answer.normalize import fold, norm, normalize
 from retrieval.answer.passages import Passage
 from retrieval.answer.value_spans import narrow, value_pattern
 from retrieval.catalog.graph import DocEntry, ReferenceGraph, build_graph, number_key
+from retrieval.document.header_lines import wrapped
 from retrieval.types import Chunk, SearchHit, Span
 from retrieval.understand import Understanding
 
@@ -228,8 +229,8 @@ def header_lines(p: Passage | None, e: DocEntry, field: str) -> list[str]:
         ]
         spans = spans[:1] or [s for s in [_find_in(p, md.so_ky_hieu)] if s]
     elif field == "ngay_ban_hanh":
-        dated = (i for i in range(len(p.sentences)) if _DATE_LINE.search(_date_text(p, i)))
-        spans = [_whole_date(p, i) for i in dated][:1]
+        whole = (_whole_date(p, i) for i in range(len(p.sentences)))
+        spans = [s for s in whole if _DATE_LINE.search(" ".join(p.quote(s).split()))][:1]
     elif field == "co_quan_ban_hanh" and md.co_quan_ban_hanh:
         have = set(content_syllables(md.co_quan_ban_hanh))
         for s in p.sentences:
@@ -269,28 +270,20 @@ def _value_cell(p: Passage, span: Span, e: DocEntry, field: str) -> Span:
 
 
 _SUBJECT_LEAD = re.compile(r"^(?:v/v|về việc)\s*:?\s*", re.IGNORECASE)
-_PLACE_HEAD = re.compile(r"^[^\W\d_]+(?:[ -][^\W\d_]+){0,2}$")  # "Tam" of "Tam" / "Kỳ, ngày …"
-
-
-def _date_text(p: Passage, i: int) -> str:
-    return " ".join(p.quote(_whole_date(p, i)).split())
 
 
 def _whole_date(p: Passage, i: int) -> Span:
-    """The date line ``p.sentences[i]`` with the pieces a web copy wrapped off it: the place's first
-    word on the line above ("Tam" / "Kỳ, ngày …"), the year on the line below ("… năm" / "2019")."""
+    """The date line ``p.sentences[i]`` with the lines a web copy wrapped off it, by the header
+    parser's own rule (``header_lines.wrapped``): the place's first word above ("Tam" / "Kỳ, ngày …"),
+    the month or year below ("… tháng 08" / "năm 2024", "… năm" / "2019")."""
     sents = p.sentences
     start, end = sents[i]
-    text = p.quote(sents[i])
-    above = p.quote(sents[i - 1]).strip() if i > 0 else ""
-    if re.match(r"^[^\W\d_]+(?:[ -][^\W\d_]+){0,3},\s*ngày", text) and _PLACE_HEAD.match(above):
-        start = sents[i - 1][0] if above[:1].isupper() else start
-    j = i + 1  # "… tháng 08" / "năm 2024", "… năm" / "2019"
-    while j < min(i + 3, len(sents)) and not _DATE_LINE.search(" ".join(p.quote((start, end)).split())):
-        below = p.quote(sents[j]).strip()
-        if len(below) > 25 or not re.match(r"(?:\d|tháng|năm)", below, re.I):
+    if i > 0 and wrapped(p.quote(sents[i - 1]).strip(), p.quote(sents[i]).strip()):
+        start = sents[i - 1][0]
+    for j in range(i + 1, min(i + 3, len(sents))):
+        if not wrapped(" ".join(p.quote((start, end)).split()), p.quote(sents[j]).strip()):
             break
-        end, j = sents[j][1], j + 1
+        end = sents[j][1]
     return (start, end)
 
 

@@ -107,7 +107,9 @@ def doc_code_tokens(p: Passage) -> frozenset[str]:
     return frozenset(t for t in tokens(p.metadata.so_ky_hieu or "") if t.startswith(_CODE_TOKEN))
 
 
+@lru_cache(maxsize=256)
 def profile(question: str) -> QuestionProfile:
+    """What the question asks for (pure, so remembered: ``states_asked_type`` asks for every candidate)."""
     folded = fold(question)
     how_many = re.search(r"\bmấy\b", question.lower()) is not None
     return QuestionProfile(
@@ -196,9 +198,9 @@ def _type_bonus(prof: QuestionProfile, text: str) -> float:
         bonus += 0.25 if find_dates(folded)[0] else -0.1
     if prof.wants_number:
         bonus += 0.2 if _states_quantity(folded) else -0.05
-        if prof.counted and re.search(rf"\d[\d.,]*\s+{re.escape(prof.counted)}\b", folded):
+        if prof.counted and _counts(prof.counted, folded):
             bonus += COUNTED_BONUS  # "3.640 đảng viên" for "bao nhiêu đảng viên"
-        elif " " in prof.counted and re.search(rf"\d[\d.,]*\s+{prof.counted.split()[0]}\b", folded):
+        elif " " in prof.counted and _counts(prof.counted.split()[0], folded):
             bonus += COUNTED_BONUS  # "ít nhất là 5 cuộc" for "bao nhiêu cuộc tiếp xúc"
     if prof.wants_code:
         bonus += 0.2 if _CODE.search(text) else 0.0
@@ -220,11 +222,16 @@ def states_asked_type(question: str, text: str) -> bool:
         (prof.wants_date, lambda: bool(find_dates(_CITED_DATE.sub(" ", folded))[0])),
         (prof.wants_number and not prof.wants_date, lambda: _states_quantity(folded)),
         # "bao nhiêu đảng viên": the number of that noun ("3.640 đảng viên"), not any number
-        (bool(counted), lambda: re.search(rf"\d[\d.,]*\s+{re.escape(counted)}\b", folded) is not None),
+        (bool(counted), lambda: _counts(counted, folded)),
         (prof.wants_amount, lambda: states_amount(text)),
         (prof.wants_code, lambda: bool(_CODE.search(text))),
     ]
     return all(check() for wanted, check in checks if wanted)
+
+
+def _counts(noun: str, folded: str) -> bool:
+    """``folded`` gives a number of ``noun`` ("3.640 dang vien" for "dang vien")."""
+    return re.search(rf"\d[\d.,]*\s+{re.escape(noun)}\b", folded) is not None
 
 
 # the date of a cited document ("Quyết định số 218-QĐ/TW, ngày 12/12/2013") is not the date asked for

@@ -27,7 +27,18 @@ from dataclasses import dataclass
 
 from retrieval.normalize import strip_accents
 
-__all__ = ["Piece", "cells", "clean", "is_caps", "key", "logical_lines", "parse_date", "pieces"]
+__all__ = [
+    "Piece",
+    "cells",
+    "clean",
+    "find_date",
+    "is_caps",
+    "key",
+    "logical_lines",
+    "parse_date",
+    "pieces",
+    "wrapped",
+]
 
 UPPER = "".join(c for c in map(chr, range(0x41, 0x1F00)) if c.isupper() and c.isalpha())
 LOWER = "".join(c for c in map(chr, range(0x61, 0x1F00)) if c.islower() and c.isalpha())
@@ -149,6 +160,13 @@ def iso(y: str | None, m: str | None, d: str | None) -> str | None:
         return None
 
 
+def find_date(text: str) -> str | None:
+    """ISO date of the first complete date anywhere in ``text`` ("ngày 22 tháng 7 năm 2021",
+    "ngày 22/7/2021"); None when there is none."""
+    found = sorted([*_DATE_SLASH_RE.finditer(text), *_DATE_RE.finditer(text)], key=lambda m: m.start())
+    return next((d for m in found if (d := iso(m.group("y"), m.group("m"), m.group("d")))), None)
+
+
 def parse_date(text: str) -> tuple[bool, str | None, str | None]:
     """(is a date line, place, ISO date) of "Khánh Hòa, ngày 04 tháng 02 năm 2020".
 
@@ -230,7 +248,7 @@ _OPEN_UNIT_RE = re.compile(r"(?:^|\s)(?:ỦY BAN|UỶ BAN|HỘI ĐỒNG|VÀ|CỦ
 _PLACE_TAIL_RE = re.compile(r"^[^\W\d_]+(?:[ -][^\W\d_]+){0,3}\s*,\s*ng[àa]y\b")  # "Kỳ, ngày 19 …"
 
 
-def _wrapped(prev: str, nxt: str) -> bool:
+def wrapped(prev: str, nxt: str) -> bool:
     """``nxt`` continues ``prev``: a field whose line was wrapped inside its cell (web pages keep the
     source's line breaks: "ỦY" / "BAN NHÂN DÂN", "CỘNG HÒA XÃ HỘI" / "CHỦ NGHĨA VIỆT NAM", "Tam" /
     "Kỳ, ngày 19 tháng 6 năm 2007", "V/v tổ chức thi …" / "viên cao cấp …")."""
@@ -253,7 +271,7 @@ def _wrapped(prev: str, nxt: str) -> bool:
 def _join_wrapped(items: list[Piece]) -> list[Piece]:
     out: list[Piece] = []
     for p in items:
-        if out and out[-1].col == p.col and _wrapped(out[-1].text, p.text):
+        if out and out[-1].col == p.col and wrapped(out[-1].text, p.text):
             prev = out[-1]
             out[-1] = Piece(prev.index, f"{prev.text} {p.text}", prev.col, p.end_index)
         else:
