@@ -40,6 +40,7 @@ from retrieval.document.header_lines import (
     Piece,
     find_date,
     is_caps,
+    is_vv,
     iso,
     key,
     parse_date,
@@ -49,6 +50,7 @@ from retrieval.document.issuer import complete, compose, place_of, recase, sente
 from retrieval.document.province import province_of
 from retrieval.document.references import preamble_references
 from retrieval.document.signature import name_of
+from retrieval.document.subject import SESSION_RE, capitalized, named_in_full, names_issuer, without_session
 from retrieval.normalize import NormalizedText, document_type_of_number, find_document_numbers, normalize_text
 from retrieval.types import DocMetadata
 
@@ -227,9 +229,11 @@ def _from_header(items: Iterable[Piece]) -> list[Piece]:
     """``items`` from the header on: when the text does not open with it (site menus, a cover page),
     the header starts at the header-like run that holds the first motto piece."""
     items = list(items)
-    if not items or _is_header_like(items[0].text) or _TYPE_LINE_RE.match(items[0].text):
+    if not items or _TYPE_LINE_RE.match(items[0].text) or _anchored(items):
         return items
     motto = next((i for i, p in enumerate(items[:300]) if is_motto(p.text)), None)
+    if motto is None:  # a mass organization's header has no motto: its number line anchors it
+        motto = next((i for i, p in enumerate(items[:300]) if _is_number_piece(p.text)), None)
     if motto is None:
         return items
     start = motto
@@ -238,10 +242,38 @@ def _from_header(items: Iterable[Piece]) -> list[Piece]:
     return items[start:]
 
 
+def _is_so_line(text: str) -> bool:
+    """ "Số: …", or a short "Nghị quyết số: …" — not a headline "Quy định số 97-QĐ/TW của Bộ Chính trị: …"."""
+    return bool(_SO_PIECE_RE.match(text)) and (len(text) <= 60 or bool(re.match(r"s[ốo]\b", text, re.I)))
+
+
+def _anchored(items: list[Piece]) -> bool:
+    """The header-like run that opens ``items`` holds a motto, number or date line (a site's menu
+    line in capitals, "SỰ KIỆN NỔI BẬT", does not)."""
+    for p in items[:12]:
+        if not _is_header_like(p.text):
+            return False
+        if is_motto(p.text) or _is_so_line(p.text) or parse_date(p.text)[0]:
+            return True
+    return True
+
+
+def _is_number_piece(text: str) -> bool:
+    """A header's number line: "Số: 09-HD/HNDT", "Số 1126- CV/HNDTW" (not "Số lượng …")."""
+    return bool(_SO_PIECE_RE.match(text)) and bool(so_number(text)) and len(text) <= 60
+
+
+def so_number(text: str) -> str | None:
+    """The document number of a "Số" piece; spaces around its dashes and slashes dropped when it is
+    only found without them ("Số 1126- CV/HNDTW", "Số: 15 /2014/QĐ-UBND")."""
+    nums = find_document_numbers(text) or find_document_numbers(re.sub(r"\s*([-/])\s*", r"\1", text))
+    return nums[0] if nums else None
+
+
 def _is_header_like(text: str) -> bool:
     if numbering(text) or BULLET_RE.match(text):
         return False
-    if _SO_PIECE_RE.match(text) or is_motto(text) or parse_date(text)[0] or text.startswith("V/v"):
+    if _is_so_line(text) or is_motto(text) or parse_date(text)[0] or is_vv(text):
         return True
     if is_caps(text) and len(text) <= 160:
         return True
@@ -275,7 +307,7 @@ def analyze_layout(lines: list[Line], raw_text: str = "") -> Layout:
             header.append(p)
     else:
         header = after_web[:type_at]
-    so = date = place = trich_yeu = issuer = enacted_date = None
+    so = date = place = trich_yeu = issuer = enacted_date = authority = None
     so_seen = date_seen = False
     org_lines: list[str] = []
     org_open = True
@@ -293,14 +325,14 @@ def analyze_layout(lines: list[Line], raw_text: str = "") -> Layout:
                 org_open = False
         elif org_open and p.col == 0 and is_caps(t) and not re.match(r"den\b|chuyen\b", key(t)):
             org_lines.append(t)
-        if is_so and not so_seen and (nums := find_document_numbers(t)):
-            so, so_seen = nums[0], True
+        if is_so and not so_seen and (num := so_number(t)):
+            so, so_seen = num, True
         elif is_so and not so_seen and re.search(r"s[ốo]\s*:?\s*[./…]", t, re.I):
             so_seen = True  # a draft's blank number: "Số:   /KH-MTTQ-BTT"
         if is_date and not date_seen:
             place, date, date_seen = d_place, d_iso, True
-        if trich_yeu is None and t.startswith("V/v"):
-            trich_yeu = t[3:].strip(" :.")
+        if trich_yeu is None and is_vv(t):
+            trich_yeu = t.lstrip('“"')[3:].strip(' :.”"')
     body_start = header[-1].end_index + 1 if header else web_end
     org_keys = {key(o) for o in org_lines} | {key(" ".join(org_lines))}
     loai = None
@@ -328,13 +360,20 @@ def analyze_layout(lines: list[Line], raw_text: str = "") -> Layout:
                 body_start = enacted[1] + 1
                 enacted_date = enacted[0]
                 break
-            elif parts and is_caps(t) and (_AUTHORITY_RE.match(t) or key(t) in org_keys):
+            elif parts and is_caps(t) and (_AUTHORITY_RE.match(t) or names_issuer(t, org_keys)):
                 body_start = p.end_index + 1  # the issuer's authority line: neither subject nor body
+                authority = t
+                if not SESSION_RE.match(t):
+                    session = next((q for q in after_web if q.index > p.index), None)
+                    if session is not None and SESSION_RE.match(session.text):
+                        body_start = session.end_index + 1
                 break
+            elif parts and is_caps(parts[-1]) and not is_caps(t) and t[-1:] in TERMINAL:
+                break  # the first sentence of the body under a subject in capitals
             else:
                 parts.append(t)
             body_start = p.end_index + 1
-        joined = " ".join(parts)
+        joined = " ".join(without_session(parts))
         trich_yeu = sentence_case(joined) if joined else trich_yeu
     if type_at is None and trich_yeu is None and (so_seen or date_seen) and len(after_web) > len(header):
         # No type line: a short unpunctuated line right under the header is the subject.
@@ -347,7 +386,7 @@ def analyze_layout(lines: list[Line], raw_text: str = "") -> Layout:
     noi_nhan, position, signer, body_end = closing(lines, body_start, raw_text)
     intro = next((ln.text for ln in lines[body_start:body_end] if not ln.blank), "")
     has_header = bool(header or type_at is not None)
-    if loai is None and trich_yeu and any(p.text.startswith("V/v") for p in header):
+    if loai is None and trich_yeu and any(is_vv(p.text) for p in header):
         loai = "Công văn"
     if not so_seen:
         so = (find_document_numbers(web.get("Ký hiệu", "") or web.get("Số hiệu", "")) or [None])[0]
@@ -369,7 +408,7 @@ def analyze_layout(lines: list[Line], raw_text: str = "") -> Layout:
         or english_issuer(lines[body_start:body_end])
         or None
     )
-    org = complete(org, place)
+    org = named_in_full(complete(org, place), authority)
     after = [ln.text for ln in lines[body_start:body_end]]
     refs = preamble_references(after, so) if has_header else ()
     preamble = " ".join(after[:40])
@@ -380,7 +419,7 @@ def analyze_layout(lines: list[Line], raw_text: str = "") -> Layout:
         co_quan_ban_hanh=org,
         dia_danh=place,
         ngay_ban_hanh=date,
-        trich_yeu=trich_yeu or web.get("Trích yếu") or web.get("Tiêu đề") or None,
+        trich_yeu=capitalized(trich_yeu or web.get("Trích yếu") or web.get("Tiêu đề") or None),
         nguoi_ky=signer,
         chuc_vu_nguoi_ky=position or web.get("Chức danh") or None,
         noi_nhan=tuple(noi_nhan),

@@ -29,6 +29,7 @@ from pathlib import PurePosixPath
 
 from retrieval.document.appendix import appendix_level, is_blank_form
 from retrieval.document.header_lines import is_caps
+from retrieval.document.wraps import MID_SENTENCE, NEAR_FULL, wrap_width
 from retrieval.header import BULLET_RE, TERMINAL, Line, analyze_layout, numbering, split_lines
 from retrieval.normalize import strip_accents
 from retrieval.types import Block, DocMetadata, Footnote, ParsedDocument, RawDocument
@@ -36,8 +37,9 @@ from retrieval.types import Block, DocMetadata, Footnote, ParsedDocument, RawDoc
 __all__ = ["STRUCTURE_VERSION", "parse_document"]
 
 # Stored metadata and titles depend on these rules: an index built by another version is re-parsed.
-# v3: appendices after the closing are body; v4: wrapped header cells, signers without "TM."/"KT."
-STRUCTURE_VERSION = "structure-v4"
+# v3: appendices after the closing are body; v4: wrapped header cells, signers without "TM."/"KT.";
+# v5: hard-wrapped text (PDF, web copies) joins a line cut before a capital near the wrap width
+STRUCTURE_VERSION = "structure-v5"
 
 _SUP = "⁰¹²³⁴⁵⁶⁷⁸⁹"
 _SUP_TO_DIGIT = str.maketrans(_SUP, "0123456789")
@@ -72,7 +74,9 @@ def parse_document(raw: RawDocument, doc_id: str) -> ParsedDocument:
         for ln in lines[layout.body_start : layout.body_end]
         if not ln.blank and ln.index not in footnote_lines
     ]
-    blocks = _tree(_repair_page_breaks([p for p in pieces if p.text]))
+    body_lines = lines[layout.body_start : layout.body_end]
+    width = wrap_width([ln.end - ln.start for ln in body_lines if not ln.blank])
+    blocks = _tree(_repair_page_breaks([p for p in pieces if p.text], width))
     title = _title(layout.metadata, blocks, raw.source, raw.text)
     tail_start = None
     if layout.tail is not None:
@@ -81,7 +85,7 @@ def parse_document(raw: RawDocument, doc_id: str) -> ParsedDocument:
             for ln in lines[layout.tail[0] : layout.tail[1]]
             if not ln.blank and ln.index not in footnote_lines and not is_blank_form(ln.text)
         ]
-        tail_blocks = _tree(_titled(_repair_page_breaks([p for p in tail if p.text])))
+        tail_blocks = _tree(_titled(_repair_page_breaks([p for p in tail if p.text], width)))
         tail_start = tail_blocks[0].start if tail_blocks else None
         blocks += tail_blocks
     return ParsedDocument(doc_id, raw, title, layout.metadata, tuple(blocks), tuple(footnotes), tail_start)
@@ -178,8 +182,9 @@ def _ends_open(text: str) -> bool:
     return bool(body) and body[-1] not in TERMINAL + ":"
 
 
-def _continues(before: _Piece | None, prev: _Piece, cur: _Piece) -> bool:
-    """Whether ``cur`` continues the sentence ``prev`` left open (a page or line break)."""
+def _continues(before: _Piece | None, prev: _Piece, cur: _Piece, width: int = 0) -> bool:
+    """Whether ``cur`` continues the sentence ``prev`` left open (a page or line break; ``width``: the
+    text's hard-wrap width, where a line cut near it before a capital was cut by the wrap)."""
     if cur.kind == "list_item" or cur.numbered or not _ends_open(prev.text):
         return False
     first = cur.text.lstrip("“\"'‘(")[:1]
@@ -191,13 +196,16 @@ def _continues(before: _Piece | None, prev: _Piece, cur: _Piece) -> bool:
     # A short open list item is only a cut sentence when its sibling before it was punctuated.
     punctuated_list = before is not None and before.kind == "list_item" and not _ends_open(before.text)
     long_enough = prev.numbered or len(prev.text) >= 100 or (prev.kind == "list_item" and punctuated_list)
-    return mid_sentence and long_enough
+    last = prev.spans[-1][1] - prev.spans[-1][0]
+    cut_by_wrap = bool(width) and last >= NEAR_FULL * width and not is_caps(prev.text)
+    cut_mid = mid_sentence or prev.text.rstrip(_CLOSERS)[-1:] in MID_SENTENCE
+    return (mid_sentence and long_enough) or (cut_by_wrap and cut_mid)
 
 
-def _repair_page_breaks(pieces: list[_Piece]) -> list[_Piece]:
+def _repair_page_breaks(pieces: list[_Piece], width: int = 0) -> list[_Piece]:
     out: list[_Piece] = []
     for cur in pieces:
-        if out and _continues(out[-2] if len(out) > 1 else None, out[-1], cur):
+        if out and _continues(out[-2] if len(out) > 1 else None, out[-1], cur, width):
             prev = out[-1]
             joined = f"{prev.text} {cur.text}"
             kind = "paragraph" if prev.kind == "heading" and not _is_title(joined) else prev.kind

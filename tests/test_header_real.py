@@ -140,7 +140,7 @@ def test_cong_van_subject_and_opening_reference() -> None:
         "Nơi nhận: - Như trên; - Lưu: VT. | KT. BỘ TRƯỞNG, CHỦ NHIỆM PHÓ CHỦ NHIỆM Phạm Mạnh Cường\n"
     )
     m = meta(text)
-    assert m.loai_van_ban == "Công văn" and m.trich_yeu == "đề xuất giải pháp tháo gỡ khó khăn"
+    assert m.loai_van_ban == "Công văn" and m.trich_yeu == "Đề xuất giải pháp tháo gỡ khó khăn"
     assert m.co_quan_ban_hanh == "Văn phòng Chính phủ" and m.tinh is None
     assert m.references == ("16/CV-HHTACN",)  # the body's 6902/VPCP-KSTT is not a reference
     assert (m.nguoi_ky, m.chuc_vu_nguoi_ky) == ("Phạm Mạnh Cường", "PHÓ CHỦ NHIỆM")
@@ -188,7 +188,7 @@ def test_web_copy_whose_cells_keep_the_line_breaks_of_the_source() -> None:
     m = meta(letter, "trang.md")
     assert (m.so_ky_hieu, m.ngay_ban_hanh, m.dia_danh) == ("3847/BYT-KCB", "2024-08-22", "Hà Nội")
     assert m.co_quan_ban_hanh == "Bộ Y tế" and m.loai_van_ban == "Công văn"
-    assert m.trich_yeu == "tổ chức tập huấn phòng chống dịch bệnh mùa mưa năm 2024"
+    assert m.trich_yeu == "Tổ chức tập huấn phòng chống dịch bệnh mùa mưa năm 2024"
 
 
 def test_authority_split_over_lines_and_province_from_the_text() -> None:
@@ -286,7 +286,7 @@ def test_regulation_attached_to_a_decision() -> None:
      ("BỘ LAO ĐỘNG - THƯƠNG BINH VÀ XÃ HỘI", "Bộ Lao động - Thương binh và Xã hội"),
      ("SỞ TÀI NGUYÊN VÀ MÔI TRƯỜNG", "Sở Tài nguyên và Môi trường"),
      ("BẢO HIỂM XÃ HỘI TỈNH NGHỆ AN", "Bảo hiểm xã hội tỉnh Nghệ An"),
-     ("HỘI LIÊN HIỆP PHỤ NỮ XÃ HỘI AN", "Hội Liên hiệp phụ nữ xã Hội An"),
+     ("HỘI LIÊN HIỆP PHỤ NỮ XÃ HỘI AN", "Hội Liên hiệp Phụ nữ xã Hội An"),
      ("CHỦ TỊCH ỦY BAN NHÂN DÂN", "Chủ tịch Ủy ban nhân dân")],
 )  # fmt: skip
 def test_issuer_recased(caps: str, cased: str) -> None:

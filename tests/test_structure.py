@@ -56,7 +56,7 @@ EXPECTED = {
         co_quan_ban_hanh="Ban Thường vụ Tỉnh ủy Tuyên Quang",
         dia_danh="Tuyên Quang",
         ngay_ban_hanh="2020-09-10",
-        trich_yeu="thực hiện Thông báo Kết luận số 160-TB/TW ngày 15/01/2020 của Bộ Chính trị về việc tiếp "
+        trich_yeu="Thực hiện Thông báo Kết luận số 160-TB/TW ngày 15/01/2020 của Bộ Chính trị về việc tiếp "
         "tục thực hiện Kết luận số 62-KL/TW ngày 08/12/2009 của Bộ Chính trị về đổi mới nội dung, phương "
         "thức hoạt động của Mặt trận Tổ quốc Việt Nam và các đoàn thể chính trị - xã hội",
         nguoi_ky="Nguyễn Hồng Thắng",
@@ -78,7 +78,7 @@ EXPECTED = {
         co_quan_ban_hanh="Ban Thường trực Ủy ban MTTQ Việt Nam tỉnh Khánh Hòa",
         dia_danh="Khánh Hòa",
         ngay_ban_hanh="2023-08-04",
-        trich_yeu="thông tin, tuyên truyền về công tác xây dựng Đảng, xây dựng hệ thống chính trị tỉnh Khánh "
+        trich_yeu="Thông tin, tuyên truyền về công tác xây dựng Đảng, xây dựng hệ thống chính trị tỉnh Khánh "
         "Hòa năm 2023",
         nguoi_ky="Cao Ngọc Tâm",
         chuc_vu_nguoi_ky="PHÓ CHỦ TỊCH",
@@ -89,7 +89,7 @@ EXPECTED = {
         co_quan_ban_hanh="Ban Thường vụ Tỉnh ủy",
         dia_danh=None,
         ngay_ban_hanh=None,
-        trich_yeu="triển khai, thực hiện Chuyên đề năm 2020 “Tăng cường khối đại đoàn kết toàn dân tộc, xây "
+        trich_yeu="Triển khai, thực hiện Chuyên đề năm 2020 “Tăng cường khối đại đoàn kết toàn dân tộc, xây "
         "dựng Đảng và hệ thống chính trị trong sạch, vững mạnh theo tư tưởng, đạo đức, phong cách Hồ Chí "
         "Minh”",
         nguoi_ky="Đặng Tuyết Em",

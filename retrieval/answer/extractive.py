@@ -293,7 +293,7 @@ def extract(question: str, passages: Sequence[Passage], limit: int = MAX_SENTENC
     prof = profile(question)
     specific = prof.wants_date or prof.wants_number or prof.wants_code
     chosen = select(score_sentences(question, passages), passages, limit, specific or prof.wants_signer)
-    lines = [f"{by_n[s.passage].quote(s.span)} [{s.passage}]" for s in chosen]
+    lines = [f"{by_n[s.passage].inline(s.span)} [{s.passage}]" for s in chosen]
     if prof.wants_signer and chosen:
         lines += _signer_role(by_n[chosen[0].passage], chosen[0].span)
     several = _other_documents(prof, score_sentences(question, passages), by_n, chosen) if specific else []
@@ -348,7 +348,7 @@ def several_documents(chosen: Sequence[ScoredSentence], by_n: dict) -> str:
         md = p.metadata
         name = f"{md.loai_van_ban or 'Văn bản'} của {md.co_quan_ban_hanh}" if md.co_quan_ban_hanh else p.title
         name = " ".join(re.sub(r"[\d/]+", " ", name).split())[:100]  # a lead line states no fact
-        lines += [f"{name}:", f"- {p.quote(s.span)} [{s.passage}]"]
+        lines += [f"{name}:", f"- {p.inline(s.span)} [{s.passage}]"]
     return "\n".join(lines)
 
 
@@ -357,7 +357,7 @@ def _signer_role(p: Passage, name: Span) -> list[str]:
     lines = p.signature_lines
     if len(lines) < 2 or name != lines[-1]:
         return []
-    return [f"{p.quote(lines[-2])} [{p.n}]"]
+    return [f"{p.inline(lines[-2])} [{p.n}]"]
 
 
 class ExtractiveBackend:

@@ -64,7 +64,7 @@ def candidates(question: str, passages: Sequence[Passage], limit: int = MAX_CAND
         if any(q.doc_id == p.doc_id and sp[0] < s.span[1] and s.span[0] < sp[1] for q, sp in chosen):
             continue
         chosen.append((p, s.span))
-    return [Candidate(i, p.n, p.doc_id, span, p.quote(span)) for i, (p, span) in enumerate(chosen, start=1)]
+    return [Candidate(i, p.n, p.doc_id, span, p.inline(span)) for i, (p, span) in enumerate(chosen, start=1)]
 
 
 def format_candidates(cands: Sequence[Candidate], passages: Sequence[Passage], template: str) -> str:

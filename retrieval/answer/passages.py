@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from retrieval.chunking import SIGNATURE_PATH
+from retrieval.document.wraps import continues, text_width
 from retrieval.types import DocMetadata, SearchHit, Span
 
 # A period after one of these does not end a sentence ("TP. Hồ Chí Minh", "I. MỤC ĐÍCH").
@@ -73,6 +74,10 @@ class Passage:
                     return text[span[0] - s : span[1] - s]
         return self.display_text[span[0] - self.start : span[1] - self.start]
 
+    def inline(self, span: Span) -> str:
+        """``quote`` as one line of an answer: a sentence wrapped over lines reads with spaces."""
+        return self.quote(span).replace("\n", " ")
+
     @property
     def is_signature(self) -> bool:
         return self.heading_path == SIGNATURE_PATH
@@ -102,15 +107,29 @@ class Passage:
     @cached_property
     def sentences(self) -> tuple[Span, ...]:
         """Document spans of the sentences of the body pieces, bullets and outer spaces trimmed
-        (the lines of a signature passage)."""
+        (the lines of a signature passage); a sentence wrapped over lines is one sentence."""
         if self.is_signature and self.signature_lines:
             return self.signature_lines
+        width = text_width(self.display_text)
+        out: list[Span] = []
+        for s, e in self._runs():
+            text = self.display_text[s - self.start : e - self.start]
+            out.extend(split_sentences(text, base=s, width=width, wraps=True))
+        return tuple(out)
+
+    def _runs(self) -> list[Span]:
+        """The body pieces inside the passage, consecutive lines (one line break apart) merged."""
         out: list[Span] = []
         for s, e in self.spans:
             s, e = max(s, self.start), min(e, self.end)
-            if e > s:
-                out.extend(split_sentences(self.display_text[s - self.start : e - self.start], base=s))
-        return tuple(out)
+            if e <= s:
+                continue
+            gap = self.display_text[out[-1][1] - self.start : s - self.start] if out else ""
+            if out and s >= out[-1][1] and not gap.strip() and gap.count("\n") == 1:
+                out[-1] = (out[-1][0], e)
+            else:
+                out.append((s, e))
+        return out
 
     @cached_property
     def support_text(self) -> str:
@@ -135,18 +154,18 @@ def iso_to_vn(iso: str | None) -> str:
     return f"{int(m[3])}/{int(m[2])}/{m[1]}" if m else ""
 
 
-def split_sentences(text: str, base: int = 0, clauses: bool = True) -> list[Span]:
+def split_sentences(
+    text: str, base: int = 0, clauses: bool = True, width: int = 0, wraps: bool = False
+) -> list[Span]:
     """Spans (offset by ``base``) of the sentences of ``text``: split at line breaks and at sentence
     punctuation followed by a capital letter, never after abbreviations or list numbers ("1.", "I.").
     Leading bullets and surrounding whitespace are trimmed; empty pieces are skipped. With ``clauses``
     the ';'-clauses of a very long sentence follow it (overlapping candidates for quoting; an answer
-    being checked is split without them).
+    being checked is split without them). With ``wraps`` a line that continues the sentence of the line
+    before (``retrieval.document.wraps.continues``; ``width``: the text's hard-wrap width) is not a break.
     """
     out: list[Span] = []
-    pos = 0
-    for line in text.split("\n"):
-        line_start = pos
-        pos += len(line) + 1
+    for line_start, line in _logical_lines(text, width, wraps):
         cut = 0
         for m in _BOUNDARY.finditer(line):
             nxt = line[m.end() : m.end() + 1]
@@ -161,6 +180,22 @@ def split_sentences(text: str, base: int = 0, clauses: bool = True) -> list[Span
             cut = m.end()
         out.extend(_trimmed(line, cut, len(line), line_start + base))
     return _with_clauses(text, out, base) if clauses else out
+
+
+def _logical_lines(text: str, width: int, wraps: bool) -> list[tuple[int, str]]:
+    """(offset, text) of each line of ``text``; with ``wraps``, a wrapped sentence's lines as one."""
+    out: list[tuple[int, str]] = []
+    pos = 0
+    last = ""
+    for line in text.split("\n"):
+        if wraps and out and line.strip() and continues(last, line, width):
+            start, joined = out[-1]
+            out[-1] = (start, f"{joined}\n{line}")
+        else:
+            out.append((pos, line))
+        pos += len(line) + 1
+        last = line
+    return out
 
 
 def _trimmed(line: str, s: int, e: int, offset: int) -> list[Span]:

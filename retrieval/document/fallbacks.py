@@ -20,8 +20,9 @@ _WEB_LABELS = (
     "Nội dung văn bản", "Ký hiệu", "Số hiệu", "Ngày ban hành", "Ngày ký xác thực", "Ngày hết hiệu lực",
     "Ngày hiệu lực", "Ngày có hiệu lực", "Trích yếu", "Cơ quan ban hành", "Nơi ban hành", "Loại văn bản",
     "Lĩnh vực", "Tập tin đính kèm", "Người ký", "Chức danh", "Ngày công báo", "Số công báo", "Tình trạng",
-    "Ngành", "Ngày cập nhật",
+    "Ngành", "Ngày cập nhật", "Từ khóa", "Ngày phát hành",
 )  # fmt: skip
+_NEXT_LABEL_RE = re.compile(r"(?:^|\s)(" + "|".join(sorted(_WEB_LABELS, key=len, reverse=True)) + r")\s*:")
 _WEB_TITLE_RE = re.compile(
     r"^(?:Văn bản hợp nhất|Luật|Nghị định|Thông tư|Nghị quyết|Quyết định) số \S+ (.{10,})"
 )
@@ -49,6 +50,21 @@ _MONTHS = [
 ]
 
 
+def _fields_of(text: str) -> list[tuple[str, str]]:
+    """Label/value pairs of one piece: a search form prints several on a line ("Người ký : Dương Ngọc
+    Long Nơi ban hành : UBND TỈNH …"); a value ends where the next label starts."""
+    first = _label(text)
+    if first is None:
+        return []
+    out: list[tuple[str, str]] = []
+    name, rest = first
+    while m := _NEXT_LABEL_RE.search(rest):
+        out.append((name, rest[: m.start()].strip(" :")))
+        name, rest = m.group(1), rest[m.end() :]
+    out.append((name, rest.strip(" :")))
+    return out
+
+
 def _label(text: str) -> tuple[str, str] | None:
     lab = next((lab for lab in _WEB_LABELS if text.startswith(lab)), None)
     if lab is None:
@@ -66,13 +82,15 @@ def web_block(items: list[Piece], is_header: Callable[[str], bool]) -> tuple[int
     for i, p in enumerate(items[:120]):
         if is_header(p.text) and len(fields) >= 2:
             break
-        if lab := _label(p.text):
-            value = lab[1]
+        if pairs := _fields_of(p.text):
+            *before, (name, value) = pairs
             nxt = items[i + 1] if i + 1 < len(items) else None
             if not value and nxt and not _label(nxt.text) and not is_header(nxt.text):
                 value = nxt.text
                 end = max(end, nxt.end_index + 1)
-            fields.setdefault(lab[0], value)
+            for n, v in (*before, (name, value)):
+                if v:
+                    fields.setdefault(n, v)
             end = max(end, p.end_index + 1)
         elif p.text == "Nội dung" and fields:
             return p.end_index + 1, fields

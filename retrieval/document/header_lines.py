@@ -33,6 +33,7 @@ __all__ = [
     "clean",
     "find_date",
     "is_caps",
+    "is_vv",
     "key",
     "logical_lines",
     "parse_date",
@@ -189,7 +190,11 @@ def parse_date(text: str) -> tuple[bool, str | None, str | None]:
 # --------------------------------------------------------------------------- pieces
 
 
+_LONE_STARS_RE = re.compile(r"(?:^|(?<=\s))\*+(?=\s|$)")  # the "*" under a Party issuer: decoration
+
+
 def _open_emphasis(raw: str) -> bool:
+    raw = _LONE_STARS_RE.sub("", raw)
     doubles = raw.count("**")
     singles = raw.replace("**", "").count("*")
     return doubles % 2 == 1 or singles % 2 == 1
@@ -223,12 +228,22 @@ def pieces(raw_text: str, lines: list, start: int, stop: int) -> list[Piece]:
     out: list[Piece] = []
     for first, last, text in logical_lines(raw_text, lines, start, stop):
         row = cells(text)
+        right = len(row) == 1 and _indent(raw_text, lines[first].start) >= RIGHT_INDENT
         for col, cell in enumerate(row):
             for part in _split_cell(clean(cell)):
                 if not re.search(r"\w", part):
                     continue  # a lone "-" or "*" under a name: decoration, not a field
-                out.append(Piece(first, part, col if len(row) > 1 else 0, last))
+                out.append(Piece(first, part, col if len(row) > 1 else int(right), last))
     return _join_wrapped(out)
+
+
+RIGHT_INDENT = 24  # a line pushed this far right by spaces is the right column of a text header
+
+
+def _indent(raw_text: str, start: int) -> int:
+    """Columns of spaces before the (trimmed) line starting at ``start``; a tab counts as 8."""
+    head = raw_text[raw_text.rfind("\n", 0, start) + 1 : start]
+    return len(head.expandtabs(8)) if not head.strip() else 0
 
 
 _WRAP_HEADS = (
@@ -245,6 +260,7 @@ _TITLE_WORD = f"[{UPPER}][{LOWER}]*"
 _PLACE_HEAD_RE = re.compile(f"^{_TITLE_WORD}(?:[ -]{_TITLE_WORD}){{0,2}}$")  # "Tam", "Hà", "Phan Rang"
 # a name that must go on: "… ỦY BAN" / "NHÂN DÂN", "CỦA ỦY" / "BAN NHÂN DÂN …" (not "TỈNH ỦY")
 _OPEN_UNIT_RE = re.compile(r"(?:^|\s)(?:ỦY BAN|UỶ BAN|HỘI ĐỒNG|VÀ|CỦA|VỀ|(?:CỦA|VÀ|VỀ) (?:ỦY|UỶ))$")
+_PLACE_COMMA_RE = re.compile(f"^{_TITLE_WORD}(?:[ -]{_TITLE_WORD}){{0,2}},$")  # "Thọ Xuân,"
 _PLACE_TAIL_RE = re.compile(r"^[^\W\d_]+(?:[ -][^\W\d_]+){0,3}\s*,\s*ng[àa]y\b")  # "Kỳ, ngày 19 …"
 
 
@@ -265,7 +281,17 @@ def wrapped(prev: str, nxt: str) -> bool:
         return True  # "CHỦ TỊCH ỦY BAN" / "NHÂN DÂN"
     if _PLACE_HEAD_RE.match(prev) and _PLACE_TAIL_RE.match(nxt):
         return True
-    return prev.startswith("V/v") and nxt[:1].islower()
+    if _PLACE_COMMA_RE.match(prev) and re.match(r"ng[àa]y\b", nxt):
+        return True  # "Thọ Xuân," / "ngày 17 tháng 7 năm 2018"
+    if not is_vv(prev):
+        return False
+    quoted = prev[:1] in '“"' and not re.search(r"[”\"]$", prev[1:])
+    return quoted or nxt[:1].islower()  # a quoted "“V/v …" goes on to its closing quote
+
+
+def is_vv(text: str) -> bool:
+    """A letter's subject line: "V/v …", also quoted ("“V/v Triển khai …”")."""
+    return text.lstrip('“"').startswith("V/v")
 
 
 def _join_wrapped(items: list[Piece]) -> list[Piece]:

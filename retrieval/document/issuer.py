@@ -18,13 +18,21 @@ from retrieval.document.header_lines import UPPER, is_caps, key
 
 LEVEL_WORDS = ("tỉnh", "huyện", "thành phố", "thị xã", "quận", "xã", "phường", "thị trấn", "đặc khu")
 LEVEL_ORGS = ("Tỉnh ủy", "Huyện ủy", "Thành ủy", "Thị ủy", "Quận ủy") + LEVEL_WORDS
-_ACRONYMS = {"ubnd": "Ủy ban nhân dân", "hđnd": "Hội đồng nhân dân"}
+_ACRONYMS = {"ubnd": "Ủy ban nhân dân", "hđnd": "Hội đồng nhân dân", "bch": "Ban Chấp hành"}
 _CAPITALIZED = {
     "việt nam": "Việt Nam", "tổ quốc": "Tổ quốc", "tỉnh ủy": "Tỉnh ủy", "huyện ủy": "Huyện ủy",
     "thành ủy": "Thành ủy", "thị ủy": "Thị ủy", "đảng ủy": "Đảng ủy", "trung ương": "Trung ương",
     "mặt trận": "Mặt trận", "đảng": "Đảng", "chính phủ": "Chính phủ", "quốc hội": "Quốc hội",
     "nhà nước": "Nhà nước", "ủy ban nhân dân": "Ủy ban nhân dân", "hội đồng nhân dân": "Hội đồng nhân dân",
+    "ủy ban thường vụ": "Ủy ban Thường vụ", "liên đoàn lao động": "Liên đoàn Lao động",
+    "hội nông dân": "Hội Nông dân", "hội liên hiệp phụ nữ": "Hội Liên hiệp Phụ nữ",
+    "hội cựu chiến binh": "Hội Cựu chiến binh", "ban chấp hành đoàn": "Ban Chấp hành Đoàn",
+    "ban chấp hành": "Ban Chấp hành", "tỉnh đoàn": "Tỉnh đoàn", "huyện đoàn": "Huyện đoàn",
 }  # fmt: skip
+_NAMED_ORGS = (
+    "Tỉnh ủy", "Huyện ủy", "Thành ủy", "Thị ủy", "Đảng ủy", "Tỉnh đoàn", "Huyện đoàn", "Thành đoàn",
+)  # fmt: skip
+_NAME_ENDS = frozenset(["quoc hoi", "chinh phu", "chu tich nuoc"])  # a parent is never printed below
 _UNIT_HEADS = ("ban", "sở", "bộ", "cục", "hội", "trường", "đoàn", "văn phòng", "tổng cục", "viện")
 _SPLIT_HEADS = (
     "TIỂU BAN", "BAN", "CỤC", "TỔNG CỤC", "SỞ", "TRUNG TÂM", "VĂN PHÒNG", "PHÒNG", "CHI CỤC", "ĐẢNG ỦY",
@@ -50,8 +58,8 @@ def recase(line: str) -> str:
         lw = w.lower()
         words.append(_ACRONYMS.get(lw, w if _is_acronym(w) else lw))
     low = " ".join(words)
-    for phrase, cased in _CAPITALIZED.items():
-        low = re.sub(rf"(?<!\w){phrase}(?!\w)", cased, low)
+    for phrase, cased in _CAPITALIZED.items():  # any case: "BCH" is spelled out cased already
+        low = re.sub(rf"(?<!\w){phrase}(?!\w)", cased, low, flags=re.I)
     # A place after its level word is a proper name: "tỉnh nghệ an" -> "tỉnh Nghệ An".
     levels = "|".join(LEVEL_WORDS)
     low = re.sub(
@@ -70,7 +78,7 @@ def recase(line: str) -> str:
     low = " ".join(parts)
     if low.startswith(("bộ ", "sở ")):  # each joined field capitalised: "Bộ Giáo dục và Đào tạo"
         low = re.sub(r"((?:\svà|\s-|,)\s)(\w)", lambda m: m.group(1) + m.group(2).upper(), low)
-    for org in ("Tỉnh ủy", "Huyện ủy", "Thành ủy", "Thị ủy", "Đảng ủy"):
+    for org in _NAMED_ORGS:
         if low.startswith(org + " "):
             return org + " " + low[len(org) + 1 :].title()
     if low.startswith(LEVEL_WORDS):  # "tỉnh Nghệ An": a place line, joined to the body above it
@@ -92,8 +100,14 @@ def split_units(block: str) -> list[str]:
 
 def compose(org_lines: list[str]) -> str | None:
     """The issuing body named by the header's left block (lines outermost first)."""
+    lines: list[str] = []
+    for raw in org_lines:  # "ỦY BAN THƯỜNG VỤ" / "QUỐC HỘI": a central body's name wrapped, no parent
+        if lines and key(raw) in _NAME_ENDS:
+            lines[-1] = f"{lines[-1]} {raw}"
+        else:
+            lines.append(raw)
     units: list[str] = []
-    for raw in org_lines:
+    for raw in lines:
         for part in split_units(raw):
             cased = recase(part)
             if units and cased.startswith(LEVEL_WORDS):
@@ -102,11 +116,23 @@ def compose(org_lines: list[str]) -> str | None:
                 units.append(cased)
     if not units:
         return None
+    if len(units) >= 2 and place_of(units[-1]) and _above(units[-2], units[-1]):
+        return units[-1]  # "LIÊN ĐOÀN LAO ĐỘNG TỈNH X" / "LIÊN ĐOÀN LAO ĐỘNG HUYỆN Y": the lower body, whole
     if len(units) >= 2 and _ADMIN_PARENT_RE.match(units[-2].lower()):
         place = place_of(units[-2])
         inner = units[-1]
         return f"{inner} {place[0]} {place[1]}" if place and key(place[1]) not in key(inner) else inner
     return " ".join(reversed(units))
+
+
+def _above(parent: str, unit: str) -> bool:
+    """``parent`` is a higher body than ``unit`` (which names its own level and place), not a part of
+    its name: a body with a place of its own ("Tỉnh đoàn Thanh Hóa"), or the national organization the
+    unit is a branch of ("Hội Nông dân Việt Nam" over "Hội Nông dân tỉnh An Giang")."""
+    if place_of(parent) or parent.startswith(_NAMED_ORGS):
+        return True
+    national = key(re.sub(r"\s+Việt Nam$", "", parent))
+    return parent.endswith("Việt Nam") and len(national.split()) >= 2 and national in key(unit)
 
 
 def place_of(org: str) -> tuple[str, str] | None:

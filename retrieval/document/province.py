@@ -38,7 +38,8 @@ _LOCAL_RE = re.compile(
     r"|\b(?:uy ban|hoi dong) nhan dan\b"  # only local government has them, level or not
 )
 _PLACE_RE = re.compile(
-    r"(?<!\w)(?:tỉnh|thành phố|Tỉnh|Thành phố|TỈNH|THÀNH PHỐ|Tỉnh ủy|TP\.?)\s+([^\W\d_][^,;.()\n]{1,30})"
+    r"(?<!\w)(?:(?:tỉnh|thành phố|Tỉnh|Thành phố|TỈNH|THÀNH PHỐ)(?:\s+(?:đoàn|Đoàn|ĐOÀN|ủy|ỦY))?|TP\.?)"
+    r"\s+([^\W\d_][^,;.()\n]{1,30})"
 )
 _WARD_RE = re.compile(r"(?<!\w)(xã|phường|đặc khu|thị trấn)\s+([^\W\d_][^,;.()\n]{1,30})", re.I)
 

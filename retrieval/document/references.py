@@ -22,6 +22,7 @@ _CUES = (
 )  # fmt: skip
 _SKIP = ("kinh gui", "dong kinh gui")
 _TERMINAL = ".;:!?"
+_BULLET = re.compile(r"^[-–+•*]\s*")  # "- Căn cứ …", "-Căn cứ …": a preamble written as a list
 
 
 def _paragraphs(texts: list[str]) -> list[str]:
@@ -30,9 +31,9 @@ def _paragraphs(texts: list[str]) -> list[str]:
     out: list[str] = []
     for t in texts:
         t = " ".join(c.strip() for c in cells(t) if c.strip())
-        if not t:
+        if not re.search(r"\w", t):  # a rule ("-----") under the title
             continue
-        k = key(t)
+        k = key(_BULLET.sub("", t))
         opens = k.startswith(_CUES) or k.startswith(_SKIP) or is_caps(t) or re.match(r"^[-+•]|^\d+\.", t)
         if out and out[-1][-1:] not in _TERMINAL and not opens and not is_caps(out[-1]):
             out[-1] = f"{out[-1]} {t}"
@@ -47,7 +48,7 @@ def preamble_references(texts: list[str], own: str | None = None, limit: int = 4
     seen = {number_key(own)} if own else set()
     started = False
     for i, para in enumerate(_paragraphs(texts[: limit * 3])[:limit]):
-        k = key(para)
+        k = key(_BULLET.sub("", para))
         if k.startswith(_CUES) and (started or not k.startswith("ngay ") or i < 3):
             started = True
             for num in find_document_numbers(para):

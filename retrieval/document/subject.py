@@ -1,0 +1,52 @@
+"""The lines around a document's subject (trích yếu) that are not the subject.
+
+Under the type line an elected body prints itself and its session ("HỘI ĐỒNG NHÂN DÂN TỈNH" / "KHÓA XI,
+KỲ HỌP THỨ 2"), a Party resolution the conference that passed it ("HỘI NGHỊ LẦN THỨ 6 BAN CHẤP HÀNH …
+KHÓA XI" above "VỀ …"), a decision its issuer's authority ("CHỦ TỊCH ỦY BAN NHÂN DÂN TỈNH …") — which
+also completes an issuer a copy printed without its level and place. Pure functions.
+"""
+
+from __future__ import annotations
+
+import re
+
+from retrieval.document.header_lines import key
+from retrieval.document.issuer import place_of, recase
+
+_AUTHORITY_TITLE_RE = re.compile(r"^(?:PHÓ\s+)?(?:CHỦ TỊCH|BỘ TRƯỞNG|GIÁM ĐỐC|TRƯỞNG BAN)\s+")
+SESSION_RE = re.compile(r"^KH[ÓO]A\s+[IVXLC\d]+\s*,?\s*K[ỲY]\s+H[ỌO]P\b")  # "KHÓA XI, KỲ HỌP THỨ 2"
+_CONFERENCE_RE = re.compile(r"^HỘI NGHỊ\b.*\b(?:LẦN THỨ|KHÓA|KHOÁ)\b")
+_BODY_KEYS = ("hoi dong nhan dan", "uy ban nhan dan", "ban thuong vu", "ban chap hanh", "dang uy", "uy ban")
+
+
+def capitalized(text: str | None) -> str | None:
+    """A trích yếu starts with a capital ("HƯỚNG DẪN" / "tiêu chuẩn …", "V/v đề xuất …")."""
+    return text[:1].upper() + text[1:] if text else text
+
+
+def named_in_full(org: str | None, authority: str | None) -> str | None:
+    """A body named without its level and place ("ỦY BAN NHÂN DÂN" alone: a copy dropped the header's
+    second line) completed from the authority line ("CHỦ TỊCH ỦY BAN NHÂN DÂN TỈNH THANH HÓA")."""
+    if not org or not authority or place_of(org):
+        return org
+    full = recase(_AUTHORITY_TITLE_RE.sub("", authority))
+    return full if key(full).startswith(key(org)) and place_of(full) else org
+
+
+def names_issuer(text: str, org_keys: set[str]) -> bool:
+    """A line under the subject that names the issuing body ("HỘI ĐỒNG NHÂN DÂN TỈNH" above "KHÓA XI,
+    KỲ HỌP THỨ 2"; "ỦY BAN NHÂN DÂN TỈNH X"), or the session of an elected body."""
+    k = key(text)
+    if k in org_keys or SESSION_RE.match(text):
+        return True
+    return len(k.split()) >= 3 and k.startswith(_BODY_KEYS) and any(o.startswith(k) for o in org_keys if o)
+
+
+def without_session(parts: list[str]) -> list[str]:
+    """A Party resolution's conference line ("HỘI NGHỊ LẦN THỨ 6 BAN CHẤP HÀNH … KHÓA XI") is the
+    session that passed it, not its subject, when a "VỀ …" line follows."""
+    if parts and _CONFERENCE_RE.match(parts[0]):
+        at = next((i for i, t in enumerate(parts) if i and t.startswith("VỀ ")), None)
+        if at is not None:
+            return parts[at:]
+    return parts

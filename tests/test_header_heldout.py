@@ -1,0 +1,205 @@
+"""Header layouts found on real documents the rules were not written on (a held-out check of party,
+mass-organization and state documents copied from web pages): one synthetic text of our own wording per
+layout family, each failing on the parser before its fix."""
+
+from __future__ import annotations
+
+import hashlib
+
+from retrieval.document.issuer import compose, recase
+from retrieval.structure import parse_document
+from retrieval.types import DocMetadata, RawDocument
+
+MOTTO = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
+FREEDOM = "Độc lập - Tự do - Hạnh phúc"
+PARTY = "ĐẢNG CỘNG SẢN VIỆT NAM"
+
+
+def meta(text: str, source: str = "trang_web.txt") -> DocMetadata:
+    sha = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return parse_document(RawDocument(source, text, sha, source.rsplit(".", 1)[-1]), "doc").metadata
+
+
+BODY = "\nI. MỤC ĐÍCH\n\n1. Nâng cao chất lượng hoạt động của các chi hội.\n\n2. Bảo đảm tiến độ.\n"
+
+
+def test_party_star_under_issuer_and_number_without_colon() -> None:
+    """The "*" printed under a Party or mass organization's name is decoration, not an open markdown
+    emphasis that swallows the next lines; "Số 215- CV/HNDT" has neither colon nor a tight dash."""
+    text = (
+        "     HỘI NÔNG DÂN VIỆT NAM      " + MOTTO + "\n"
+        "BCH HỘI NÔNG DÂN TỈNH AN GIANG        " + FREEDOM + "\n"
+        "                      *                              Long Xuyên, ngày 09 tháng 4 năm 2021\n"
+        "          Số 215- CV/HNDT\n"
+        "V/v tổ chức tập huấn cho cán bộ chi hội\n"
+        "  về chuyển đổi số trong sản xuất\n"
+        "\u00a0\n"
+        "      nông nghiệp năm 2021\n\n"
+        "Kính gửi: Hội Nông dân các huyện, thị xã, thành phố\n\n"
+        "Căn cứ Chương trình công tác năm 2021 số 02-CTr/HNDT ngày 05/01/2021, Ban Thường vụ đề nghị:\n"
+        + BODY
+    )
+    m = meta(text)
+    assert (m.so_ky_hieu, m.ngay_ban_hanh, m.dia_danh) == ("215-CV/HNDT", "2021-04-09", "Long Xuyên")
+    assert m.trich_yeu == (
+        "Tổ chức tập huấn cho cán bộ chi hội về chuyển đổi số trong sản xuất nông nghiệp năm 2021"
+    )
+    assert m.loai_van_ban == "Công văn"
+    assert m.co_quan_ban_hanh == "Ban Chấp hành Hội Nông dân tỉnh An Giang"
+    assert m.tinh == "An Giang"
+
+
+def test_site_text_above_a_header_without_motto() -> None:
+    """A page's snippet and a menu line in capitals above a mass organization's header that has no
+    motto: the number line anchors the header; a subject typed in lower case starts with a capital."""
+    text = (
+        "TIN NỔI BẬT\n\n"
+        "Hội viên là người trực tiếp sản xuất trên địa bàn tỉnh, không phân biệt thành phần, tuổi tác\n"
+        "HỘI CỰU CHIẾN BINH VIỆT NAM\n"
+        "HỘI CỰU CHIẾN BINH TỈNH BẾN TRE\n"
+        "*\n"
+        "Số 12-HD/CCB\n"
+        "Bến Tre, ngày 20 tháng 2 năm 2019\n"
+        "HƯỚNG DẪN\n"
+        "xét chọn hội viên làm kinh tế giỏi\n"
+        "năm 2019\n"
+        "-Căn cứ Hướng dẫn số 31-HD/CCBTW ngày 10/01/2019 của Trung ương Hội;\n" + BODY
+    )
+    m = meta(text)
+    assert (m.so_ky_hieu, m.ngay_ban_hanh, m.loai_van_ban) == ("12-HD/CCB", "2019-02-20", "Hướng dẫn")
+    assert m.trich_yeu == "Xét chọn hội viên làm kinh tế giỏi năm 2019"
+    assert m.co_quan_ban_hanh == "Hội Cựu chiến binh tỉnh Bến Tre"
+    assert m.tinh == "Bến Tre"
+    assert m.references == ("31-HD/CCBTW",)
+
+
+def test_headline_naming_the_document_is_not_its_number_line() -> None:
+    """ "Quy định số 17-QĐ/TU của Ban Thường vụ: …" above the letterhead is a news headline."""
+    text = (
+        "Quy định số 17-QĐ/TU của Ban Thường vụ Tỉnh ủy: cán bộ chủ chốt phải tiếp dân hằng tháng\n\n"
+        "Bài viết liên quan: hội nghị sơ kết công tác dân vận năm 2022 của các huyện, thị, thành ủy\n\n"
+        "TỈNH ỦY LẠNG SƠN\n*\n\n" + PARTY + "\n\nSố: 17-QĐ/TU\n\nLạng Sơn, ngày 14 tháng 3 năm 2022\n\n"
+        "QUY ĐỊNH\n\nVỀ TRÁCH NHIỆM TIẾP DÂN CỦA CÁN BỘ CHỦ CHỐT CÁC CẤP\n\n"
+        "- Căn cứ Quy định số 11-QĐi/TW ngày 18/02/2019 của Bộ Chính trị;\n" + BODY
+    )
+    m = meta(text)
+    assert (m.so_ky_hieu, m.ngay_ban_hanh, m.loai_van_ban) == ("17-QĐ/TU", "2022-03-14", "Quy định")
+    assert m.co_quan_ban_hanh == "Tỉnh ủy Lạng Sơn"
+    assert m.trich_yeu == "Về trách nhiệm tiếp dân của cán bộ chủ chốt các cấp"
+    assert [r.upper() for r in m.references] == ["11-QĐI/TW"]
+
+
+def test_preamble_written_as_a_list_under_a_rule() -> None:
+    text = (
+        "BAN CHẤP HÀNH TRUNG ƯƠNG\nBAN DÂN VẬN\n\n" + PARTY + "\n\nSố: 08-HD/BDVTW\n\n"
+        "Hà Nội, ngày 02 tháng 6 năm 2020\n\nHƯỚNG DẪN\n\nthực hiện dân chủ ở cơ sở\n-----------\n\n\n"
+        "- Căn cứ Kết luận số 120-KL/TW ngày 07/01/2016 của Bộ Chính trị;\n\n"
+        "-Căn cứ Quy định số 25-QĐ/TW ngày 18/11/2016 của Bộ Chính trị;\n\n"
+        "Ban Dân vận Trung ương hướng dẫn như sau:\n" + BODY
+    )
+    m = meta(text)
+    assert m.references == ("120-KL/TW", "25-QĐ/TW")
+    assert m.co_quan_ban_hanh == "Ban Dân vận Ban Chấp hành Trung ương"
+
+
+def test_council_session_lines_end_the_subject() -> None:
+    """An HĐND resolution prints the council and its session under the subject."""
+    text = (
+        "HỘI ĐỒNG NHÂN DÂN\nTỈNH PHÚ YÊN\n--------\n" + MOTTO + "\n" + FREEDOM + "\n"
+        "Số: 21/2019/NQ-HĐND\nPhú Yên, ngày 12 tháng 7 năm 2019\nNGHỊ QUYẾT\n"
+        "VỀ MỨC CHI HỖ TRỢ CÁN BỘ KHÔNG CHUYÊN TRÁCH Ở THÔN, KHU PHỐ\n"
+        "HỘI ĐỒNG NHÂN DÂN TỈNH\nKHÓA VII, KỲ HỌP THỨ 10\n"
+        "Căn cứ Nghị định số 34/2019/NĐ-CP ngày 24/4/2019 của Chính phủ;\n" + BODY
+    )
+    m = meta(text)
+    assert m.trich_yeu == "Về mức chi hỗ trợ cán bộ không chuyên trách ở thôn, khu phố"
+    assert m.co_quan_ban_hanh == "Hội đồng nhân dân tỉnh Phú Yên"
+    assert m.references == ("34/2019/NĐ-CP",)
+
+
+def test_party_resolution_conference_line_is_not_the_subject() -> None:
+    text = (
+        "TỔNG LIÊN ĐOÀN LAO ĐỘNG VIỆT NAM\n-------\n" + MOTTO + "\n" + FREEDOM + "\n"
+        "Số: 09/NQ-TLĐ\nHà Nội, ngày 15 tháng 1 năm 2018\nNGHỊ QUYẾT\n"
+        "HỘI NGHỊ LẦN THỨ 3 BAN CHẤP HÀNH TỔNG LIÊN ĐOÀN LAO ĐỘNG VIỆT NAM KHÓA XII\n"
+        "VỀ ĐỔI MỚI CÔNG TÁC TUYÊN TRUYỀN TRONG CÔNG NHÂN\n"
+        "Hội nghị lần thứ 3 Ban Chấp hành họp ngày 14 tháng 1 năm 2018 tại Hà Nội, đã thông qua Nghị quyết.\n"
+        + BODY
+    )
+    m = meta(text)
+    assert m.trich_yeu == "Về đổi mới công tác tuyên truyền trong công nhân"
+    assert m.co_quan_ban_hanh == "Tổng Liên đoàn Lao động Việt Nam"
+
+
+def test_central_body_name_wrapped_and_issuer_completed_by_authority_line() -> None:
+    assert compose(["ỦY BAN THƯỜNG VỤ", "QUỐC HỘI"]) == "Ủy ban Thường vụ Quốc hội"
+    assert compose(["VĂN PHÒNG", "CHÍNH PHỦ"]) == "Văn phòng Chính phủ"
+    text = (
+        f"ỦY BAN NHÂN DÂN | {MOTTO} |\nSố: 902/QĐ-UBND | Yên Bái, ngày 03 tháng 5 năm 2018 |\n"
+        "QUYẾT ĐỊNH\nVỀ VIỆC PHÊ DUYỆT DỰ TOÁN KINH PHÍ NĂM 2018\n"
+        "CHỦ TỊCH ỦY BAN NHÂN DÂN TỈNH YÊN BÁI\nCăn cứ Luật Ngân sách nhà nước ngày 25/6/2015;\n" + BODY
+    )
+    m = meta(text)
+    assert m.co_quan_ban_hanh == "Ủy ban nhân dân tỉnh Yên Bái"
+    assert m.trich_yeu == "Về việc phê duyệt dự toán kinh phí năm 2018"
+
+
+def test_search_form_fields_on_one_line() -> None:
+    """A portal's search form prints several label/value pairs on a line."""
+    text = (
+        "Tìm kiếm văn bản : Nơi ban hành :\nSố hiệu : Từ khóa :\n"
+        "Loại văn bản : Quyết định Số hiệu : 40/2016/QĐ-UBND\n"
+        "Người ký : Trần Văn Bình Nơi ban hành : UBND TỈNH CÀ MAU\n"
+        "Ngày phát hành : 02/11/2016 Ngày có hiệu lực : 12/11/2016\n"
+        "ỦY BAN NHÂN DÂN\nTỈNH CÀ MAU\n" + MOTTO + "\n" + FREEDOM + "\n"
+        "Số: 40/2016/QĐ-UBND\nCà Mau, ngày 02 tháng 11 năm 2016\nQUYẾT ĐỊNH\n"
+        "Ban hành Quy chế phối hợp quản lý cụm công nghiệp\n"
+        "ỦY BAN NHÂN DÂN TỈNH CÀ MAU\nCăn cứ Luật Tổ chức chính quyền địa phương ngày 19/6/2015;\n" + BODY
+    )
+    m = meta(text)
+    assert m.nguoi_ky == "Trần Văn Bình"
+    assert (m.so_ky_hieu, m.co_quan_ban_hanh) == ("40/2016/QĐ-UBND", "Ủy ban nhân dân tỉnh Cà Mau")
+
+
+def test_space_aligned_header_with_the_unit_below_the_date() -> None:
+    """Two columns laid out with spaces: the right column's date line comes before the left column's
+    unit ("VĂN PHÒNG"), which still belongs to the issuer."""
+    text = (
+        "BAN CHẤP HÀNH TRUNG ƯƠNG                                        " + PARTY + "\n"
+        "                     *\n"
+        "                                                 Hà Nội, ngày 11 tháng 9 năm 2015\n"
+        "             VĂN PHÒNG\n\n"
+        "          Số: 33-HD/VPTW\n\n\n"
+        "HƯỚNG DẪN\nlưu trữ hồ sơ điện tử của cơ quan đảng\n\n"
+        "- Căn cứ Quy định số 270-QĐ/TW ngày 06/12/2014 của Ban Bí thư;\n" + BODY
+    )
+    m = meta(text)
+    assert m.co_quan_ban_hanh == "Văn phòng Ban Chấp hành Trung ương"
+    assert (m.so_ky_hieu, m.ngay_ban_hanh) == ("33-HD/VPTW", "2015-09-11")
+    assert m.references == ("270-QĐ/TW",)
+
+
+def test_two_complete_bodies_and_a_quoted_subject_over_cells() -> None:
+    """Parent and unit each name their own level and place: the unit is the issuer; a quoted "V/v"
+    runs to its closing quote across capitals; "Hậu Lộc," / "ngày …" is one date line."""
+    assert compose(["LIÊN ĐOÀN LAO ĐỘNG TỈNH NAM ĐỊNH", "LIÊN ĐOÀN LAO ĐỘNG HUYỆN HẢI HẬU"]) == (
+        "Liên đoàn Lao động huyện Hải Hậu"
+    )
+    assert compose(["TỈNH ĐOÀN THANH HÓA", "BCH ĐOÀN HUYỆN HẬU LỘC"]) == "Ban Chấp hành Đoàn huyện Hậu Lộc"
+    text = (
+        "TỈNH\nĐOÀN THANH HÓA\nBCH ĐOÀN HUYỆN HẬU LỘC\n***\nSố:\n21-CV/ĐTN\n“V/v Ra quân\n"
+        "hưởng ứng\nTháng Thanh niên\nnăm 2020”\n|\nĐOÀN\nTNCS HỒ CHÍ MINH\nHậu Lộc,\n"
+        "ngày 02 tháng 3 năm 2020\n|\nKính gửi: Ban Chấp hành Đoàn các xã, thị trấn.\n"
+        "Thực hiện Kế hoạch số 12-KH/TĐTN ngày 20/02/2020 của Ban Thường vụ Tỉnh đoàn, đề nghị:\n" + BODY
+    )
+    m = meta(text)
+    assert (m.so_ky_hieu, m.ngay_ban_hanh, m.dia_danh) == ("21-CV/ĐTN", "2020-03-02", "Hậu Lộc")
+    assert m.trich_yeu == "Ra quân hưởng ứng Tháng Thanh niên năm 2020"
+    assert m.co_quan_ban_hanh == "Ban Chấp hành Đoàn huyện Hậu Lộc"
+    assert m.tinh == "Thanh Hóa"
+
+
+def test_recase_mass_organizations() -> None:
+    assert recase("LIÊN ĐOÀN LAO ĐỘNG TỈNH NAM ĐỊNH") == "Liên đoàn Lao động tỉnh Nam Định"
+    assert recase("HỘI LIÊN HIỆP PHỤ NỮ HUYỆN CỦ CHI") == "Hội Liên hiệp Phụ nữ huyện Củ Chi"
+    assert recase("BCH HỘI NÔNG DÂN XÃ AN PHÚ") == "Ban Chấp hành Hội Nông dân xã An Phú"
