@@ -43,6 +43,7 @@ from retrieval.document.header_lines import (
     is_vv,
     iso,
     key,
+    letter_subject,
     parse_date,
     pieces,
 )
@@ -50,7 +51,15 @@ from retrieval.document.issuer import complete, compose, place_of, recase, sente
 from retrieval.document.province import province_of
 from retrieval.document.references import preamble_references
 from retrieval.document.signature import name_of
-from retrieval.document.subject import SESSION_RE, capitalized, named_in_full, names_issuer, without_session
+from retrieval.document.subject import (
+    SESSION_RE,
+    authority_after,
+    capitalized,
+    named_in_full,
+    names_issuer,
+    with_level,
+    without_session,
+)
 from retrieval.normalize import NormalizedText, document_type_of_number, find_document_numbers, normalize_text
 from retrieval.types import DocMetadata
 
@@ -231,11 +240,14 @@ def _from_header(items: Iterable[Piece]) -> list[Piece]:
     items = list(items)
     if not items or _TYPE_LINE_RE.match(items[0].text) or _anchored(items):
         return items
-    motto = next((i for i, p in enumerate(items[:300]) if is_motto(p.text)), None)
-    if motto is None:  # a mass organization's header has no motto: its number line anchors it
-        motto = next((i for i, p in enumerate(items[:300]) if _is_number_piece(p.text)), None)
-    if motto is None:
+    anchors = [
+        next((i for i, p in enumerate(items[:300]) if is_motto(p.text)), None),
+        # a mass organization's header has no motto, a letter's number may come before it
+        next((i for i, p in enumerate(items[:300]) if _is_number_piece(p.text)), None),
+    ]
+    if all(a is None for a in anchors):
         return items
+    motto = min(a for a in anchors if a is not None)
     start = motto
     while start > 0 and _is_header_like(items[start - 1].text) and motto - start < 6:
         start -= 1
@@ -243,8 +255,13 @@ def _from_header(items: Iterable[Piece]) -> list[Piece]:
 
 
 def _is_so_line(text: str) -> bool:
-    """ "Số: …", or a short "Nghị quyết số: …" — not a headline "Quy định số 97-QĐ/TW của Bộ Chính trị: …"."""
-    return bool(_SO_PIECE_RE.match(text)) and (len(text) <= 60 or bool(re.match(r"s[ốo]\b", text, re.I)))
+    """ "Số: …", or a short "Nghị quyết số: …" — not a headline "Quy định số 97-QĐ/TW của Bộ Chính trị: …",
+    nor a name with a number in it ("TRƯỜNG TH SỐ 2 QUẢNG PHÚ")."""
+    if not _SO_PIECE_RE.match(text) or key(text).startswith("so va ky hieu"):
+        return False
+    if re.match(r"s[ốo]\b", text, re.I):
+        return True
+    return len(text) <= 60 and bool(re.match(r"(?:[^\W\d_]+\s+){1,2}s[ốo]\s*:", text, re.I))
 
 
 def _anchored(items: list[Piece]) -> bool:
@@ -259,8 +276,9 @@ def _anchored(items: list[Piece]) -> bool:
 
 
 def _is_number_piece(text: str) -> bool:
-    """A header's number line: "Số: 09-HD/HNDT", "Số 1126- CV/HNDTW" (not "Số lượng …")."""
-    return bool(_SO_PIECE_RE.match(text)) and bool(so_number(text)) and len(text) <= 60
+    """A header's number line: "Số: 09-HD/HNDT", "Số 1126- CV/HNDTW" (not "Số lượng …", nor a page title
+    "Quyết định số 1961/2019/QĐ-UBND tỉnh Kiên Giang")."""
+    return _is_so_line(text) and bool(so_number(text)) and len(text) <= 60
 
 
 def so_number(text: str) -> str | None:
@@ -315,7 +333,7 @@ def analyze_layout(lines: list[Line], raw_text: str = "") -> Layout:
     for p in header:
         t = p.text
         is_date, d_place, d_iso = parse_date(t)
-        is_so = bool(_SO_PIECE_RE.match(t)) and not key(t).startswith("so va ky hieu")
+        is_so = _is_so_line(t)
         # a motto or date after other text of its line is the right column of a two-column header
         # flattened into lines (PDF text: "ỦY BAN NHÂN DÂN CỘNG HÒA …" / "TỈNH X Độc lập - …")
         right = p.index == line_before and not is_so
@@ -332,7 +350,7 @@ def analyze_layout(lines: list[Line], raw_text: str = "") -> Layout:
         if is_date and not date_seen:
             place, date, date_seen = d_place, d_iso, True
         if trich_yeu is None and is_vv(t):
-            trich_yeu = t.lstrip('“"')[3:].strip(' :.”"')
+            trich_yeu = letter_subject(t)
     body_start = header[-1].end_index + 1 if header else web_end
     org_keys = {key(o) for o in org_lines} | {key(" ".join(org_lines))}
     loai = None
@@ -408,10 +426,13 @@ def analyze_layout(lines: list[Line], raw_text: str = "") -> Layout:
         or english_issuer(lines[body_start:body_end])
         or None
     )
+    authority = authority or authority_after(after_web[: len(header) + 8])
     org = named_in_full(complete(org, place), authority)
     after = [ln.text for ln in lines[body_start:body_end]]
     refs = preamble_references(after, so) if has_header else ()
     preamble = " ".join(after[:40])
+    tinh = province_of(org, preamble, "\n".join(ln.text for ln in lines))
+    org = with_level(org, authority, tinh)
     signer = signer or (name_of(web["Người ký"])[1] if name_of(web.get("Người ký", "")) else None)
     meta = DocMetadata(
         so_ky_hieu=so,
@@ -423,7 +444,7 @@ def analyze_layout(lines: list[Line], raw_text: str = "") -> Layout:
         nguoi_ky=signer,
         chuc_vu_nguoi_ky=position or web.get("Chức danh") or None,
         noi_nhan=tuple(noi_nhan),
-        tinh=province_of(org, preamble, "\n".join(ln.text for ln in lines)),
+        tinh=tinh,
         references=refs,
     )
     return Layout(meta, body_start, body_end, tail_range(lines, body_end))

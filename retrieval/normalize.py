@@ -190,7 +190,7 @@ def normalize_query(s: str) -> str:
 _DASHES = str.maketrans({"–": "-", "—": "-", "‐": "-", "‑": "-", "−": "-"})
 _NUMBER_PREFIX_RE = re.compile(r"^(?:s[ốo]|k[ýy] hi[ệe]u|s[ốo] v[àa] k[ýy] hi[ệe]u)\s*[:.]?\s*", re.I)
 _SEP = r"[ \t\u00a0]{0,3}[-–—/][ \t\u00a0]{0,3}"
-_PART = r"(?:\d{4}|[^\W\d_][^\W_]*)"
+_PART = r"(?:\d{4}|[^\W\d_](?:[^\W_]|&(?=[^\W\d_]))*)"  # "PGD&ĐT", "SNN&PTNT"
 _NUMBER_RE = re.compile(rf"(?<![\w./\-–])\d{{1,5}}[a-zA-Z]?(?:{_SEP}{_PART})+(?!\w)")
 _SPACED_PART_RE = re.compile(r"\s[-–—/]?\s*([^\W\d_])|[-–—/]\s+([^\W\d_])")
 

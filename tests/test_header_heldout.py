@@ -203,3 +203,62 @@ def test_recase_mass_organizations() -> None:
     assert recase("LIÊN ĐOÀN LAO ĐỘNG TỈNH NAM ĐỊNH") == "Liên đoàn Lao động tỉnh Nam Định"
     assert recase("HỘI LIÊN HIỆP PHỤ NỮ HUYỆN CỦ CHI") == "Hội Liên hiệp Phụ nữ huyện Củ Chi"
     assert recase("BCH HỘI NÔNG DÂN XÃ AN PHÚ") == "Ban Chấp hành Hội Nông dân xã An Phú"
+
+
+def test_letter_number_before_the_motto_and_subject_under_it() -> None:
+    """A district unit's letter: site lines above, the number before the motto, a "Về …" subject under
+    the number, "Quận 5," as the place, a deputy signing as "P. GIÁM ĐỐC"."""
+    text = (
+        "Thông báo gửi các phường – Về báo cáo công tác thư viện\n\nVăn bản - Thông báo - Thư mời\n\n"
+        "ỦY BAN NHÂN DÂN QUẬN 5\n\nTHƯ VIỆN QUẬN\n\n__________\n\nSố:  14 /TV\n\n"
+        "Về báo cáo công tác thư viện,\n\nsáu tháng đầu năm.\n\n" + MOTTO + "\n\n" + FREEDOM + "\n\n"
+        "Quận 5, ngày  12   tháng 6  năm 2015\n\n"
+        "Kính gửi:   – Ủy ban nhân dân các phường;\n\n                  – Thư viện các trường.\n\n"
+        "Thực hiện Công văn số 512/UBND ngày 02 tháng 6 năm 2015 của Ủy ban nhân dân Quận 5, đề nghị:\n"
+        + BODY
+        + "\nNơi nhận:\n- Như trên;\n- Lưu: VT.\n\nP. GIÁM ĐỐC\n\n(đã ký)\n\nTrần Thị Mai Hương\n"
+    )
+    m = meta(text)
+    assert (m.so_ky_hieu, m.ngay_ban_hanh, m.dia_danh) == ("14/TV", "2015-06-12", "Quận 5")
+    assert (m.loai_van_ban, m.trich_yeu) == ("Công văn", "Về báo cáo công tác thư viện, sáu tháng đầu năm")
+    assert m.co_quan_ban_hanh == "Thư viện quận 5"
+    assert m.references == ("512/UBND",)
+    assert (m.chuc_vu_nguoi_ky, m.nguoi_ky) == ("PHÓ GIÁM ĐỐC", "Trần Thị Mai Hương")
+
+
+def test_school_under_its_education_office() -> None:
+    """ "PHÒNG GD&ĐT X" over "TRƯỜNG THCS Y" (each beside the motto): the school issues; its name
+    cased; a sentence-case "V/v" line going on in capitals; "&" inside a number's code."""
+    text = (
+        "PHÒNG GD&ĐT NAM TRỰC            " + MOTTO + "\n\n"
+        "TRƯỜNG TH SỐ 1 NAM HỒNG            " + FREEDOM + "\n\n"
+        "   Số:   45/TH&MN-CM                 Nam Hồng, ngày 10 tháng 10 năm 2022\n\n"
+        "    V/v Hướng dẫn tổ chức hoạt động\n\nTrải nghiệm cho học sinh năm học 2022-2023\n\n"
+        "Kính gửi: Các tổ chuyên môn\n\n"
+        "Căn cứ Công văn số 815/PGD&ĐT- TH ngày 20/9/2022 của Phòng Giáo dục và Đào tạo, trường đề nghị:\n"
+        + BODY
+    )
+    m = meta(text)
+    assert m.co_quan_ban_hanh == "Trường TH số 1 Nam Hồng"
+    assert m.so_ky_hieu == "45/TH&MN-CM"
+    assert m.trich_yeu == "Hướng dẫn tổ chức hoạt động Trải nghiệm cho học sinh năm học 2022-2023"
+    assert [r.replace(" ", "") for r in m.references] == ["815/PGD&ĐT-TH"]
+    assert recase("TRƯỜNG: THCS HÒA BÌNH") == "Trường THCS Hòa Bình"
+    assert recase("TRƯỜNG MẦM NON HOA SEN") == "Trường Mầm non Hoa Sen"
+
+
+def test_bare_people_committee_completed_from_its_level_and_the_province() -> None:
+    """A copy kept "ỦY BAN NHÂN DÂN" without its place, no type line; the authority line gives the
+    level ("… TỈNH"), the text the province; a page title naming the number is not the header."""
+    text = (
+        "Quyết định số 77/QĐ-UBND tỉnh Sóc Trăng\n\nTải bản đầy đủ (12 trang)\n\n"
+        "ỦY BAN NHÂN DÂN |\n" + MOTTO + " |\nSố: 77/QĐ-UBND |\nSóc Trăng, ngày 05 tháng 3 năm 2020 |\n"
+        "CHỦ TỊCH ỦY BAN NHÂN DÂN TỈNH\n"
+        "Căn cứ Luật Tổ chức chính quyền địa phương ngày 19 tháng 6 năm 2015; Kế hoạch số 12/KH-UBND\n"
+        "ngày 10/01/2020 của tỉnh Sóc Trăng về cải cách hành chính giai đoạn 2021 -\n"
+        "2025. Trên cơ sở Tờ trình số 31/TTr-SNV ngày 01/3/2020 của Sở Nội vụ,\n" + BODY
+    )
+    m = meta(text)
+    assert m.co_quan_ban_hanh == "Ủy ban nhân dân tỉnh Sóc Trăng"
+    assert (m.so_ky_hieu, m.ngay_ban_hanh) == ("77/QĐ-UBND", "2020-03-05")
+    assert m.references == ("12/KH-UBND", "31/TTR-SNV")

@@ -241,19 +241,40 @@ def mentions(doc_id: str, text: str, declared: Iterable[str] = ()) -> list[Refer
     return sorted(out, key=lambda r: r.span)
 
 
-def _resolve(ref: Reference, entries: dict[str, DocEntry]) -> str | None:
+@dataclass(frozen=True)
+class _Lookup:
+    """Entries by number key and by (date, folded type): resolving a reference reads a few entries,
+    not the whole catalogue (an archive of 10,000 documents cites ~50,000 numbers)."""
+
+    by_key: dict[str, list[DocEntry]]
+    by_date_type: dict[tuple[str, str], list[DocEntry]]
+
+    @classmethod
+    def of(cls, entries: Iterable[DocEntry]) -> _Lookup:
+        by_key: dict[str, list[DocEntry]] = defaultdict(list)
+        by_date_type: dict[tuple[str, str], list[DocEntry]] = defaultdict(list)
+        for e in entries:
+            if e.key:
+                by_key[e.key].append(e)
+            if e.metadata.ngay_ban_hanh:
+                by_date_type[(e.metadata.ngay_ban_hanh, _type_key(e.metadata.loai_van_ban))].append(e)
+        return cls(dict(by_key), dict(by_date_type))
+
+
+def _type_key(doc_type: str | None) -> str:
+    return fold(doc_type or "").lower()
+
+
+def _resolve(ref: Reference, lookup: _Lookup) -> str | None:
     if ref.key:
-        found = [e.doc_id for e in entries.values() if e.key and e.key == ref.key]
-        return found[0] if len(found) == 1 else None
+        found = lookup.by_key.get(ref.key, [])
+        return found[0].doc_id if len(found) == 1 else None
     if not (ref.doc_type and ref.date):
         return None
     found = [
         e.doc_id
-        for e in entries.values()
-        if e.doc_id != ref.source_doc
-        and e.metadata.ngay_ban_hanh == ref.date
-        and fold(e.metadata.loai_van_ban or "").lower() == fold(ref.doc_type).lower()
-        and _issuer_agrees(ref.issuer, e)
+        for e in lookup.by_date_type.get((ref.date, _type_key(ref.doc_type)), [])
+        if e.doc_id != ref.source_doc and _issuer_agrees(ref.issuer, e)
     ]
     return found[0] if len(found) == 1 else None
 
@@ -269,15 +290,16 @@ def _issuer_agrees(issuer: str | None, e: DocEntry) -> bool:
 def build_graph(documents: Iterable[Any]) -> ReferenceGraph:
     docs = list(documents)
     entries = {d.doc_id: make_entry(d) for d in docs}
+    lookup = _Lookup.of(entries.values())
     refs: dict[str, tuple[Reference, ...]] = {}
     for d in docs:
         found = mentions(d.doc_id, d.text, d.metadata.references)
-        refs[d.doc_id] = tuple(_with_target(r, entries) for r in found)
+        refs[d.doc_id] = tuple(_with_target(r, lookup) for r in found)
     return ReferenceGraph(entries, refs)
 
 
-def _with_target(ref: Reference, entries: dict[str, DocEntry]) -> Reference:
-    target = _resolve(ref, entries)
+def _with_target(ref: Reference, lookup: _Lookup) -> Reference:
+    target = _resolve(ref, lookup)
     if target == ref.source_doc:  # a document's own number in its header
         target = None
         return Reference(**{**ref.__dict__, "preamble": False, "target": None, "key": None})

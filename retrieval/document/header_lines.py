@@ -35,6 +35,7 @@ __all__ = [
     "is_caps",
     "is_vv",
     "key",
+    "letter_subject",
     "logical_lines",
     "parse_date",
     "pieces",
@@ -149,7 +150,7 @@ _DATE_RE = re.compile(
     r"ng[àa]y\s*(?P<d>\d{1,2})?[\s.…/]*th[áa]ng\s*(?P<m>\d{1,2})?[\s.…/]*n[ăa]m\s*(?P<y>\d{4})?", re.I
 )
 _DATE_SLASH_RE = re.compile(r"ng[àa]y\s+(?P<d>\d{1,2})\s*[/.-]\s*(?P<m>\d{1,2})\s*[/.-]\s*(?P<y>\d{4})", re.I)
-_PLACE_RE = re.compile(r"^(?P<place>[^\W\d_][^,\d]{1,40}?)\s*,\s*$")
+_PLACE_RE = re.compile(r"^(?P<place>[^\W\d_][^,\d]{1,40}?(?:\s\d{1,2})?)\s*,\s*$")  # "Quận 9, ngày …"
 
 
 def iso(y: str | None, m: str | None, d: str | None) -> str | None:
@@ -286,12 +287,33 @@ def wrapped(prev: str, nxt: str) -> bool:
     if not is_vv(prev):
         return False
     quoted = prev[:1] in '“"' and not re.search(r"[”\"]$", prev[1:])
-    return quoted or nxt[:1].islower()  # a quoted "“V/v …" goes on to its closing quote
+    if quoted or nxt[:1].islower():
+        return True  # a quoted "“V/v …" goes on to its closing quote
+    # "V/v Hướng dẫn thực hiện nhiệm vụ" / "Giáo dục trung học năm học 2014-2015": a subject line in
+    # sentence case under an open one, before the addressees
+    return (
+        re.match(r"[“\"]?V/[vV]\b", prev) is not None
+        and prev[-1:] not in ".;:"
+        and nxt[:1].isupper()
+        and not is_caps(nxt)
+        and len(nxt) <= 100
+        and len(nxt.split()) >= 3  # not a place head ("Hà" / "Nội, ngày …")
+        and not re.match(r"(?:kinh gui|so\b|ngay\b)", key(nxt))
+        and not parse_date(nxt)[0]
+    )
 
 
 def is_vv(text: str) -> bool:
-    """A letter's subject line: "V/v …", also quoted ("“V/v Triển khai …”")."""
-    return text.lstrip('“"').startswith("V/v")
+    """A letter's subject line: "V/v …", also quoted ("“V/v Triển khai …”"), or "Về …" under the number."""
+    return bool(_LETTER_SUBJECT_RE.match(text))
+
+
+def letter_subject(text: str) -> str:
+    """The subject of a letter's subject line: "V/v tổ chức …" -> "tổ chức …"; "Về …" kept whole."""
+    return _LETTER_SUBJECT_RE.sub("", text).strip(' :.”"')
+
+
+_LETTER_SUBJECT_RE = re.compile(r"^[“\"]?(?:V/[vV]\b\s*:?\s*|(?=Về\s))")
 
 
 def _join_wrapped(items: list[Piece]) -> list[Piece]:

@@ -40,6 +40,11 @@ _SPLIT_HEADS = (
 )  # fmt: skip
 _SPLIT_RE = re.compile(r"(?<=\s)(?:" + "|".join(sorted(_SPLIT_HEADS, key=len, reverse=True)) + r")\s+\S")
 _LEVEL_RE = re.compile(r"(?:^|\s)(?:TỈNH|HUYỆN|THÀNH PHỐ|THỊ XÃ|QUẬN|XÃ|PHƯỜNG|THỊ TRẤN|ĐẶC KHU)\s+\S")
+_EDU_PARENT_RE = re.compile(r"^(?:phòng|sở|ubnd|ủy ban nhân dân)\b")
+_SCHOOL_KINDS = (
+    "mầm non", "mẫu giáo", "tiểu học", "trung học cơ sở", "trung học phổ thông", "phổ thông", "dân tộc",
+    "nội trú", "bán trú", "liên cấp", "và",
+)  # fmt: skip
 _ADMIN_PARENT_RE = re.compile(r"^(?:bộ\s|ubnd\b|ủy ban nhân dân\b)")
 
 
@@ -53,6 +58,8 @@ def _is_acronym(word: str) -> bool:
 def recase(line: str) -> str:
     """Re-case an upper-case header line: "ỦY BAN MTTQ VIỆT NAM XÃ LƯƠNG MINH" -> "Ủy ban MTTQ Việt Nam
     xã Lương Minh"; "UBND" and "HĐND" are spelled out."""
+    if re.match(r"TRƯỜNG:?\s+(?:[A-ZĐ]{2,}\b|" + "|".join(k.upper() for k in _SCHOOL_KINDS[:6]) + ")", line):
+        return _school(line)
     words = []
     for w in line.split():
         lw = w.lower()
@@ -84,6 +91,30 @@ def recase(line: str) -> str:
     if low.startswith(LEVEL_WORDS):  # "tỉnh Nghệ An": a place line, joined to the body above it
         return low
     return low[:1].upper() + low[1:]
+
+
+def _school(line: str) -> str:
+    """ "TRƯỜNG: THCS MÔNG ÂN" -> "Trường THCS Mông Ân"; "TRƯỜNG TIỂU HỌC SỐ 2 QUẢNG PHÚ" -> "Trường Tiểu
+    học số 2 Quảng Phú": the kind (an acronym or level words), "số N", then the name."""
+    kind: list[str] = []
+    words = line.split()[1:]
+    while words:
+        low = " ".join(words).lower()
+        if _is_acronym(words[0]):
+            kind.append(words.pop(0))
+        elif k := next((k for k in _SCHOOL_KINDS if low == k or low.startswith(k + " ")), None):
+            kind.append(k)
+            words = words[len(k.split()) :]
+        else:
+            break
+    rest = " ".join(words)
+    number = re.match(r"SỐ\s+(\d+)\s*", rest)
+    if number:
+        kind.append(f"số {number.group(1)}")
+        rest = rest[number.end() :]
+    head = " ".join(kind)
+    head = head[:1].upper() + head[1:] if head and not _is_acronym(kind[0]) else head
+    return " ".join(x for x in ("Trường", head, rest.title()) if x)
 
 
 def split_units(block: str) -> list[str]:
@@ -118,10 +149,15 @@ def compose(org_lines: list[str]) -> str | None:
         return None
     if len(units) >= 2 and place_of(units[-1]) and _above(units[-2], units[-1]):
         return units[-1]  # "LIÊN ĐOÀN LAO ĐỘNG TỈNH X" / "LIÊN ĐOÀN LAO ĐỘNG HUYỆN Y": the lower body, whole
+    if len(units) >= 2 and units[-1].startswith("Trường ") and _EDU_PARENT_RE.match(units[-2].lower()):
+        return units[-1]  # "PHÒNG GD&ĐT BẢO LÂM" / "TRƯỜNG THCS MÔNG ÂN": the school
     if len(units) >= 2 and _ADMIN_PARENT_RE.match(units[-2].lower()):
         place = place_of(units[-2])
         inner = units[-1]
-        return f"{inner} {place[0]} {place[1]}" if place and key(place[1]) not in key(inner) else inner
+        if not place or key(place[1]) in key(inner):
+            return inner
+        level = "" if inner.lower().endswith(" " + place[0]) else f" {place[0]}"  # "Thư viện quận" + "5"
+        return f"{inner}{level} {place[1]}"
     return " ".join(reversed(units))
 
 
@@ -138,7 +174,7 @@ def _above(parent: str, unit: str) -> bool:
 def place_of(org: str) -> tuple[str, str] | None:
     """(level, place) named in an issuing body: "Ủy ban nhân dân tỉnh Nghệ An" -> ("tỉnh", "Nghệ An")."""
     for level in sorted(LEVEL_WORDS, key=len, reverse=True):
-        m = re.search(rf"(?<!\w){level} ((?:[{UPPER}][^\s,;]*\s?)+)", org)
+        m = re.search(rf"(?<!\w){level} ((?:[{UPPER}][^\s,;]*\s?)+|\d{{1,2}}\b)", org)  # "quận 9"
         if m:
             return level, m.group(1).strip()
     return None

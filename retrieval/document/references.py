@@ -22,6 +22,7 @@ _CUES = (
 )  # fmt: skip
 _SKIP = ("kinh gui", "dong kinh gui")
 _TERMINAL = ".;:!?"
+_ITEM_RE = re.compile(r"^[-+•]|^\d{1,2}(?:\.\d{1,2})*\.\s")  # a list item ("1. …"), not "2025. Trên cơ sở …"
 _BULLET = re.compile(r"^[-–+•*]\s*")  # "- Căn cứ …", "-Căn cứ …": a preamble written as a list
 
 
@@ -34,7 +35,7 @@ def _paragraphs(texts: list[str]) -> list[str]:
         if not re.search(r"\w", t):  # a rule ("-----") under the title
             continue
         k = key(_BULLET.sub("", t))
-        opens = k.startswith(_CUES) or k.startswith(_SKIP) or is_caps(t) or re.match(r"^[-+•]|^\d+\.", t)
+        opens = k.startswith(_CUES) or k.startswith(_SKIP) or is_caps(t) or _ITEM_RE.match(t)
         if out and out[-1][-1:] not in _TERMINAL and not opens and not is_caps(out[-1]):
             out[-1] = f"{out[-1]} {t}"
         else:
@@ -46,9 +47,12 @@ def preamble_references(texts: list[str], own: str | None = None, limit: int = 4
     """Numbers cited by the preamble among ``texts`` (the lines after the header, in order)."""
     found: list[str] = []
     seen = {number_key(own)} if own else set()
-    started = False
+    started = recipients = False
     for i, para in enumerate(_paragraphs(texts[: limit * 3])[:limit]):
         k = key(_BULLET.sub("", para))
+        if recipients and not started and _BULLET.match(para):
+            continue  # "Kính gửi:" / "– Ban …" / "– Phòng …": the addressees, one a line
+        recipients = k.startswith(_SKIP) or (recipients and bool(_BULLET.match(para)))
         if k.startswith(_CUES) and (started or not k.startswith("ngay ") or i < 3):
             started = True
             for num in find_document_numbers(para):

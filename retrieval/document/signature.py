@@ -28,7 +28,7 @@ _TITLES = (
     "HIỆU TRƯỞNG", "TRƯỞNG ĐOÀN", "ỦY VIÊN", "TỔNG THƯ KÝ", "CHÁNH THANH TRA", "TỔNG KIỂM TOÁN",
     "TRƯỞNG", "CHỦ TỌA",
 )  # fmt: skip
-TITLE_RE = re.compile(r"(?:PHÓ\s+)?(?:" + "|".join(sorted(_TITLES, key=len, reverse=True)) + ")")
+TITLE_RE = re.compile(r"(?:(?:PHÓ|P\.)\s*)?(?:" + "|".join(sorted(_TITLES, key=len, reverse=True)) + ")")
 _AUTH_BEFORE_RE = re.compile(r"(?:T\.?M|T/M|K\.?T|K/T|T\.?L|T/L|TUQ|Q)\s*[.:/]?\s*$")
 _NAME_RE = re.compile(f"([{UPPER}][{LOWER}]+(?:\\s+[{UPPER}][{LOWER}]+){{1,5}})(?![{LOWER}])")
 _RANKS = ("đại tướng", "thượng tướng", "trung tướng", "thiếu tướng", "đại tá", "thượng tá", "trung tá")
@@ -43,7 +43,9 @@ def position_of(caps: str) -> str | None:
         if _AUTH_BEFORE_RE.search(caps[: m.start()]):
             continue
         found = m.start()
-    return caps[found:].strip(" ,.;") if found is not None else None
+    if found is None:
+        return None
+    return re.sub(r"^P\.\s*", "PHÓ ", caps[found:].strip(" ,.;"))  # "P. GIÁM ĐỐC": a deputy
 
 
 def name_of(text: str) -> tuple[str, str] | None:

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import re
 
-from retrieval.document.header_lines import key
+from retrieval.document.header_lines import is_caps, key
 from retrieval.document.issuer import place_of, recase
 
 _AUTHORITY_TITLE_RE = re.compile(r"^(?:PHÓ\s+)?(?:CHỦ TỊCH|BỘ TRƯỞNG|GIÁM ĐỐC|TRƯỞNG BAN)\s+")
 SESSION_RE = re.compile(r"^KH[ÓO]A\s+[IVXLC\d]+\s*,?\s*K[ỲY]\s+H[ỌO]P\b")  # "KHÓA XI, KỲ HỌP THỨ 2"
 _CONFERENCE_RE = re.compile(r"^HỘI NGHỊ\b.*\b(?:LẦN THỨ|KHÓA|KHOÁ)\b")
+_ELECTED = ("uy ban nhan dan", "hoi dong nhan dan")
 _BODY_KEYS = ("hoi dong nhan dan", "uy ban nhan dan", "ban thuong vu", "ban chap hanh", "dang uy", "uy ban")
 
 
@@ -50,3 +51,23 @@ def without_session(parts: list[str]) -> list[str]:
         if at is not None:
             return parts[at:]
     return parts
+
+
+def authority_after(texts: list) -> str | None:
+    """Without a type line, the enacting body's line among the pieces after the header ("CHỦ TỊCH ỦY BAN
+    NHÂN DÂN TỈNH", "ỦY BAN NHÂN DÂN TỈNH QUẢNG TRỊ")."""
+    for p in texts:
+        t = getattr(p, "text", p)
+        body = key(_AUTHORITY_TITLE_RE.sub("", t))
+        if is_caps(t) and body.startswith(_ELECTED) and body not in _ELECTED:  # more than the bare name
+            return t
+    return None
+
+
+def with_level(org: str | None, authority: str | None, province: str | None) -> str | None:
+    """A bare "Ủy ban nhân dân" whose authority line gives only its level ("CHỦ TỊCH ỦY BAN NHÂN DÂN
+    TỈNH"), completed with the document's province."""
+    if not (org and authority and province) or key(org) not in _ELECTED:
+        return org
+    m = re.search(r"\b(TỈNH|THÀNH PHỐ)\s*$", authority)
+    return f"{org} {m.group(1).lower()} {province}" if m else org
