@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -43,6 +43,7 @@ _NUMBERLESS = re.compile(
     r"(\d{4})\s+của\s+([^,;:.()\n]{3,90}?)(?=\s+(?:về|v/v)|[,;.(]|$)",
     re.IGNORECASE,
 )
+_NUMBERLESS_ANCHOR = re.compile(r"ngày\s*\d{1,2}\s*[/.-]\s*\d{1,2}\s*[/.-]\s*\d{4}\s+của", re.IGNORECASE)
 _PROVINCE_CUE = re.compile(
     r"\b(?:tỉnh|tỉnh ủy|tỉnh uỷ|thành phố|thành ủy)\s+((?:\w+\s+){1,3})", re.IGNORECASE
 )
@@ -228,7 +229,7 @@ def mentions(doc_id: str, text: str, declared: Iterable[str] = ()) -> list[Refer
             )
         )
     taken = [r.span for r in out]
-    for m in _NUMBERLESS.finditer(text):
+    for m in _numberless(text):
         if any(s < m.end() and m.start() < e for s, e in taken):
             continue
         in_preamble = m.start() < pre_end and bool(_PREAMBLE_START.match(_line_at(text, m.start())))
@@ -263,6 +264,20 @@ class _Lookup:
 
 def _type_key(doc_type: str | None) -> str:
     return fold(doc_type or "").lower()
+
+
+def _numberless(text: str) -> Iterator[re.Match[str]]:
+    """``_NUMBERLESS.finditer(text)``, searched only around the "ngày d/m/y của" each match holds (its
+    type word is at most ~100 characters before): the same matches, without trying the type-word
+    alternation at every position of a long law (0.32 s of the 0.54 s all mentions of the real set took)."""
+    pos = 0
+    for a in _NUMBERLESS_ANCHOR.finditer(text):
+        if a.end() <= pos:
+            continue
+        for m in _NUMBERLESS.finditer(text, max(pos, a.start() - 160), a.end() + 120):
+            if m.start() >= pos and a.start() <= m.start(2) < a.end():  # this anchor's own match
+                pos = m.end()
+                yield m
 
 
 def _resolve(ref: Reference, lookup: _Lookup) -> str | None:
