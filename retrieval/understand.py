@@ -56,7 +56,8 @@ _FIELD_PATTERNS: tuple[tuple[str, re.Pattern], ...] = (
             r"\b(?:ngay ban hanh|ban hanh (?:vao )?"
             r"(?:ngay nao|khi nao|luc nao|bao gio|ngay may|nam nao|thang nao)"
             r"|ky (?:vao )?(?:ngay nao|khi nao|ngay may)|ra doi (?:khi nao|ngay nao)|co ngay nao"
-            r"|(?:de|ghi) ngay (?:nao|bao nhieu|may))\b"
+            r"|(?:de|ghi) ngay (?:nao|bao nhieu|may)"
+            r"|\d\S*/\S+ (?:ngay nao|ngay may))\b"  # "công văn 21/TTVH ngày nào": the number's date
         ),
     ),
     (
@@ -112,6 +113,8 @@ _LIST = re.compile(
     rf"{_DOC_WORD}|{_DOC_WORD} nao (?:da )?"
     rf"(?:duoc )?(?:ban hanh|co|noi|ve|thuoc)|co (?:nhung|cac) {_DOC_WORD}|gom nhung {_DOC_WORD})\b"
 )
+# "Văn bản nào của Đoàn thanh niên năm 2018?": only a body (and a time) after it — which documents
+_WHOSE = re.compile(rf"^(?:co )?{_DOC_WORD} nao (?:cua|do) (?:\S+ ){{0,7}}\S+\s*[?.]?$")
 _COUNT = re.compile(rf"\b(?:bao nhieu|may|so luong) {_DOC_WORD}\b")
 _REFERENCE_VERB = (
     r"(?:thuc hien|trien khai|cu the hoa|quan triet|can cu|dan chieu|trich dan|nhac den|nhac toi|neu|de cap"
@@ -161,8 +164,17 @@ _BODIES: tuple[tuple[str, re.Pattern, tuple[str, ...]], ...] = (
         ("mttq", "mặt trận"),
     ),
     ("HĐND", re.compile(r"\b(?:hdnd|hoi dong nhan dan)\b"), ("hđnd", "hội đồng nhân dân")),
+    # mass organizations: each level names itself its own way ("Tỉnh đoàn", "BCH Đoàn huyện …")
+    (
+        "Đoàn Thanh niên",
+        re.compile(r"\b(?:doan (?:thanh nien|tncs)|tinh doan|huyen doan|thanh doan|doan tn)\b"),
+        ("đoàn tncs", "đoàn thanh niên", "tỉnh đoàn", "huyện đoàn", "thành đoàn", "hành đoàn", "đoàn huyện"),
+    ),
+    ("Hội Phụ nữ", re.compile(r"\bhoi (?:lien hiep )?phu nu\b"), ("phụ nữ",)),
+    ("Công đoàn", re.compile(r"\b(?:cong doan|lien doan lao dong)\b"), ("công đoàn", "liên đoàn lao động")),
     ("UBND", re.compile(r"\b(?:ubnd|uy ban nhan dan)\b"), ("ubnd", "ủy ban nhân dân", "uỷ ban nhân dân")),
 )
+_MASS_ORGS = frozenset(["Đoàn Thanh niên", "Hội Phụ nữ", "Công đoàn"])
 _ISSUER_CUE = re.compile(r"\b(?:cua|do|thuoc)\s*$")
 # A body that completes a noun is the topic, not the issuer ("đại biểu HĐND xã", "kỳ họp HĐND tỉnh").
 _BODY_AS_TOPIC = re.compile(
@@ -176,6 +188,7 @@ class Understanding:
     question: str
     intent: str = "fact"
     field: str | None = None  # metadata field asked (a key of FIELD_LABELS)
+    also: tuple[str, ...] = ()  # further fields asked with it ("ngày nào, ai ký?")
     numbers: tuple[NumberRef, ...] = ()
     year_from: int | None = None
     year_to: int | None = None
@@ -322,6 +335,9 @@ def bodies_of(folded: str, question: str = "") -> tuple[tuple[str, ...], tuple[s
             after = folded[m.end() :]
             if _BODY_AS_TOPIC.search(before):
                 continue
+            issued = re.search(rf"\b{_DOC_WORD}\b(?: \w+){{0,3}} (?:cua|do|thuoc)\s*$", before)
+            if label in _MASS_ORGS and not issued:
+                continue  # "nhiệm vụ của Đoàn thanh niên" is the topic; "kế hoạch của Tỉnh đoàn" the issuer
             if _ISSUER_CUE.search(before) or re.match(r"\s*(?:tinh|thanh pho|xa|phuong|huyen)\b", after):
                 labels.append(label)
                 keys.extend(subs)
@@ -346,6 +362,8 @@ def intent_of(folded: str, numbers: tuple[NumberRef, ...]) -> tuple[str, str | N
         return "metadata", fld
     if _LIST.search(folded) or (_PLURAL.match(folded) and not _QUESTION_WORD.search(folded)):
         return "list", None
+    if _WHOSE.match(folded):
+        return "list", None
     return "fact", None
 
 
@@ -360,6 +378,17 @@ def _own_field(folded: str) -> str | None:
                 return None  # (a cited document named with its number is not the one asked about)
             return name
     return None
+
+
+def _more_fields(folded: str, first: str | None) -> tuple[str, ...]:
+    """The other metadata fields one question asks of its document, in the question's order ("Công văn
+    21/TTVH ngày nào, ai ký?": the date, then the signer)."""
+    found = []
+    for name, pat in _FIELD_PATTERNS:
+        m = pat.search(folded)
+        if m and name not in (first, "references") and not _CITED_BEFORE.search(folded[: m.start()]):
+            found.append((m.start(), name))
+    return tuple(name for _, name in sorted(found))
 
 
 def numbers_of(question: str) -> tuple[NumberRef, ...]:
@@ -420,6 +449,7 @@ def _understand(question: str, today: dt.date) -> Understanding:
         question=question,
         intent=intent,
         field=fld,
+        also=_more_fields(folded, fld) if intent == "metadata" else (),
         numbers=numbers,
         year_from=y_from,
         year_to=y_to,

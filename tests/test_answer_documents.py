@@ -208,3 +208,12 @@ def test_a_ministry_named_in_the_question_filters_the_list(web_searcher):
         ans = Answerer(web_searcher).answer(question)
         _verified(ans, web_searcher)
         assert {c.doc_id for c in ans.citations} == {"cv_3847_2024"}, question
+
+
+def test_two_fields_asked_at_once_are_both_answered(web_searcher):
+    """ "… ban hành ngày nào, ai ký?": the date line and the signer, each cited."""
+    ans = Answerer(web_searcher).answer("Quyết định 12/2023/QĐ-UBND ban hành ngày nào, ai ký?")
+    _verified(ans, web_searcher)
+    flat = " ".join(ans.answer.split())
+    assert "Trần Thị Bích" in flat and "ngày 19 tháng 6 năm 2023" in flat
+    assert "người ký, ngày ban hành" in flat

@@ -198,3 +198,40 @@ def test_any_body_named_as_issuer_of_the_documents_filters(question, label, key)
 )
 def test_a_named_body_that_is_no_issuer_does_not_filter(question):
     assert understand(question).bodies == ()
+
+
+@pytest.mark.parametrize(
+    ("question", "label"),
+    [
+        ("Văn bản nào của Đoàn thanh niên năm 2018?", "Đoàn Thanh niên"),
+        ("Các kế hoạch của Tỉnh đoàn?", "Đoàn Thanh niên"),
+        ("Những văn bản do Hội Liên hiệp Phụ nữ ban hành", "Hội Phụ nữ"),
+        ("cac cong van cua cong doan nam 2021", "Công đoàn"),
+    ],
+)
+def test_mass_organizations_named_as_issuer_filter(question, label):
+    """Each level of a mass organization names itself its own way ("Tỉnh đoàn", "BCH Đoàn huyện …",
+    "Liên đoàn Lao động …"): one label, several issuer keys."""
+    u = understand(question)
+    assert u.bodies == (label,) and len(u.body_keys) >= 1
+    assert u.intent == "list"
+
+
+def test_a_mass_organization_as_topic_does_not_filter():
+    for question in ("Nhiệm vụ của Đoàn thanh niên trong kế hoạch là gì?", "Hội phụ nữ có trách nhiệm gì?"):
+        assert understand(question).bodies == (), question
+
+
+def test_which_documents_of_a_body_is_a_list_but_a_long_which_question_is_a_fact():
+    assert understand("Văn bản nào của Bộ Giáo dục và Đào tạo?").intent == "list"
+    u = understand("Văn bản nào do bộ máy lập pháp thông qua cho phép tỉnh áp dụng cơ chế đặc thù riêng?")
+    assert u.intent == "fact"
+
+
+def test_several_fields_in_one_question():
+    u = understand("Công văn 21/TTVH ngày nào, ai ký?")
+    assert (u.intent, {u.field, *u.also}) == ("metadata", {"nguoi_ky", "ngay_ban_hanh"})
+    u = understand("Ai ký kế hoạch 427-KH/TU và ký ngày nào?")
+    assert (u.field, u.also) == ("nguoi_ky", ("ngay_ban_hanh",))
+    assert understand("Kế hoạch 37/KH-MTTQ-BTT do ai ký?").also == ()
+    assert understand("Theo Kế hoạch 14-KH/TU ngày nào phải gửi báo cáo?").intent == "fact"

@@ -98,24 +98,29 @@ def metadata_answer(
     ps = PassageBook(searcher)
     lines: list[str] = []
     notes: list[str] = []
-    label = FIELD_LABELS[u.field]
+    asked_fields = (u.field, *u.also)
+    label = ", ".join(FIELD_LABELS[f] for f in asked_fields)
     for e in newest_first(subjects)[:MAX_LISTED]:
         head = meta_chunk(searcher, e.doc_id, HEADER_PATH)
         hp = ps.of(head) if head is not None else None
-        body = _field_lines(u.field, e, hp, ps, searcher, graph) or value_lines(u.field, e, ps, searcher)
-        if not body:  # never an uncited value; but a catalogued one is not "not recorded" either
-            recorded = getattr(e.metadata, u.field, None)
-            notes.append(
-                f"Không tìm được dòng ghi {label} trong {e.label()} để trích dẫn."
-                if recorded
-                else f"{e.label()} không ghi {label}."
-            )
+        body: list[str] = []
+        for f in asked_fields:
+            got = _field_lines(f, e, hp, ps, searcher, graph) or value_lines(f, e, ps, searcher)
+            body += [line for line in got if line not in body]
+            if not got:  # never an uncited value; but a catalogued one is not "not recorded" either
+                name = FIELD_LABELS[f]
+                notes.append(
+                    f"Không tìm được dòng ghi {name} trong {e.label()} để trích dẫn."
+                    if getattr(e.metadata, f, None)
+                    else f"{e.label()} không ghi {name}."
+                )
+        if not body:
             continue
         shown = " ".join(body).lower()
         fields = [
             f
             for f in ("so_ky_hieu", "ngay_ban_hanh")
-            if f != u.field and (f == "so_ky_hieu" or len(subjects) > 1)
+            if f not in asked_fields and (f == "so_ky_hieu" or len(subjects) > 1)
             if not (f == "so_ky_hieu" and (e.metadata.so_ky_hieu or "\0").lower() in shown)
         ]
         ident = [line for line in header_lines_of(hp, e, fields) if line not in body]

@@ -18,7 +18,10 @@ from retrieval.document.header_lines import UPPER, is_caps, key
 
 LEVEL_WORDS = ("tỉnh", "huyện", "thành phố", "thị xã", "quận", "xã", "phường", "thị trấn", "đặc khu")
 LEVEL_ORGS = ("Tỉnh ủy", "Huyện ủy", "Thành ủy", "Thị ủy", "Quận ủy") + LEVEL_WORDS
-_ACRONYMS = {"ubnd": "Ủy ban nhân dân", "hđnd": "Hội đồng nhân dân", "bch": "Ban Chấp hành"}
+_ACRONYMS = {
+    "ubnd": "Ủy ban nhân dân", "hđnd": "Hội đồng nhân dân", "bch": "Ban Chấp hành", "hnd": "Hội Nông dân",
+    "lđlđ": "Liên đoàn Lao động", "hlhpn": "Hội Liên hiệp Phụ nữ", "ccb": "Cựu chiến binh",
+}  # fmt: skip
 _CAPITALIZED = {
     "việt nam": "Việt Nam", "tổ quốc": "Tổ quốc", "tỉnh ủy": "Tỉnh ủy", "huyện ủy": "Huyện ủy",
     "thành ủy": "Thành ủy", "thị ủy": "Thị ủy", "đảng ủy": "Đảng ủy", "trung ương": "Trung ương",
