@@ -37,6 +37,7 @@ from retrieval.document.appendix import tail_range
 from retrieval.document.closing import BULLET_RE, closing
 from retrieval.document.fallbacks import adoption_date, english_issuer, web_block, web_type
 from retrieval.document.header_lines import (
+    UPPER,
     Piece,
     find_date,
     is_caps,
@@ -254,6 +255,16 @@ def _from_header(items: Iterable[Piece]) -> list[Piece]:
     return items[start:]
 
 
+def without_note_mark(so: str | None, text: str) -> str | None:
+    """A PDF text layer glues a footnote mark to the number it follows ("SỐ 43/2021/AL1", the footnote
+    "1 Án lệ này do …" at the page's foot): one digit after a letter code, with a footnote line of that
+    digit in the text, is the mark ("QH15", "UBTVQH14" keep theirs: two digits, no such footnote)."""
+    m = re.fullmatch(r"(.*[^\W\d_])(\d)", so or "")
+    if not m or not re.search(rf"(?m)^[ \t]*{m.group(2)}[ \t]+[{UPPER}]", text):
+        return so
+    return m.group(1)
+
+
 def _is_so_line(text: str) -> bool:
     """ "Số: …", or a short "Nghị quyết số: …" — not a headline "Quy định số 97-QĐ/TW của Bộ Chính trị: …",
     nor a name with a number in it ("TRƯỜNG TH SỐ 2 QUẢNG PHÚ")."""
@@ -435,7 +446,7 @@ def analyze_layout(lines: list[Line], raw_text: str = "") -> Layout:
     org = with_level(org, authority, tinh)
     signer = signer or (name_of(web["Người ký"])[1] if name_of(web.get("Người ký", "")) else None)
     meta = DocMetadata(
-        so_ky_hieu=so,
+        so_ky_hieu=without_note_mark(so, raw_text),
         loai_van_ban=loai,
         co_quan_ban_hanh=org,
         dia_danh=place,

@@ -262,3 +262,15 @@ def test_bare_people_committee_completed_from_its_level_and_the_province() -> No
     assert m.co_quan_ban_hanh == "Ủy ban nhân dân tỉnh Sóc Trăng"
     assert (m.so_ky_hieu, m.ngay_ban_hanh) == ("77/QĐ-UBND", "2020-03-05")
     assert m.references == ("12/KH-UBND", "31/TTR-SNV")
+
+
+def test_footnote_mark_glued_to_a_pdf_number() -> None:
+    """A PDF text layer glues the footnote mark to the number ("SỐ 12/2022/AL1", footnote "1 Án lệ …");
+    codes that end in digits of their own keep them."""
+    from retrieval.header import without_note_mark
+
+    body = "Về hiệu lực của hợp đồng\nNội dung vụ án.\n1 Án lệ này do Tòa án nhân dân tối cao đề xuất.\n"
+    assert without_note_mark("12/2022/AL1", body) == "12/2022/AL"
+    assert without_note_mark("12/2022/AL1", body.replace("1 Án", "Án")) == "12/2022/AL1"  # no footnote
+    assert without_note_mark("72/2025/QH15", body) == "72/2025/QH15"
+    assert without_note_mark(None, body) is None
