@@ -180,6 +180,7 @@ def web_searcher(tmp_path_factory, real_settings, real_embedder):
     corpus.mkdir()
     (corpus / "qd_12_2023.md").write_text(WEB_DECISION, encoding="utf-8")
     (corpus / "cv_3847_2024.md").write_text(WEB_LETTER, encoding="utf-8")
+    (corpus / "cv_21_2020.txt").write_text(WEB_YOUTH_LETTER, encoding="utf-8")
     index = corpus.parent / "index"
     build_index(corpus, index, real_settings, embedder=real_embedder)
     return Searcher.load(index, real_settings, real_embedder)
@@ -217,3 +218,26 @@ def test_two_fields_asked_at_once_are_both_answered(web_searcher):
     flat = " ".join(ans.answer.split())
     assert "Trần Thị Bích" in flat and "ngày 19 tháng 6 năm 2023" in flat
     assert "người ký, ngày ban hành" in flat
+
+
+# A district Youth Union's letter copied cell by cell: a quoted "V/v" over four lines, two of them capitals.
+WEB_YOUTH_LETTER = (
+    "TỈNH\nĐOÀN THANH HÓA\nBCH ĐOÀN HUYỆN HẬU LỘC\n***\nSố:\n21-CV/ĐTN\n“V/v Ra quân\n"
+    "hưởng ứng\nTháng Thanh niên\nnăm 2020”\n|\nĐOÀN\nTNCS HỒ CHÍ MINH\nHậu Lộc,\n"
+    "ngày 02 tháng 3 năm 2020\n|\nKính gửi: Ban Chấp hành Đoàn các xã, thị trấn.\n"
+    "Thực hiện Kế hoạch số 12-KH/TĐTN ngày 20/02/2020 của Ban Thường vụ Tỉnh đoàn, Ban Thường vụ Huyện đoàn "
+    "đề nghị các cơ sở đoàn ra quân đồng loạt vào ngày 08/3/2020 với các hoạt động tình nguyện.\n"
+    "1. Thời gian: sáng ngày 08/3/2020.\n2. Địa điểm: tại các xã, thị trấn.\n"
+)
+
+
+def test_a_youth_union_letter_is_listed_and_its_quoted_subject_quoted_whole(web_searcher):
+    """ "Văn bản nào của Đoàn thanh niên năm 2020?": the body names itself "BCH Đoàn huyện …"; the
+    subject is quoted across its four lines."""
+    a = Answerer(web_searcher)
+    ans = a.answer("Văn bản nào của Đoàn thanh niên năm 2020?")
+    _verified(ans, web_searcher)
+    assert {c.doc_id for c in ans.citations} == {"cv_21_2020"}
+    ans = a.answer("Công văn 21-CV/ĐTN về việc gì?")
+    _verified(ans, web_searcher)
+    assert "Ra quân hưởng ứng Tháng Thanh niên năm 2020" in " ".join(ans.answer.split())

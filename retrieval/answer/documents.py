@@ -269,7 +269,8 @@ def _value_cell(p: Passage, span: Span, e: DocEntry, field: str) -> Span:
     return (span[0] + cs, span[0] + ce)
 
 
-_SUBJECT_LEAD = re.compile(r"^(?:v/v|về việc)\s*:?\s*", re.IGNORECASE)
+_QUOTES = "“”\"' "
+_SUBJECT_LEAD = re.compile(r"^[“\"]?(?:v/v|về việc)\s*:?\s*", re.IGNORECASE)  # also a quoted "“V/v …”"
 
 
 def _whole_date(p: Passage, i: int) -> Span:
@@ -297,15 +298,16 @@ def _covering(p: Passage, value: str) -> list[Span]:
     want = normalize(value).text
     head = want[:40]
     for i, s in enumerate(p.sentences):
-        first = _SUBJECT_LEAD.sub("", norm(p.quote(s)))  # "V/v tổ chức …": the subject is what follows
+        first = _SUBJECT_LEAD.sub("", norm(p.quote(s))).strip(_QUOTES)  # "V/v tổ chức …": what follows
         if first[:40] and first in want and want.startswith(first[: len(head)]):
             out = [s]
             got = first
             for t in p.sentences[i + 1 :]:
-                if len(got) >= len(want) - 3 or norm(p.quote(t)) not in want:
+                piece = norm(p.quote(t)).strip(_QUOTES)
+                if len(got) >= len(want) - 3 or piece not in want:
                     break
                 out.append(t)
-                got += " " + norm(p.quote(t))
+                got += " " + piece
             return [(out[0][0], out[-1][1])]
     return []
 
