@@ -126,7 +126,7 @@ def metadata_answer(
         ident = [line for line in header_lines_of(hp, e, fields) if line not in body]
         lines += [lead_line(e, f" — {label}"), *body, *ident]
     if not lines:
-        return DocAnswer("", (), notes=tuple(notes), refusal=notes[0] if notes else None)
+        return DocAnswer("", (), notes=tuple(notes), refusal=" ".join(dict.fromkeys(notes)) or None)
     return DocAnswer("\n".join(lines), tuple(ps.items), notes=tuple(notes))
 
 
