@@ -274,3 +274,13 @@ def test_footnote_mark_glued_to_a_pdf_number() -> None:
     assert without_note_mark("12/2022/AL1", body.replace("1 Án", "Án")) == "12/2022/AL1"  # no footnote
     assert without_note_mark("72/2025/QH15", body) == "72/2025/QH15"
     assert without_note_mark(None, body) is None
+
+
+def test_a_commune_plan_takes_the_province_its_preamble_names_by_its_party_committee() -> None:
+    """ "… của Ban Thường vụ Tỉnh ủy Tuyên Quang": "Tỉnh ủy X" names a province as "tỉnh X" does (the
+    alternation used to stop at "Tỉnh" and read "ủy Tuyên Quang")."""
+    from retrieval.document.province import province_of
+
+    preamble = "Thực hiện Kế hoạch số 427-KH/TU ngày 10/9/2020 của Ban Thường vụ Tỉnh ủy Tuyên Quang, …"
+    assert province_of("Ủy ban MTTQ Việt Nam xã Hòa An", preamble, preamble) == "Tuyên Quang"
+    assert province_of("Ủy ban MTTQ Việt Nam xã Hòa An", "Thực hiện kế hoạch của tỉnh.", "") is None
