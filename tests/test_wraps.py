@@ -82,3 +82,11 @@ def test_split_sentences_without_wraps_keeps_line_breaks() -> None:
     """An answer being checked, or a text that is not wrapped, still breaks at every line."""
     spans = split_sentences("Người ký: Lê Văn A [1]\nchức vụ: Chủ tịch [1]")
     assert len(spans) == 2
+
+
+def test_signature_authority_abbreviations_do_not_end_a_sentence() -> None:
+    """ "TM. CHÍNH PHỦ", "KT. CHỦ TỊCH": the period of the authority is no sentence end (the citation
+    marker of a joint resolution's signature line stayed after "TM")."""
+    text = "TM. ĐOÀN CHỦ TỊCH CHỦ TỊCH Lê Văn A | TM. CHÍNH PHỦ THỦ TƯỚNG Trần Văn B [1]"
+    assert len(split_sentences(text, clauses=False)) == 1
+    assert len(split_sentences("KT. CHỦ TỊCH PHÓ CHỦ TỊCH Nguyễn Văn C")) == 1

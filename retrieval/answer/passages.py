@@ -11,8 +11,11 @@ from retrieval.chunking import SIGNATURE_PATH
 from retrieval.document.wraps import continues, text_width
 from retrieval.types import DocMetadata, SearchHit, Span
 
-# A period after one of these does not end a sentence ("TP. Hồ Chí Minh", "I. MỤC ĐÍCH").
-_ABBREV = frozenset(["tp", "tx", "tt", "q", "p", "ths", "ts", "pgs", "gs", "bs", "ks", "st", "v.v", "vd"])
+# A period after one of these does not end a sentence ("TP. Hồ Chí Minh", "I. MỤC ĐÍCH", "TM. CHÍNH PHỦ").
+_ABBREV = frozenset(
+    ["tp", "tx", "tt", "q", "p", "ths", "ts", "pgs", "gs", "bs", "ks", "st", "v.v", "vd"]
+    + ["tm", "kt", "tl", "tuq"]  # a signature's authority: "TM. ĐOÀN CHỦ TỊCH …", "KT. CHỦ TỊCH"
+)
 _NOT_SENTENCE_END = re.compile(r"^(?:[ivxlcdm]+|\d+(?:\.\d+)*|[a-zđ])$", re.IGNORECASE)
 _BOUNDARY = re.compile(r"[.!?…]+[\"”’)]?\s+")
 _BULLET = re.compile(r"^(?:[-–—•+*·]|\u2022)\s+")
