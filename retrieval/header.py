@@ -256,9 +256,9 @@ def _from_header(items: Iterable[Piece]) -> list[Piece]:
 
 
 def without_note_mark(so: str | None, text: str) -> str | None:
-    """A PDF text layer glues a footnote mark to the number it follows ("SỐ 43/2021/AL1", the footnote
+    """A PDF text layer glues a footnote mark to the number it follows ("SỐ 12/2022/AL1", the footnote
     "1 Án lệ này do …" at the page's foot): one digit after a letter code, with a footnote line of that
-    digit in the text, is the mark ("QH15", "UBTVQH14" keep theirs: two digits, no such footnote)."""
+    digit in the text, is the mark (codes with digits of their own, "QH15", keep them: no such footnote)."""
     m = re.fullmatch(r"(.*[^\W\d_])(\d)", so or "")
     if not m or not re.search(rf"(?m)^[ \t]*{m.group(2)}[ \t]+[{UPPER}]", text):
         return so
@@ -287,14 +287,14 @@ def _anchored(items: list[Piece]) -> bool:
 
 
 def _is_number_piece(text: str) -> bool:
-    """A header's number line: "Số: 09-HD/HNDT", "Số 1126- CV/HNDTW" (not "Số lượng …", nor a page title
-    "Quyết định số 1961/2019/QĐ-UBND tỉnh Kiên Giang")."""
+    """A header's number line: "Số: 09-HD/X", "Số 215- CV/X" (not "Số lượng …", nor a page title
+    "Quyết định số 77/2020/QĐ-UBND tỉnh …")."""
     return _is_so_line(text) and bool(so_number(text)) and len(text) <= 60
 
 
 def so_number(text: str) -> str | None:
     """The document number of a "Số" piece; spaces around its dashes and slashes dropped when it is
-    only found without them ("Số 1126- CV/HNDTW", "Số: 15 /2014/QĐ-UBND")."""
+    only found without them ("Số 215- CV/X", "Số: 15 /2014/QĐ-UBND")."""
     nums = find_document_numbers(text) or find_document_numbers(re.sub(r"\s*([-/])\s*", r"\1", text))
     return nums[0] if nums else None
 

@@ -367,28 +367,33 @@ def intent_of(folded: str, numbers: tuple[NumberRef, ...]) -> tuple[str, str | N
     return "fact", None
 
 
+def _field_hits(folded: str) -> list[tuple[str, int, bool]]:
+    """(field, position, asked of the question's own document) of each field phrase, in pattern order;
+    a phrase following a document cited without its number asks about that one ("… thực hiện hướng dẫn
+    số mấy", "… theo Kế hoạch nào ban hành ngày nào")."""
+    out = []
+    for name, pat in _FIELD_PATTERNS:
+        if m := pat.search(folded):
+            cited = _CITED_BEFORE.search(folded[: m.start()])
+            own = name == "references" or not cited or bool(re.search(r"\d", cited.group(0)))
+            out.append((name, m.start(), own))
+    return out
+
+
 def _own_field(folded: str) -> str | None:
     """The metadata field asked of the question's own document; None when the field follows a cited
-    document ("… thực hiện hướng dẫn số mấy", "… theo Kế hoạch nào ban hành ngày nào")."""
-    for name, pat in _FIELD_PATTERNS:
-        m = pat.search(folded)
-        if m:
-            cited = _CITED_BEFORE.search(folded[: m.start()])
-            if name != "references" and cited and not re.search(r"\d", cited.group(0)):
-                return None  # (a cited document named with its number is not the one asked about)
-            return name
-    return None
+    document."""
+    hits = _field_hits(folded)
+    return hits[0][0] if hits and hits[0][2] else None
 
 
 def _more_fields(folded: str, first: str | None) -> tuple[str, ...]:
     """The other metadata fields one question asks of its document, in the question's order ("Công văn
     21/TTVH ngày nào, ai ký?": the date, then the signer)."""
-    found = []
-    for name, pat in _FIELD_PATTERNS:
-        m = pat.search(folded)
-        if m and name not in (first, "references") and not _CITED_BEFORE.search(folded[: m.start()]):
-            found.append((m.start(), name))
-    return tuple(name for _, name in sorted(found))
+    found = sorted(
+        (at, name) for name, at, own in _field_hits(folded) if own and name not in (first, "references")
+    )
+    return tuple(name for _, name in found)
 
 
 def numbers_of(question: str) -> tuple[NumberRef, ...]:

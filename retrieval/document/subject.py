@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from retrieval.document.header_lines import is_caps, key
+from retrieval.document.header_lines import Piece, is_caps, key
 from retrieval.document.issuer import place_of, recase
 
 _AUTHORITY_TITLE_RE = re.compile(r"^(?:PHÓ\s+)?(?:CHỦ TỊCH|BỘ TRƯỞNG|GIÁM ĐỐC|TRƯỞNG BAN)\s+")
@@ -53,14 +53,13 @@ def without_session(parts: list[str]) -> list[str]:
     return parts
 
 
-def authority_after(texts: list) -> str | None:
-    """Without a type line, the enacting body's line among the pieces after the header ("CHỦ TỊCH ỦY BAN
-    NHÂN DÂN TỈNH", "ỦY BAN NHÂN DÂN TỈNH QUẢNG TRỊ")."""
-    for p in texts:
-        t = getattr(p, "text", p)
-        body = key(_AUTHORITY_TITLE_RE.sub("", t))
-        if is_caps(t) and body.startswith(_ELECTED) and body not in _ELECTED:  # more than the bare name
-            return t
+def authority_after(items: list[Piece]) -> str | None:
+    """Without a type line, the enacting body's line among the header's pieces and those after it
+    ("CHỦ TỊCH ỦY BAN NHÂN DÂN TỈNH", "ỦY BAN NHÂN DÂN TỈNH QUẢNG TRỊ")."""
+    for p in items:
+        body = key(_AUTHORITY_TITLE_RE.sub("", p.text))
+        if is_caps(p.text) and body.startswith(_ELECTED) and body not in _ELECTED:  # more than the bare name
+            return p.text
     return None
 
 
