@@ -48,7 +48,15 @@ from retrieval.document.header_lines import (
     parse_date,
     pieces,
 )
-from retrieval.document.issuer import complete, compose, place_of, recase, sentence_case
+from retrieval.document.issuer import (
+    BANNER_RE,
+    complete,
+    compose,
+    place_of,
+    recase,
+    sentence_case,
+    with_banner,
+)
 from retrieval.document.province import province_of
 from retrieval.document.references import preamble_references
 from retrieval.document.signature import name_of
@@ -336,7 +344,10 @@ def analyze_layout(lines: list[Line], raw_text: str = "") -> Layout:
             header.append(p)
     else:
         header = after_web[:type_at]
-    so = date = place = trich_yeu = issuer = enacted_date = authority = None
+    evidence = (_is_so_line, is_motto, is_vv, lambda t: parse_date(t)[0])
+    if type_at is None and not any(f(p.text) for p in header for f in evidence):
+        header = []  # capitals alone (a site's banner, a page title) are no document header
+    so = date = place = trich_yeu = issuer = enacted_date = authority = banner = None
     so_seen = date_seen = False
     org_lines: list[str] = []
     org_open = True
@@ -349,6 +360,9 @@ def analyze_layout(lines: list[Line], raw_text: str = "") -> Layout:
         # flattened into lines (PDF text: "ỦY BAN NHÂN DÂN CỘNG HÒA …" / "TỈNH X Độc lập - …")
         right = p.index == line_before and not is_so
         line_before = p.end_index
+        if BANNER_RE.match(t) and not is_so:
+            banner = banner or t  # the organization above or beside its issuing body
+            continue
         if is_so or is_motto(t) or is_date:
             if p.col == 0 and not right:
                 org_open = False
@@ -358,7 +372,8 @@ def analyze_layout(lines: list[Line], raw_text: str = "") -> Layout:
             so, so_seen = num, True
         elif is_so and not so_seen and re.search(r"s[ốo]\s*:?\s*[./…]", t, re.I):
             so_seen = True  # a draft's blank number: "Số:   /KH-MTTQ-BTT"
-        if is_date and not date_seen:
+        if is_date and (not date_seen or (place is None and d_place)):
+            # the date line names its place; a bare "Ngày 26/11/2018" (a stamp, a subject's end) yields
             place, date, date_seen = d_place, d_iso, True
         if trich_yeu is None and is_vv(t):
             trich_yeu = letter_subject(t)
@@ -399,6 +414,10 @@ def analyze_layout(lines: list[Line], raw_text: str = "") -> Layout:
                 break
             elif parts and is_caps(parts[-1]) and not is_caps(t) and t[-1:] in TERMINAL:
                 break  # the first sentence of the body under a subject in capitals
+            elif parts and is_caps(t) and not any(map(is_caps, parts)) and len(t.split()) >= 3:
+                body_start = p.end_index + 1  # "BAN BÍ THƯ TRUNG ƯƠNG ĐOÀN …" under "Về việc …": who enacts
+                authority = t
+                break
             else:
                 parts.append(t)
             body_start = p.end_index + 1
@@ -438,7 +457,7 @@ def analyze_layout(lines: list[Line], raw_text: str = "") -> Layout:
         or None
     )
     authority = authority or authority_after(after_web[: len(header) + 8])
-    org = named_in_full(complete(org, place), authority)
+    org = with_banner(named_in_full(complete(org, place), authority), banner)
     after = [ln.text for ln in lines[body_start:body_end]]
     refs = preamble_references(after, so) if has_header else ()
     preamble = " ".join(after[:40])

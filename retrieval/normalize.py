@@ -190,9 +190,17 @@ def normalize_query(s: str) -> str:
 _DASHES = str.maketrans({"–": "-", "—": "-", "‐": "-", "‑": "-", "−": "-"})
 _NUMBER_PREFIX_RE = re.compile(r"^(?:s[ốo]|k[ýy] hi[ệe]u|s[ốo] v[àa] k[ýy] hi[ệe]u)\s*[:.]?\s*", re.I)
 _SEP = r"[ \t\u00a0]{0,3}[-–—/][ \t\u00a0]{0,3}"
-_PART = r"(?:\d{4}|[^\W\d_](?:[^\W_]|&(?=[^\W\d_]))*)"  # "PGD&ĐT", "SNN&PTNT"
+_PART = r"(?:\d{4}|[^\W\d_](?:[^\W_]| ?& ?(?=[^\W\d_]))*)"  # "PGD&ĐT", "SNN&PTNT", "BGD &ĐT"
 _NUMBER_RE = re.compile(rf"(?<![\w./\-–])\d{{1,5}}[a-zA-Z]?(?:{_SEP}{_PART})+(?!\w)")
 _SPACED_PART_RE = re.compile(r"\s[-–—/]?\s*([^\W\d_])|[-–—/]\s+([^\W\d_])")
+
+
+def _without_prose(candidate: str) -> str:
+    """ "12/QĐ-UBND & Công văn": an "&" before a word in lower case joins prose, not a code ("PGD&ĐT")."""
+    for m in re.finditer(r" ?& ?([^\W\d_]+)", candidate):
+        if m.group(1) != m.group(1).upper():
+            return candidate[: m.start()]
+    return candidate
 
 
 def _is_document_number(candidate: str) -> bool:
@@ -204,7 +212,7 @@ def _is_document_number(candidate: str) -> bool:
 
 def _clean_number(s: str) -> str:
     s = _NUMBER_PREFIX_RE.sub("", s.translate(_DASHES))
-    s = re.sub(r"\s*([-/])\s*", r"\1", s)
+    s = re.sub(r"\s*([-/&])\s*", r"\1", s)
     return s.strip(" .,;:").upper()
 
 
@@ -216,8 +224,8 @@ def normalize_so_ky_hieu(s: str) -> str:
     """
     s = normalize_query(s)
     for m in _NUMBER_RE.finditer(s):
-        if _is_document_number(m.group()):
-            return _clean_number(m.group())
+        if _is_document_number(c := _without_prose(m.group())):
+            return _clean_number(c)
     return _clean_number(s)
 
 
@@ -230,8 +238,8 @@ def find_document_numbers(text: str) -> list[str]:
     """
     out: list[str] = []
     for m in _NUMBER_RE.finditer(normalize_query(text)):
-        if _is_document_number(m.group()):
-            num = _clean_number(m.group())
+        if _is_document_number(c := _without_prose(m.group())):
+            num = _clean_number(c)
             if num not in out:
                 out.append(num)
     return out

@@ -38,8 +38,9 @@ __all__ = ["STRUCTURE_VERSION", "parse_document"]
 
 # Stored metadata and titles depend on these rules: an index built by another version is re-parsed.
 # v3: appendices after the closing are body; v4: wrapped header cells, signers without "TM."/"KT.";
-# v5: hard-wrapped text (PDF, web copies) joins a line cut before a capital near the wrap width
-STRUCTURE_VERSION = "structure-v5"
+# v5: hard-wrapped text (PDF, web copies) joins a line cut before a capital near the wrap width;
+# v6: held-out round 4 (Word/web layouts, banners, interleaved closings, pages that are no documents)
+STRUCTURE_VERSION = "structure-v6"
 
 _SUP = "⁰¹²³⁴⁵⁶⁷⁸⁹"
 _SUP_TO_DIGIT = str.maketrans(_SUP, "0123456789")

@@ -99,7 +99,7 @@ def closing(lines: list, body_start: int, raw_text: str) -> tuple[list[str], str
             if not BULLET_RE.match(ln.text):
                 after_list = ln.index
                 break
-            recipients.append(_clean_recipient(BULLET_RE.sub("", ln.text)))
+            recipients.append(_clean_recipient(BULLET_RE.sub("", cells(ln.text)[0])))
     start = sig_idx if sig_idx is not None else after_list
     position = signer = None
     tails: list[str] = []
@@ -108,13 +108,18 @@ def closing(lines: list, body_start: int, raw_text: str) -> tuple[list[str], str
         # ("Nơi nhận: KT. CHỦ TỊCH", "- Như Điều 2; PHÓ CHỦ TỊCH"): those ends open the block.
         stop_at = after_list if after_list is not None else min(n, noi_idx + 12)
         for ln in lines[noi_idx:stop_at]:
-            if "|" not in ln.text and (tail := _signature_tail(clean(ln.text))):
+            if len(cells(ln.text)) == 1 and (tail := _signature_tail(clean(ln.text))):
                 tails.append(tail)
+            elif tails and len(cells(ln.text)) == 1 and (name := _name_tail(clean(ln.text))):
+                tails.append(name)  # "- Lưu: VT. Nguyễn Văn A": the name closes the column
+                break
         recipients = [r for r in (_without_tail(r, tails) for r in recipients) if r]
+    texts: list[str] = []
     if start is not None:
         stop = foot_idx if foot_idx and foot_idx > start else n
         block = logical_lines(raw_text, lines, start, min(stop, start + 40))
-        texts = [t if "|" in t else clean(t) for _, _, t in block]
+        texts = [t if len(cells(t)) > 1 else clean(t) for _, _, t in block]
+    if start is not None or tails:
         position, signer = signature([*tails, *(t for t in texts if t)])
     return [r for r in recipients if r], position, signer, body_end
 
@@ -125,9 +130,17 @@ def _signature_tail(text: str) -> str | None:
     words = text.split()
     for i in range(1, len(words)):
         tail = " ".join(words[i:])
-        if is_caps(tail) and (SIG_RE.match(tail) or TITLE_RE.fullmatch(tail.strip(" .,;"))):
+        title = TITLE_RE.match(tail)
+        if is_caps(tail) and (SIG_RE.match(tail) or (title and len(tail[title.end() :].split()) <= 6)):
             return tail
     return None
+
+
+def _name_tail(text: str) -> str | None:
+    """A person's name ending a recipients line after its ";" or "." ("- Lưu VP, Ban DC. Đinh Văn A")."""
+    m = re.search(r"[;.]\s+([^;.]+)$", text)
+    got = name_of(m.group(1)) if m else None
+    return got[1] if got and not got[0] and got[1] == m.group(1).strip() else None  # type: ignore[union-attr]
 
 
 def _without_tail(recipient: str, tails: list[str]) -> str:

@@ -82,9 +82,10 @@ def clean(text: str) -> str:
 
 
 def cells(text: str) -> list[str]:
-    """The cells of a table row ("a | b", "| a | b |"); one cell for a plain line."""
+    """The cells of a table row ("a | b", "| a | b |", a copied row "a<TAB>b"); one cell for a plain line."""
     if "|" not in text:
-        return [text]
+        inner = text.strip()
+        return [c.strip() for c in re.split(r"\t+", inner)] if "\t" in inner else [text]
     parts = [p.strip() for p in text.strip().strip("|").split("|")]
     return [p for p in parts if not _SEPARATOR_CELL_RE.match(p)]
 
@@ -100,6 +101,14 @@ _ANCHORS = (
     r"v/v\b",
 )
 _ANCHOR_RE = re.compile("|".join(f"(?:(?<=\\s)|^)(?:{a})" for a in _ANCHORS))
+_BANNER_HEAD_RE = re.compile(
+    r"(?:doan (?:tncs|thanh nien cong san)|doi (?:tntp|thieu nien tien phong)) ho chi minh\b"
+)
+_SUBJECT_CUT_RE = re.compile(r"(?<=\s)Về\s+(?=[^\W\d_])")  # "Về" as written, never "VỀ" inside a name
+_CITED_TYPE_RE = re.compile(
+    r"\b(?:tai|theo|cua|ve|thuc hien|can cu|trien khai|huong dan)\s+(?:luat|nghi quyet|nghi dinh|quyet dinh|"
+    r"thong tu|phap lenh|chi thi|ket luan|quy dinh|ke hoach|cong van|huong dan|thong bao|thong tri)$"
+)
 _AFTER_MOTTO_RE = re.compile(r"cong hoa xa hoi chu nghia viet nam|hanh\s*phuc|dang cong san viet nam")
 _PLACE_DATE_RE = re.compile(r",\s*ngay\b")
 
@@ -109,7 +118,10 @@ def _cut_points(text: str) -> list[int]:
     if len(k) != len(text):
         return []
     cuts = {m.start() for m in _ANCHOR_RE.finditer(k)}
+    cuts |= {m.start() for m in _SUBJECT_CUT_RE.finditer(text)}  # a cell's "Về việc …" under the issuer
     cuts |= {m.end() for m in _AFTER_MOTTO_RE.finditer(k)}
+    if m := _BANNER_HEAD_RE.match(k):  # "ĐỘI TNTP HỒ CHÍ MINH HỘI ĐỒNG TRUNG ƯƠNG": banner, then issuer
+        cuts.add(m.end())
     for m in _PLACE_DATE_RE.finditer(k):
         start = _place_start(text, m.start())
         if start is not None:
@@ -119,6 +131,8 @@ def _cut_points(text: str) -> list[int]:
         seg = text[prev:c].strip(" ,;")
         # Cut only after header-like text: capitals (an issuing body) or a piece that is itself an anchor.
         head = k[prev:c].strip(" ,;")
+        if _CITED_TYPE_RE.search(head):
+            continue  # "… THEO QUY ĐỊNH TẠI NGHỊ ĐỊNH SỐ 100/2019/NĐ-CP": a title citing a document
         if is_caps(seg) or _ANCHOR_RE.match(head) or _AFTER_MOTTO_RE.match(head):
             kept.append(c)
             prev = c
@@ -150,6 +164,8 @@ _DATE_RE = re.compile(
     r"ng[àa]y\s*(?P<d>\d{1,2})?[\s.…/]*th[áa]ng\s*(?P<m>\d{1,2})?[\s.…/]*n[ăa]m\s*(?P<y>\d{4})?", re.I
 )
 _DATE_SLASH_RE = re.compile(r"ng[àa]y\s+(?P<d>\d{1,2})\s*[/.-]\s*(?P<m>\d{1,2})\s*[/.-]\s*(?P<y>\d{4})", re.I)
+_WEEKDAY_RE = re.compile(r"(?:^|\s)(?:Thứ\s+(?:Hai|Ba|Tư|Năm|Sáu|Bảy|[2-7])|Chủ\s+[Nn]hật)$", re.I)
+_CLOCK_RE = re.compile(r"\s*[,|-]?\s*(?:lúc\s+)?\d{1,2}\s*[:h]\s*\d{2}\b", re.I)
 _PLACE_RE = re.compile(r"^(?P<place>[^\W\d_][^,\d]{1,40}?(?:\s\d{1,2})?)\s*,\s*$")  # "Quận 9, ngày …"
 
 
@@ -185,6 +201,8 @@ def parse_date(text: str) -> tuple[bool, str | None, str | None]:
     place = pm.group("place").strip() if pm else None
     if place and not place[:1].isupper():
         return False, None, None
+    if (place and _WEEKDAY_RE.search(place)) or _CLOCK_RE.match(text[m.end() :]):
+        return False, None, None  # "Thứ Sáu, ngày 23 tháng 08 năm 2019, 09:25:27": a page's timestamp
     return True, place, iso(m.group("y"), m.group("m"), m.group("d"))
 
 

@@ -31,6 +31,7 @@ _CAPITALIZED = {
     "hội nông dân": "Hội Nông dân", "hội liên hiệp phụ nữ": "Hội Liên hiệp Phụ nữ",
     "hội cựu chiến binh": "Hội Cựu chiến binh", "ban chấp hành đoàn": "Ban Chấp hành Đoàn",
     "ban chấp hành": "Ban Chấp hành", "tỉnh đoàn": "Tỉnh đoàn", "huyện đoàn": "Huyện đoàn",
+    "hồ chí minh": "Hồ Chí Minh",
 }  # fmt: skip
 _NAMED_ORGS = (
     "Tỉnh ủy", "Huyện ủy", "Thành ủy", "Thị ủy", "Đảng ủy", "Tỉnh đoàn", "Huyện đoàn", "Thành đoàn",
@@ -74,7 +75,8 @@ def recase(line: str) -> str:
     levels = "|".join(LEVEL_WORDS)
     low = re.sub(
         # "… và Xã hội", "Bảo hiểm xã hội tỉnh X" are not a commune "Hội …"
-        rf"(?<!\w)(?!xã hội(?:$|,|\s+(?:{levels}|và)\b))({levels}) ((?:(?!(?:{levels})\b)[^\W\d_]+ ?)+)",
+        rf"(?<!\w)(?!xã hội(?:$|,|\s+(?:{levels}|và)\b))({levels}) "
+        rf"((?:(?!(?:{levels})\b)(?:[^\W\d_]+|-(?= )) ?)+)",  # "Bà Rịa - Vũng Tàu" one place
         lambda m: f"{m.group(1)} {m.group(2).title()}",
         low,
     )
@@ -177,7 +179,8 @@ def _above(parent: str, unit: str) -> bool:
 def place_of(org: str) -> tuple[str, str] | None:
     """(level, place) named in an issuing body: "Ủy ban nhân dân tỉnh Nghệ An" -> ("tỉnh", "Nghệ An")."""
     for level in sorted(LEVEL_WORDS, key=len, reverse=True):
-        m = re.search(rf"(?<!\w){level} ((?:[{UPPER}][^\s,;]*\s?)+|\d{{1,2}}\b)", org)  # "quận 9"
+        # "quận 9", "tỉnh Bà Rịa - Vũng Tàu"
+        m = re.search(rf"(?<!\w){level} ((?:[{UPPER}][^\s,;]*\s?|-\s(?=[{UPPER}]))+|\d{{1,2}}\b)", org)
         if m:
             return level, m.group(1).strip()
     return None
@@ -228,3 +231,18 @@ def keeps_caps(word: str) -> bool:
     if word.startswith("(") and 2 <= len(core) <= 8 and core.isalpha() and core.isupper():
         return True
     return len(core) >= 2 and core.isupper() and not any(v in key(core) for v in "aeiouy")
+
+
+# The Youth Union and the Pioneers print their organization where the state prints its motto (right
+# column) or above the issuing body: "ĐOÀN TNCS HỒ CHÍ MINH", "ĐỘI TNTP HỒ CHÍ MINH".
+BANNER_RE = re.compile(
+    r"^(?:ĐOÀN (?:TNCS|THANH NIÊN CỘNG SẢN) HỒ CHÍ MINH|ĐỘI (?:TNTP|THIẾU NIÊN TIỀN PHONG) HỒ CHÍ MINH)"
+)
+
+
+def with_banner(org: str | None, banner: str | None) -> str | None:
+    """An issuer that does not name its organization ("BAN CHẤP HÀNH TRUNG ƯƠNG", "HỘI ĐỒNG TRUNG ƯƠNG")
+    completed with the banner: "Ban Chấp hành Trung ương Đoàn TNCS Hồ Chí Minh"."""
+    if not org or not banner or re.search(r"\b(?:doan|doi)\b", key(org)):
+        return org
+    return f"{org} {recase(banner)}"

@@ -45,7 +45,7 @@ _WARD_RE = re.compile(r"(?<!\w)(xã|phường|đặc khu|thị trấn)\s+([^\W\d
 
 
 def _plain(name: str) -> str:
-    return key(re.sub(r"^(?:Thành phố|Tỉnh)\s+", "", name)).replace("-", " ").replace("  ", " ")
+    return " ".join(key(re.sub(r"^(?:Thành phố|Tỉnh)\s+", "", name)).replace("-", " ").split())
 
 
 @lru_cache(maxsize=1)

@@ -2,7 +2,8 @@
 
 The preamble is the run of paragraphs right after the header that open with a basis cue: "Căn cứ …",
 "Thực hiện …", "Thi hành …", "Xét …", "Theo đề nghị …", "Trên cơ sở …", "Tiếp theo …" (a letter's
-opening "Ngày …, <cơ quan> nhận được văn bản số …" too; "Pursuant to …" in translations). Lines
+opening "Ngày …, <cơ quan> nhận được văn bản số …" or "<cơ quan> nhận được Công văn số …" too;
+"Pursuant to …" in translations). Lines
 wrapped inside a paragraph are joined; a "Kính gửi" line or the issuer's authority line ("CHỦ TỊCH
 ỦY BAN NHÂN DÂN TỈNH …", "QUỐC HỘI") before the first cue is skipped. The preamble ends at the first
 other paragraph: numbers cited in the body are not references. Numbers are normalized
@@ -18,8 +19,12 @@ from retrieval.normalize import find_document_numbers, number_key
 
 _CUES = (
     "can cu", "thuc hien", "thi hanh", "xet ", "theo de nghi", "tren co so", "tiep theo", "theo ",
-    "ngay ", "pursuant", "at the proposal", "at the request", "in furtherance",
+    "ngay ", "phuc dap", "tra loi", "pursuant", "at the proposal", "at the request", "in furtherance",
 )  # fmt: skip
+# a letter that opens on what it answers: "Ủy ban nhân dân tỉnh nhận được Công văn số … của …"
+_RECEIVED_RE = re.compile(
+    r"^[^.;:]{0,120}\b(?:nhan duoc|phuc dap|tra loi)\s+(?:cong van|van ban|to trinh|de nghi)"
+)
 _SKIP = ("kinh gui", "dong kinh gui")
 _TERMINAL = ".;:!?"
 _ITEM_RE = re.compile(r"^[-+•]|^\d{1,2}(?:\.\d{1,2})*\.\s")  # a list item ("1. …"), not "2025. Trên cơ sở …"
@@ -36,6 +41,8 @@ def _paragraphs(texts: list[str]) -> list[str]:
             continue
         k = key(_BULLET.sub("", t))
         opens = k.startswith(_CUES) or k.startswith(_SKIP) or is_caps(t) or _ITEM_RE.match(t)
+        # "Kính gửi: Phòng …" / "Ủy ban nhân dân huyện nhận được …": a capital after the addressee opens
+        opens = opens or bool(out and key(out[-1]).startswith(_SKIP) and t[:1].isupper())
         if out and out[-1][-1:] not in _TERMINAL and not opens and not is_caps(out[-1]):
             out[-1] = f"{out[-1]} {t}"
         else:
@@ -53,7 +60,8 @@ def preamble_references(texts: list[str], own: str | None = None, limit: int = 4
         if recipients and not started and _BULLET.match(para):
             continue  # "Kính gửi:" / "– Ban …" / "– Phòng …": the addressees, one a line
         recipients = k.startswith(_SKIP) or (recipients and bool(_BULLET.match(para)))
-        if k.startswith(_CUES) and (started or not k.startswith("ngay ") or i < 3):
+        opening = not started and _RECEIVED_RE.match(k)  # the first paragraph: others break below
+        if opening or (k.startswith(_CUES) and (started or not k.startswith("ngay ") or i < 3)):
             started = True
             for num in find_document_numbers(para):
                 nk = number_key(num)

@@ -26,13 +26,15 @@ _TITLES = (
     "TRƯỞNG BAN", "GIÁM ĐỐC", "TỔNG GIÁM ĐỐC", "CỤC TRƯỞNG", "TỔNG CỤC TRƯỞNG", "CHI CỤC TRƯỞNG",
     "CHỦ NHIỆM", "CHÁNH VĂN PHÒNG", "THỐNG ĐỐC", "CHÁNH ÁN", "VIỆN TRƯỞNG", "TRƯỞNG PHÒNG",
     "HIỆU TRƯỞNG", "TRƯỞNG ĐOÀN", "ỦY VIÊN", "TỔNG THƯ KÝ", "CHÁNH THANH TRA", "TỔNG KIỂM TOÁN",
-    "TRƯỞNG", "CHỦ TỌA",
+    "VỤ TRƯỞNG", "TRƯỞNG", "CHỦ TỌA",
 )  # fmt: skip
 TITLE_RE = re.compile(r"(?:(?:PHÓ|P\.)\s*)?(?:" + "|".join(sorted(_TITLES, key=len, reverse=True)) + ")")
 _AUTH_BEFORE_RE = re.compile(r"(?:T\.?M|T/M|K\.?T|K/T|T\.?L|T/L|TUQ|Q)\s*[.:/]?\s*$")
 _NAME_RE = re.compile(f"([{UPPER}][{LOWER}]+(?:\\s+[{UPPER}][{LOWER}]+){{1,5}})(?![{LOWER}])")
 _RANKS = ("đại tướng", "thượng tướng", "trung tướng", "thiếu tướng", "đại tá", "thượng tá", "trung tá")
 _RANK_RE = re.compile(r"(?:^|(?<=\s))(?:" + "|".join(_RANKS) + r")\s+", re.I)
+# first words of a post written in sentence case after a name: "Bí thư", "Chủ tịch", "Phó …"
+_TITLE_HEADS = frozenset(["Bí", "Chủ", "Phó", "Giám", "Ủy", "Uỷ", "Trưởng", "Thứ", "Tổng", "Chánh", "Hiệu"])
 _SKIP_LINE_RE = re.compile(f"^(?:[-–+•]|\\(|[{LOWER}])")
 
 
@@ -55,6 +57,9 @@ def name_of(text: str) -> tuple[str, str] | None:
     if not m:
         return None
     name = m.group(1)
+    words = name.split()
+    if len(words) > 2 and words[-1] in _TITLE_HEADS and re.match(f"\\s+[{LOWER}]", text[m.end() :]):
+        name = " ".join(words[:-1])  # "Nguyễn Long Hải Bí thư Ban …": the name, then his other post
     if len(name.split()) < 2 or len(name) > 45:
         return None
     return text[: m.start()].strip(), name
@@ -78,7 +83,9 @@ def signature(texts: list[str]) -> tuple[str | None, str | None]:
     caps_parts: list[str] = []
     last_caps = None
     for i, raw in enumerate(texts[:25]):
-        t = _NOISE_RE.sub(" ", " ".join(c for c in cells(raw) if c.strip())).strip()
+        row = [c for c in cells(raw) if c.strip()]
+        # a row of a two-column closing: the signature is the right column, recipients the left
+        t = _NOISE_RE.sub(" ", row[-1] if len(row) > 1 else " ".join(row)).strip()
         if not t or (i and _SKIP_LINE_RE.match(t)) or key(t).startswith(("da ky", "noi nhan", "luu")):
             continue
         got = name_of(t)

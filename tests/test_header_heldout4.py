@@ -1,0 +1,200 @@
+"""Header layouts of a fourth held-out check: documents laid out as Word files (header and signature
+in two-column tables), as web copies whose two columns come interleaved line by line, and web pages
+that are no documents at all. One synthetic text of our own wording per family, each failing on the
+parser before its fix."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from retrieval.ingest import load_document
+from retrieval.normalize import find_document_numbers
+from retrieval.structure import parse_document
+from retrieval.types import DocMetadata, RawDocument
+
+MOTTO = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
+FREEDOM = "Độc lập - Tự do - Hạnh phúc"
+
+
+def meta(text: str, source: str = "trang_web.txt") -> DocMetadata:
+    sha = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return parse_document(RawDocument(source, text, sha, source.rsplit(".", 1)[-1]), "doc").metadata
+
+
+def docx_meta(tmp_path: Path, rows: list[tuple[list[str], list[str]]], title: list[str], body: list[str],
+              closing: tuple[list[str], list[str]]) -> DocMetadata:  # fmt: skip
+    """A Word file as offices write them: the header a two-column table (each cell several
+    paragraphs), the subject centred, the body, "Nơi nhận" and the signature side by side in a table;
+    read by the project's own loader."""
+    from docx import Document
+
+    doc = Document()
+    table = doc.add_table(rows=len(rows), cols=2)
+    for r, cols in enumerate(rows):
+        for c, lines in enumerate(cols):
+            cell = table.cell(r, c)
+            for i, line in enumerate(lines):
+                (cell.paragraphs[0] if i == 0 else cell.add_paragraph()).add_run(line)
+    for line in title + body:
+        doc.add_paragraph(line)
+    table = doc.add_table(rows=1, cols=2)
+    for c, lines in enumerate(closing):
+        for i, line in enumerate(lines):
+            (table.cell(0, c).paragraphs[0] if i == 0 else table.cell(0, c).add_paragraph()).add_run(line)
+    path = tmp_path / "van_ban.docx"
+    doc.save(str(path))
+    raw = load_document(path, tmp_path)
+    return parse_document(raw, "doc").metadata
+
+
+def test_youth_union_banner_names_the_issuer(tmp_path: Path) -> None:
+    """The Youth Union prints "ĐOÀN TNCS HỒ CHÍ MINH" where the state prints its motto: an issuer that
+    does not name the organization is completed by it; the enacting line in capitals under a subject in
+    sentence case is not part of the subject."""
+    m = docx_meta(
+        tmp_path,
+        [
+            (["BAN CHẤP HÀNH TRUNG ƯƠNG", "***"], ["ĐOÀN TNCS HỒ CHÍ MINH"]),
+            (["Số: 512 - QĐ/TWĐTN-VP"], ["Hà Nội, ngày 14 tháng 5 năm 2019"]),
+        ],  # fmt: skip
+        ["QUYẾT ĐỊNH", "Về việc công nhận đơn vị dẫn đầu phong trào tình nguyện"],
+        [
+            "BAN BÍ THƯ TRUNG ƯƠNG ĐOÀN TNCS HỒ CHÍ MINH",
+            "- Căn cứ Điều lệ Đoàn TNCS Hồ Chí Minh;",
+            "QUYẾT ĐỊNH:",
+            "Điều 1. Công nhận các đơn vị có tên trong danh sách kèm theo.",
+        ],  # fmt: skip
+        (
+            ["Nơi nhận:", "- Như Điều 1;", "- Lưu VP."],
+            ["TM. BAN BÍ THƯ TRUNG ƯƠNG ĐOÀN", "BÍ THƯ", "Lê Văn Tâm"],
+        ),
+    )
+    assert m.co_quan_ban_hanh == "Ban Chấp hành Trung ương Đoàn TNCS Hồ Chí Minh"
+    assert m.trich_yeu == "Về việc công nhận đơn vị dẫn đầu phong trào tình nguyện"
+    assert (m.so_ky_hieu, m.ngay_ban_hanh, m.nguoi_ky) == ("512-QĐ/TWĐTN-VP", "2019-05-14", "Lê Văn Tâm")
+
+
+def test_pioneers_banner_above_the_council_in_one_cell(tmp_path: Path) -> None:
+    """ "ĐỘI TNTP HỒ CHÍ MINH" above "HỘI ĐỒNG TRUNG ƯƠNG" in one cell (Word flattens it into one line);
+    the signer's other post written after his name is not part of it."""
+    m = docx_meta(
+        tmp_path,
+        [
+            (["ĐỘI TNTP HỒ CHÍ MINH", "HỘI ĐỒNG TRUNG ƯƠNG", "***"], []),
+            (["Số: 31 -QĐ/HĐĐTW"], ["Hà Nội, ngày 02 tháng 6 năm 2016"]),
+        ],  # fmt: skip
+        ["QUYẾT ĐỊNH", "Về việc tặng Huy hiệu Rèn luyện đội viên"],
+        ["HỘI ĐỒNG ĐỘI TRUNG ƯƠNG", "- Căn cứ Điều lệ Đội;", "Điều 1. Tặng Huy hiệu cho các đội viên."],
+        (
+            ["Nơi nhận:", "- Như Điều 1;"],
+            [
+                "TM. HỘI ĐỒNG ĐỘI TRUNG ƯƠNG",
+                "CHỦ TỊCH",
+                "Trần Quang Vinh",
+                "Bí thư Ban Chấp hành Trung ương Đoàn",
+            ],
+        ),  # fmt: skip
+    )
+    assert m.co_quan_ban_hanh == "Hội đồng Trung ương Đội TNTP Hồ Chí Minh"
+    assert (m.nguoi_ky, m.chuc_vu_nguoi_ky) == ("Trần Quang Vinh", "CHỦ TỊCH")
+
+
+def test_letter_subject_in_the_issuer_cell_without_number(tmp_path: Path) -> None:
+    """A letter without a number line whose "Về việc …" closes the issuer's cell (one flattened line)."""
+    m = docx_meta(
+        tmp_path,
+        [
+            (
+                [
+                    "ỦY BAN MTTQ VIỆT NAM",
+                    "TỈNH HẬU GIANG",
+                    "BAN DÂN CHỦ - PHÁP LUẬT",
+                    "Về việc góp ý dự thảo quy chế",
+                ],
+                [MOTTO, FREEDOM],
+            ),
+            ([], ["Vị Thanh, ngày 03 tháng 3 năm 2022"]),
+        ],  # fmt: skip
+        [],
+        [
+            "Kính gửi: Ban Thường trực Ủy ban MTTQ Việt Nam các huyện",
+            "Ban đề nghị các đơn vị góp ý trước ngày 20/3.",
+        ],
+        (["Nơi nhận:", "- Như trên;"], ["TM. BAN DÂN CHỦ - PHÁP LUẬT", "TRƯỞNG BAN", "Võ Thị Hạnh"]),
+    )
+    assert m.loai_van_ban == "Công văn"
+    assert m.trich_yeu == "Về việc góp ý dự thảo quy chế"
+    assert m.tinh == "Hậu Giang"
+    assert m.co_quan_ban_hanh and m.co_quan_ban_hanh.startswith("Ban Dân chủ")
+
+
+def test_hyphenated_province_department_and_a_unit_head_title(tmp_path: Path) -> None:
+    """ "UBND TỈNH BÀ RỊA - VŨNG TÀU" is one province; a "VỤ TRƯỞNG VỤ …" signs as such."""
+    m = docx_meta(
+        tmp_path,
+        [
+            (["UBND TỈNH BÀ RỊA - VŨNG TÀU", "SỞ Y TẾ"], [MOTTO, FREEDOM]),
+            (["Số: 88/SYT-NVY", "V/v tiêm chủng mở rộng"], ["Bà Rịa, ngày 9 tháng 9 năm 2014"]),
+        ],  # fmt: skip
+        [],
+        ["Kính gửi: Trung tâm Y tế các huyện", "Sở Y tế đề nghị các đơn vị báo cáo trước ngày 30/9/2014."],
+        (["Nơi nhận:", "- Như trên;"], ["TL. GIÁM ĐỐC", "VỤ TRƯỞNG VỤ KẾ HOẠCH", "Phan Văn Lộc"]),
+    )
+    assert m.tinh == "Bà Rịa - Vũng Tàu"
+    assert m.co_quan_ban_hanh == "Sở Y tế tỉnh Bà Rịa - Vũng Tàu"
+    assert m.chuc_vu_nguoi_ky == "VỤ TRƯỞNG VỤ KẾ HOẠCH"
+
+
+def test_interleaved_closing_of_a_web_copy() -> None:
+    """A copied page gives the recipients and the signature column side by side, line by line; a
+    letter's opening "… nhận được Công văn số …" is its reference; a bare "Ngày …" under the subject is
+    not the date line."""
+    text = (
+        "ỦY BAN NHÂN DÂN\tCỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\n"
+        "HUYỆN PHONG ĐIỀN\tĐộc lập - Tự do - Hạnh phúc\n"
+        "Số: 45/UBND-VP\tPhong Điền, ngày 11 tháng 4 năm 2016\n"
+        "V/v cho nghỉ học\n"
+        "Ngày 12/4/2016\n\n"
+        "Kính gửi: Phòng Giáo dục và Đào tạo huyện\n\n"
+        "Ủy ban nhân dân huyện nhận được Tờ trình số 31/TTr-PGDĐT ngày 08/4/2016 của Phòng Giáo dục và "
+        "Đào tạo, Chủ tịch UBND huyện có ý kiến như sau:\n\n"
+        "Đồng ý cho học sinh nghỉ học một ngày.\n\n"
+        "Nơi nhận:\tKT. CHỦ TỊCH\n"
+        "- Như trên;\tPHÓ CHỦ TỊCH THƯỜNG TRỰC\n"
+        "- Lưu: VT. Huỳnh Văn Sáu\n"
+    )
+    m = meta(text)
+    assert (m.ngay_ban_hanh, m.dia_danh) == ("2016-04-11", "Phong Điền")
+    assert (m.nguoi_ky, m.chuc_vu_nguoi_ky) == ("Huỳnh Văn Sáu", "PHÓ CHỦ TỊCH THƯỜNG TRỰC")
+    assert m.references == ("31/TTR-PGDĐT",)  # numbers are kept normalized, upper case
+
+
+def test_pages_that_are_no_documents() -> None:
+    """A news page with its timestamp ("Thứ Ba, ngày …, 08:15"), a site's banner in capitals over a
+    news headline, a Q&A booklet whose title cites the decree it explains: nothing is a header."""
+    news = (
+        "Thứ Ba, ngày 14 tháng 03 năm 2023, 08:15:02\n\n"
+        "# Tỉnh trao quyết định bổ nhiệm Giám đốc Sở Nội vụ\n\n"
+        "Sáng 13/3, lãnh đạo tỉnh đã trao quyết định bổ nhiệm cho ông Nguyễn Văn Minh.\n"
+    )
+    banner = (
+        "TỔNG CÔNG TY ĐIỆN LỰC MIỀN NAM\n\n"
+        "# Khai mạc hội nghị tổng kết năm\n\n"
+        "Hội nghị đã đánh giá kết quả thực hiện nhiệm vụ năm và đề ra phương hướng năm tới.\n"
+    )
+    booklet = (
+        "# TÀI LIỆU HỎI ĐÁP PHÁP LUẬT VỀ XỬ PHẠT VI PHẠM HÀNH CHÍNH TRONG LĨNH VỰC ĐẤT ĐAI THEO QUY ĐỊNH "
+        "TẠI NGHỊ ĐỊNH SỐ 91/2019/NĐ-CP\n\n"
+        "SỞ TƯ PHÁP TỈNH BÌNH DƯƠNG\n\n"
+        "Câu 1. Ông A hỏi mức phạt khi lấn chiếm đất là bao nhiêu?\n\nTrả lời: theo Điều 14 …\n"
+    )
+    for text in (news, banner, booklet):
+        m = meta(text)
+        assert (m.so_ky_hieu, m.ngay_ban_hanh, m.co_quan_ban_hanh, m.loai_van_ban) == (None, None, None, None)
+        assert m.tinh is None and m.trich_yeu is None
+
+
+def test_ampersand_code_with_a_space_and_prose_after() -> None:
+    assert find_document_numbers("Căn cứ Thông tư số 12/2020/TT-BGD &ĐT ngày") == ["12/2020/TT-BGD&ĐT"]
+    assert find_document_numbers("Quyết định 7/QĐ-UBND & Công văn 9/UBND") == ["7/QĐ-UBND", "9/UBND"]
