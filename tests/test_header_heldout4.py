@@ -198,3 +198,15 @@ def test_pages_that_are_no_documents() -> None:
 def test_ampersand_code_with_a_space_and_prose_after() -> None:
     assert find_document_numbers("Căn cứ Thông tư số 12/2020/TT-BGD &ĐT ngày") == ["12/2020/TT-BGD&ĐT"]
     assert find_document_numbers("Quyết định 7/QĐ-UBND & Công văn 9/UBND") == ["7/QĐ-UBND", "9/UBND"]
+
+
+def test_city_place_name_keeps_its_level_word() -> None:
+    """ "Thành phố Hồ Chí Minh, ngày …" cut out of a flattened row keeps "Thành phố": it is the name."""
+    text = (
+        "ỦY BAN NHÂN DÂN THÀNH PHỐ HỒ CHÍ MINH SỞ NỘI VỤ " + MOTTO + " " + FREEDOM + "\n"
+        "Số: 77/SNV-VP Thành phố Hồ Chí Minh, ngày 02 tháng 01 năm 2020\n"
+        "V/v nghỉ Tết Nguyên đán\n\n"
+        "Kính gửi: Các cơ quan, đơn vị\n\nSở Nội vụ thông báo lịch nghỉ Tết như sau.\n"
+    )
+    m = meta(text)
+    assert (m.dia_danh, m.ngay_ban_hanh, m.so_ky_hieu) == ("Thành phố Hồ Chí Minh", "2020-01-02", "77/SNV-VP")

@@ -147,6 +147,8 @@ def _place_start(text: str, comma: int) -> int | None:
         if not word[:1].isupper() or (is_caps(word) and len(word) > 1):
             break
         start = w.start()
+    if start is not None and (m := re.search(r"(?:Thành phố|Thị xã|Thị trấn)\s+$", text[:start])):
+        start = m.start()  # "Thành phố Hồ Chí Minh, ngày …": the level is part of the place's name
     return start
 
 
