@@ -10,6 +10,7 @@ import json
 import re
 from collections import defaultdict
 from collections.abc import Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,6 +36,18 @@ DENSE_SAMPLE = 4096  # chunks whose cosines estimate the dense score distributio
 _CODE_MENTION = re.compile(r"\b(\d+)(?:\s*/\s*(?:19|20)\d\d)?\s*[-/]\s*([A-Za-zĐđ]+)")  # "99/2025/NQ-…" too
 _LEADING_NUMBER = re.compile(r"\s*(\d+)")
 _SO_MENTION = re.compile(r"\bsố\s+(\d+)\b", re.IGNORECASE)
+
+
+_POOL: ThreadPoolExecutor | None = None
+
+
+def _question_pool() -> ThreadPoolExecutor:
+    """Workers that embed questions: onnxruntime and torch release the GIL, so the question's
+    vector is computed while BM25 scores on the other core (started on the first search)."""
+    global _POOL
+    if _POOL is None:
+        _POOL = ThreadPoolExecutor(max_workers=4, thread_name_prefix="tracuu-question")
+    return _POOL
 
 
 @dataclass(frozen=True)
@@ -199,14 +212,17 @@ class Searcher:
         ranked: dict[str, list[int]] = {}
         bm25: list[np.ndarray] = []
         qv = None
+        embedding = None
+        if mode in ("dense", "hybrid"):  # the question's vector is computed while BM25 scores
+            embedding = _question_pool().submit(self.embedder.embed_queries, [q_acc])
         if mode in ("bm25", "hybrid"):
             bm25.append(self._bm25(segment(q_acc).accented, plain=False))
             ranked["bm25"] = rank(bm25[0], depth, allowed).tolist()
             if not accented:  # the user's own unaccented words, against the unaccented index
                 bm25.append(self._bm25(segment(q).plain, plain=True))
                 ranked["bm25_plain"] = rank(bm25[1], depth, allowed).tolist()
-        if mode in ("dense", "hybrid"):
-            qv = self.embedder.embed_queries([q_acc])[0]
+        if embedding is not None:
+            qv = embedding.result()[0]
             ranked["dense"] = self._dense_search(qv, depth, allowed).tolist()
         cands = np.asarray(sorted({i for r in ranked.values() for i in r}), dtype=np.int64)
         z: dict[str, dict[int, float]] = {}
