@@ -318,6 +318,14 @@ def _is_header_like(text: str) -> bool:
     return bool(re.match(r"den so\b|chuyen\s*:|ngay\s+\d{1,2}\s*/|so va ky hieu", key(text)))
 
 
+def _bare_subject(before: str, text: str) -> bool:
+    """A letter's subject printed under its number without "V/v" ("Số 21-CV/ĐU" / "Hoãn tổ chức các
+    hội nghị ngày 06/9/2020"): a short line in sentence case, no sentence end, right after the number."""
+    if not _is_number_piece(before) or is_caps(text) or not text[:1].isupper() or text[-1:] in TERMINAL + ":":
+        return False
+    return 3 <= len(text.split()) <= 30 and not parse_date(text)[0] and not text.startswith(_BODY_CUES)
+
+
 def _starts_body(text: str, first: bool) -> bool:
     if numbering(text) or len(text) > 400 or _ARTICLE_RE.match(text):
         return True
@@ -334,12 +342,12 @@ def analyze_layout(lines: list[Line], raw_text: str = "") -> Layout:
         if _TYPE_LINE_RE.match(p.text) or (is_caps(p.text) and _TYPE_INLINE_RE.match(p.text)):
             type_at = j
             break
-        if not _is_header_like(p.text):
+        if not _is_header_like(p.text) and not (j and _bare_subject(after_web[j - 1].text, p.text)):
             break
     if type_at is None:  # no type line: the header is the run of header-like pieces
         header = []
         for p in after_web:
-            if not _is_header_like(p.text):
+            if not _is_header_like(p.text) and not (header and _bare_subject(header[-1].text, p.text)):
                 break
             header.append(p)
     else:
@@ -347,7 +355,7 @@ def analyze_layout(lines: list[Line], raw_text: str = "") -> Layout:
     evidence = (_is_so_line, is_motto, is_vv, lambda t: parse_date(t)[0])
     if type_at is None and not any(f(p.text) for p in header for f in evidence):
         header = []  # capitals alone (a site's banner, a page title) are no document header
-    so = date = place = trich_yeu = issuer = enacted_date = authority = banner = None
+    so = date = place = trich_yeu = issuer = enacted_date = authority = banner = prev_text = date_text = None
     so_seen = date_seen = False
     org_lines: list[str] = []
     org_open = True
@@ -374,9 +382,10 @@ def analyze_layout(lines: list[Line], raw_text: str = "") -> Layout:
             so_seen = True  # a draft's blank number: "Số:   /KH-MTTQ-BTT"
         if is_date and (not date_seen or (place is None and d_place)):
             # the date line names its place; a bare "Ngày 26/11/2018" (a stamp, a subject's end) yields
-            place, date, date_seen = d_place, d_iso, True
-        if trich_yeu is None and is_vv(t):
+            place, date, date_seen, date_text = d_place, d_iso, True, t
+        if trich_yeu is None and (is_vv(t) or (prev_text and _bare_subject(prev_text, t))):
             trich_yeu = letter_subject(t)
+        prev_text = t
     body_start = header[-1].end_index + 1 if header else web_end
     org_keys = {key(o) for o in org_lines} | {key(" ".join(org_lines))}
     loai = None
@@ -434,7 +443,7 @@ def analyze_layout(lines: list[Line], raw_text: str = "") -> Layout:
     noi_nhan, position, signer, body_end = closing(lines, body_start, raw_text)
     intro = next((ln.text for ln in lines[body_start:body_end] if not ln.blank), "")
     has_header = bool(header or type_at is not None)
-    if loai is None and trich_yeu and any(is_vv(p.text) for p in header):
+    if loai is None and trich_yeu and any(is_vv(p.text) or trich_yeu == p.text for p in header):
         loai = "Công văn"
     if not so_seen:
         so = (find_document_numbers(web.get("Ký hiệu", "") or web.get("Số hiệu", "")) or [None])[0]
@@ -461,7 +470,11 @@ def analyze_layout(lines: list[Line], raw_text: str = "") -> Layout:
     after = [ln.text for ln in lines[body_start:body_end]]
     refs = preamble_references(after, so) if has_header else ()
     preamble = " ".join(after[:40])
-    tinh = province_of(org, preamble, "\n".join(ln.text for ln in lines))
+    month = re.search(r"th[áa]ng\s*(\d{1,2})\s*n[ăa]m\s*(\d{4})", date_text or "", re.I)
+    period = date or (f"{month.group(2)}-{int(month.group(1)):02d}" if month else None)  # a blank day
+    tinh = province_of(org, preamble, "\n".join(ln.text for ln in lines), period)
+    # "ĐẢNG BỘ TỈNH NGHỆ AN" / "ĐẢNG ỦY TRƯỜNG …": the parent above the issuer names the province
+    tinh = tinh or (province_of(" ".join(recase(o) for o in org_lines), "", "") if org_lines else None)
     org = with_level(org, authority, tinh)
     signer = signer or (name_of(web["Người ký"])[1] if name_of(web.get("Người ký", "")) else None)
     meta = DocMetadata(

@@ -99,7 +99,7 @@ def test_preamble_written_as_a_list_under_a_rule() -> None:
     )
     m = meta(text)
     assert m.references == ("120-KL/TW", "25-QĐ/TW")
-    assert m.co_quan_ban_hanh == "Ban Dân vận Ban Chấp hành Trung ương"
+    assert m.co_quan_ban_hanh == "Ban Dân vận Trung ương"  # its name: the Central Committee is above it
 
 
 def test_council_session_lines_end_the_subject() -> None:
@@ -174,7 +174,7 @@ def test_space_aligned_header_with_the_unit_below_the_date() -> None:
         "- Căn cứ Quy định số 270-QĐ/TW ngày 06/12/2014 của Ban Bí thư;\n" + BODY
     )
     m = meta(text)
-    assert m.co_quan_ban_hanh == "Văn phòng Ban Chấp hành Trung ương"
+    assert m.co_quan_ban_hanh == "Văn phòng Trung ương Đảng"  # its name
     assert (m.so_ky_hieu, m.ngay_ban_hanh) == ("33-HD/VPTW", "2015-09-11")
     assert m.references == ("270-QĐ/TW",)
 

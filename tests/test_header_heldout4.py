@@ -210,3 +210,75 @@ def test_city_place_name_keeps_its_level_word() -> None:
     )
     m = meta(text)
     assert (m.dia_danh, m.ngay_ban_hanh, m.so_ky_hieu) == ("Thành phố Hồ Chí Minh", "2020-01-02", "77/SNV-VP")
+
+
+def test_party_and_mass_organization_parents() -> None:
+    """Who issues under a parent line: a Party committee under its Party organization ("ĐẢNG BỘ …"),
+    a body of the Central Committee by its own name, a national union's branch named in full, an
+    association's provincial chapter ("TỈNH HỘI"), a school under its education office — whether the
+    cell kept its lines or was flattened into one."""
+    from retrieval.document.issuer import compose
+
+    assert (
+        compose(["ĐẢNG BỘ TỈNH BẮC GIANG", "ĐẢNG UỶ TRƯỜNG CAO ĐẲNG NGHỀ"]) == "Đảng ủy Trường Cao đẳng Nghề"
+    )
+    assert compose(["ĐẢNG BỘ KHỐI CƠ QUAN TỈNH ĐẢNG ỦY SỞ TÀI CHÍNH"]) == "Đảng ủy Sở Tài chính"
+    assert compose(["BAN CHẤP HÀNH TRUNG ƯƠNG", "BAN TỔ CHỨC"]) == "Ban Tổ chức Trung ương"
+    assert compose(["BAN CHẤP HÀNH TRUNG ƯƠNG VĂN PHÒNG"]) == "Văn phòng Trung ương Đảng"
+    assert compose(["HỘI LIÊN HIỆP PHỤ NỮ VIỆT NAM BAN CHẤP HÀNH TRUNG ƯƠNG"]) == (
+        "Ban Chấp hành Trung ương Hội Liên hiệp Phụ nữ Việt Nam"
+    )
+    assert (
+        compose(["TỔNG LIÊN ĐOÀN LAO ĐỘNG VIỆT NAM", "CÔNG ĐOÀN Y TẾ VIỆT NAM"]) == "Công đoàn Y tế Việt Nam"
+    )
+    assert compose(["HỘI CHỮ THẬP ĐỎ VIỆT NAM", "TỈNH HỘI CÀ MAU"]) == "Hội Chữ thập đỏ tỉnh Cà Mau"
+    assert compose(["HỘI NGƯỜI CAO TUỔI VIỆT NAM HUYỆN HỘI KIM SƠN"]) == "Hội Người cao tuổi huyện Kim Sơn"
+    assert compose(["LIÊN ĐOÀN LAO ĐỘNG TỈNH BẮC NINH LIÊN ĐOÀN LAO ĐỘNG HUYỆN GIA BÌNH"]) == (
+        "Liên đoàn Lao động huyện Gia Bình"
+    )
+    assert compose(["PHÒNG GIÁO DỤC VÀ ĐÀO TẠO TRƯỜNG THCS AN BÌNH"]) == "Trường THCS An Bình"
+    assert compose(["UBND TX. LONG KHÁNH PHÒNG NỘI VỤ"]) == "Phòng Nội vụ thị xã Long Khánh"
+
+
+def test_province_of_a_commune_or_district_at_the_time() -> None:
+    """A commune or district names its province of the time: before the 2025 reform the 63 provinces'
+    units (a commune since merged away, a district since abolished), the 34 provinces' after it; a
+    name several provinces share is settled by the province the text names."""
+    from retrieval.document.province import province_of
+
+    assert province_of("Ủy ban nhân dân xã Lũng Cú", "", "", "2019-04-02") == "Hà Giang"
+    assert province_of("Ủy ban nhân dân huyện Đồng Hỷ", "", "", "2016-01-05") == "Thái Nguyên"
+    assert province_of("Phòng Nội vụ thị xã Đồng Xoài", "", "", "2012-03-01") == "Bình Phước"
+    assert province_of("Ủy ban nhân dân quận Tân Phú", "", "", "2006-10-10") == "Hồ Chí Minh"
+    assert province_of("Ủy ban nhân dân huyện Châu Thành", "", "", "2018-02-12") is None  # ten of them
+    text = "Thực hiện chỉ đạo của UBND tỉnh Trà Vinh, huyện Châu Thành tổ chức …"
+    assert province_of("Ủy ban nhân dân huyện Châu Thành", "", text, "2018-02-12") == "Trà Vinh"
+
+
+def test_letter_subject_without_vv_and_an_elected_body_with_its_session() -> None:
+    """A Party letter's subject printed under its number without "V/v"; a council resolution whose
+    header prints "HỘI ĐỒNG NHÂN DÂN" alone and whose enacting line names the district and session."""
+    letter = (
+        "ĐẢNG BỘ TỈNH BẮC GIANG\t" + "ĐẢNG CỘNG SẢN VIỆT NAM\n"
+        "ĐẢNG ỦY TRƯỜNG CAO ĐẲNG NGHỀ\n*\n"
+        "Số 14-CV/ĐU\n"
+        "Lùi thời gian tổ chức hội nghị sơ kết quý III\n"
+        "Bắc Giang, ngày 28 tháng 9 năm 2021\n\n"
+        "Kính gửi: Các chi bộ trực thuộc\n\nDo ảnh hưởng của dịch bệnh, Đảng ủy thông báo lùi hội nghị.\n"
+    )
+    m = meta(letter)
+    assert m.trich_yeu == "Lùi thời gian tổ chức hội nghị sơ kết quý III"
+    assert (m.ngay_ban_hanh, m.loai_van_ban, m.tinh) == ("2021-09-28", "Công văn", "Bắc Giang")
+    assert m.co_quan_ban_hanh == "Đảng ủy Trường Cao đẳng Nghề"
+    resolution = (
+        "HỘI ĐỒNG NHÂN DÂN\t" + MOTTO + "\n\t" + FREEDOM + "\n"
+        "Số: 12/2008/NQ-HĐND\tCẩm Lệ, ngày 20 tháng 7 năm 2008\n\n"
+        "NGHỊ QUYẾT\nVỀ CHƯƠNG TRÌNH GIÁM SÁT NĂM 2009\n"
+        "HỘI ĐỒNG NHÂN DÂN QUẬN CẨM LỆ KHÓA II, KỲ HỌP LẦN THỨ 9\n\n"
+        "Căn cứ Luật Tổ chức Hội đồng nhân dân và Ủy ban nhân dân ngày 26 tháng 11 năm 2003;\n\n"
+        "QUYẾT NGHỊ:\n\nĐiều 1. Thông qua chương trình giám sát năm 2009.\n"
+    )
+    m = meta(resolution)
+    assert m.co_quan_ban_hanh == "Hội đồng nhân dân quận Cẩm Lệ"
+    assert m.trich_yeu == "Về chương trình giám sát năm 2009"
+    assert m.tinh == "Đà Nẵng"

@@ -104,6 +104,9 @@ _ANCHOR_RE = re.compile("|".join(f"(?:(?<=\\s)|^)(?:{a})" for a in _ANCHORS))
 _BANNER_HEAD_RE = re.compile(
     r"(?:doan (?:tncs|thanh nien cong san)|doi (?:tntp|thieu nien tien phong)) ho chi minh\b"
 )
+_NUMBER_THEN_SUBJECT_RE = re.compile(
+    rf"(?:^|(?<=\s))[Ss][ốo]\s*:?\s*\d{{1,5}}\s*[-/][^\s]*[^\W_]\s+(?=[{UPPER}][{LOWER}]+\s+[{LOWER}])"
+)
 _SUBJECT_CUT_RE = re.compile(r"(?<=\s)Về\s+(?=[^\W\d_])")  # "Về" as written, never "VỀ" inside a name
 _CITED_TYPE_RE = re.compile(
     r"\b(?:tai|theo|cua|ve|thuc hien|can cu|trien khai|huong dan)\s+(?:luat|nghi quyet|nghi dinh|quyet dinh|"
@@ -119,6 +122,8 @@ def _cut_points(text: str) -> list[int]:
         return []
     cuts = {m.start() for m in _ANCHOR_RE.finditer(k)}
     cuts |= {m.start() for m in _SUBJECT_CUT_RE.finditer(text)}  # a cell's "Về việc …" under the issuer
+    # "Số 21-CV/ĐU Hoãn tổ chức …": a subject in sentence case right after the number, in one cell
+    cuts |= {m.end() for m in _NUMBER_THEN_SUBJECT_RE.finditer(text)}
     cuts |= {m.end() for m in _AFTER_MOTTO_RE.finditer(k)}
     if m := _BANNER_HEAD_RE.match(k):  # "ĐỘI TNTP HỒ CHÍ MINH HỘI ĐỒNG TRUNG ƯƠNG": banner, then issuer
         cuts.add(m.end())
@@ -285,6 +290,11 @@ _PLACE_COMMA_RE = re.compile(f"^{_TITLE_WORD}(?:[ -]{_TITLE_WORD}){{0,2}},$")  #
 _PLACE_TAIL_RE = re.compile(r"^[^\W\d_]+(?:[ -][^\W\d_]+){0,3}\s*,\s*ng[àa]y\b")  # "Kỳ, ngày 19 …"
 
 
+_BODY_OPENERS = (
+    "Căn cứ", "Thực hiện", "Thi hành", "Theo đề nghị", "Trên cơ sở", "Xét ", "Kính gửi", "Nhằm ", "Để ",
+)  # fmt: skip
+
+
 def wrapped(prev: str, nxt: str) -> bool:
     """``nxt`` continues ``prev``: a field whose line was wrapped inside its cell (web pages keep the
     source's line breaks: "ỦY" / "BAN NHÂN DÂN", "CỘNG HÒA XÃ HỘI" / "CHỦ NGHĨA VIỆT NAM", "Tam" /
@@ -318,8 +328,9 @@ def wrapped(prev: str, nxt: str) -> bool:
         and not is_caps(nxt)
         and len(nxt) <= 100
         and len(nxt.split()) >= 3  # not a place head ("Hà" / "Nội, ngày …")
-        and not re.match(r"(?:kinh gui|so\b|ngay\b)", key(nxt))
+        and not re.match(r"(?:kinh gui|so\b|ngay\s*[\d.…/]|ngay\s*$)", key(nxt))  # not "Ngày sinh …"
         and not parse_date(nxt)[0]
+        and not nxt.startswith(_BODY_OPENERS)  # "Thực hiện Kết luận số …": the body, after a blank line
     )
 
 

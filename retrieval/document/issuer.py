@@ -21,6 +21,7 @@ LEVEL_ORGS = ("Tỉnh ủy", "Huyện ủy", "Thành ủy", "Thị ủy", "Quậ
 _ACRONYMS = {
     "ubnd": "Ủy ban nhân dân", "hđnd": "Hội đồng nhân dân", "bch": "Ban Chấp hành", "hnd": "Hội Nông dân",
     "lđlđ": "Liên đoàn Lao động", "hlhpn": "Hội Liên hiệp Phụ nữ", "ccb": "Cựu chiến binh",
+    "tx.": "thị xã", "tp.": "thành phố",
 }  # fmt: skip
 _CAPITALIZED = {
     "việt nam": "Việt Nam", "tổ quốc": "Tổ quốc", "tỉnh ủy": "Tỉnh ủy", "huyện ủy": "Huyện ủy",
@@ -37,18 +38,32 @@ _NAMED_ORGS = (
     "Tỉnh ủy", "Huyện ủy", "Thành ủy", "Thị ủy", "Đảng ủy", "Tỉnh đoàn", "Huyện đoàn", "Thành đoàn",
 )  # fmt: skip
 _NAME_ENDS = frozenset(["quoc hoi", "chinh phu", "chu tich nuoc"])  # a parent is never printed below
-_UNIT_HEADS = ("ban", "sở", "bộ", "cục", "hội", "trường", "đoàn", "văn phòng", "tổng cục", "viện")
+_UNIT_HEADS = (
+    "ban", "sở", "bộ", "cục", "hội", "trường", "đoàn", "văn phòng", "tổng cục", "viện", "phòng", "công đoàn",
+)  # fmt: skip
 _SPLIT_HEADS = (
     "TIỂU BAN", "BAN", "CỤC", "TỔNG CỤC", "SỞ", "TRUNG TÂM", "VĂN PHÒNG", "PHÒNG", "CHI CỤC", "ĐẢNG ỦY",
-    "CHI BỘ", "HỘI ĐỒNG", "VIỆN", "TRƯỜNG", "CÔNG AN", "THANH TRA",
+    "CHI BỘ", "HỘI ĐỒNG", "VIỆN", "TRƯỜNG", "CÔNG AN", "THANH TRA", "ỦY BAN", "LIÊN ĐOÀN LAO ĐỘNG",
+    "CÔNG ĐOÀN",
 )  # fmt: skip
-_SPLIT_RE = re.compile(r"(?<=\s)(?:" + "|".join(sorted(_SPLIT_HEADS, key=len, reverse=True)) + r")\s+\S")
-_LEVEL_RE = re.compile(r"(?:^|\s)(?:TỈNH|HUYỆN|THÀNH PHỐ|THỊ XÃ|QUẬN|XÃ|PHƯỜNG|THỊ TRẤN|ĐẶC KHU)\s+\S")
+_HEADS_ALT = "|".join(sorted(_SPLIT_HEADS, key=len, reverse=True))
+_SPLIT_RE = re.compile(r"(?<=\s)(?:" + _HEADS_ALT + r")(?:\s+\S|$)")  # "… VĂN PHÒNG" ending a line too
+_LEVEL_RE = re.compile(
+    r"(?:^|\s)(?:(?:TỈNH|HUYỆN|THÀNH PHỐ|THỊ XÃ|QUẬN|XÃ|PHƯỜNG|THỊ TRẤN|ĐẶC KHU)\s+|(?:TX|TP)\.\s*)\S"
+)
+_NATIONAL_RE = re.compile(r"Việt Nam$|Hồ Chí Minh$")
+_OFFICES = ("PHÒNG ", "SỞ ")  # an education office above its school
+_PARENT_ONLY = ("ĐẢNG BỘ", "BAN CHẤP HÀNH TRUNG ƯƠNG")
+_CHAPTER_RE = re.compile(r"^(TỈNH|HUYỆN|THÀNH|QUẬN|THỊ) HỘI\s+(\S.*)$")  # "TỈNH HỘI HƯNG YÊN": a chapter
+_CHAPTER_INLINE_RE = re.compile(r" VIỆT NAM (TỈNH|HUYỆN|THÀNH|QUẬN|THỊ) HỘI ")
+_CHAPTER_LEVEL = {"TỈNH": "TỈNH", "HUYỆN": "HUYỆN", "THÀNH": "THÀNH PHỐ", "QUẬN": "QUẬN", "THỊ": "THỊ XÃ"}
+_ORG_WORDS = ("Công đoàn", "Hội", "Liên đoàn", "Ban", "Ủy ban", "Đoàn", "Tổng")
 _EDU_PARENT_RE = re.compile(r"^(?:phòng|sở|ubnd|ủy ban nhân dân)\b")
 _SCHOOL_KINDS = (
     "mầm non", "mẫu giáo", "tiểu học", "trung học cơ sở", "trung học phổ thông", "phổ thông", "dân tộc",
-    "nội trú", "bán trú", "liên cấp", "và",
+    "nội trú", "bán trú", "liên cấp", "và", "đại học", "cao đẳng", "trung cấp",
 )  # fmt: skip
+_SCHOOL_ACRONYMS = {"ĐH": "Đại học", "CĐ": "Cao đẳng"}
 _ADMIN_PARENT_RE = re.compile(r"^(?:bộ\s|ubnd\b|ủy ban nhân dân\b)")
 
 
@@ -62,8 +77,10 @@ def _is_acronym(word: str) -> bool:
 def recase(line: str) -> str:
     """Re-case an upper-case header line: "ỦY BAN MTTQ VIỆT NAM XÃ LƯƠNG MINH" -> "Ủy ban MTTQ Việt Nam
     xã Lương Minh"; "UBND" and "HĐND" are spelled out."""
-    if re.match(r"TRƯỜNG:?\s+(?:[A-ZĐ]{2,}\b|" + "|".join(k.upper() for k in _SCHOOL_KINDS[:6]) + ")", line):
+    kinds = "|".join(k.upper() for k in (*_SCHOOL_KINDS[:6], *_SCHOOL_KINDS[-3:]))
+    if re.match(r"TRƯỜNG:?\s+(?:[A-ZĐ]{2,}\b|" + kinds + ")", line):
         return _school(line)
+    line = line.replace("UỶ", "ỦY").replace("Uỷ", "Ủy")  # the older accent placement, one spelling
     words = []
     for w in line.split():
         lw = w.lower()
@@ -88,10 +105,15 @@ def recase(line: str) -> str:
             parts[n] = parts[n][:1].upper() + parts[n][1:]
             break
     low = " ".join(parts)
-    if low.startswith(("bộ ", "sở ")):  # each joined field capitalised: "Bộ Giáo dục và Đào tạo"
+    if low.startswith(("bộ ", "sở ", "phòng ")):  # each joined field capitalised: "Bộ Giáo dục và Đào tạo"
         low = re.sub(r"((?:\svà|\s-|,)\s)(\w)", lambda m: m.group(1) + m.group(2).upper(), low)
     for org in _NAMED_ORGS:
         if low.startswith(org + " "):
+            rest = " ".join(line.split()[len(org.split()) :])
+            if rest.startswith("TRƯỜNG "):  # "ĐẢNG ỦY TRƯỜNG ĐẠI HỌC VINH"
+                return f"{org} {_school(rest)}"
+            if rest.lower().startswith(tuple(h + " " for h in _UNIT_HEADS)):  # "ĐẢNG ỦY SỞ TÀI CHÍNH"
+                return f"{org} {recase(rest)}"
             return org + " " + low[len(org) + 1 :].title()
     if low.startswith(LEVEL_WORDS):  # "tỉnh Nghệ An": a place line, joined to the body above it
         return low
@@ -105,7 +127,9 @@ def _school(line: str) -> str:
     words = line.split()[1:]
     while words:
         low = " ".join(words).lower()
-        if _is_acronym(words[0]):
+        if words[0] in _SCHOOL_ACRONYMS:
+            kind.append(_SCHOOL_ACRONYMS[words.pop(0)])
+        elif _is_acronym(words[0]):
             kind.append(words.pop(0))
         elif k := next((k for k in _SCHOOL_KINDS if low == k or low.startswith(k + " ")), None):
             kind.append(k)
@@ -127,7 +151,12 @@ def split_units(block: str) -> list[str]:
     units, start = [], 0
     for m in _SPLIT_RE.finditer(block):
         before = block[start : m.start()].strip()
-        if _LEVEL_RE.search(before) or re.match(r"BỘ\s+\S+\s+\S", before):
+        # a complete body before the head: with a level and place, a ministry, a national organization
+        # ("… VIỆT NAM"), a Party organization above its committee ("ĐẢNG BỘ …", the Central Committee)
+        complete = _LEVEL_RE.search(before) or re.match(r"BỘ\s+\S+\s+\S", before)
+        school = before.startswith(_OFFICES) and m.group().startswith("TRƯỜNG")
+        parent = before.startswith(_PARENT_ONLY) or school
+        if complete or before.endswith("VIỆT NAM") or parent:
             units.append(before)
             start = m.start()
     units.append(block[start:].strip())
@@ -138,8 +167,13 @@ def compose(org_lines: list[str]) -> str | None:
     """The issuing body named by the header's left block (lines outermost first)."""
     lines: list[str] = []
     for raw in org_lines:  # "ỦY BAN THƯỜNG VỤ" / "QUỐC HỘI": a central body's name wrapped, no parent
+        raw = _CHAPTER_INLINE_RE.sub(lambda m: f" {_CHAPTER_LEVEL[m.group(1)]} ", raw)  # flattened cell
+        chapter = _CHAPTER_RE.match(raw)
         if lines and key(raw) in _NAME_ENDS:
             lines[-1] = f"{lines[-1]} {raw}"
+        elif lines and chapter and lines[-1].endswith(" VIỆT NAM"):  # "HỘI … VIỆT NAM" / "TỈNH HỘI X"
+            level = _CHAPTER_LEVEL[chapter.group(1)]
+            lines[-1] = f"{lines[-1][: -len(' VIỆT NAM')]} {level} {chapter.group(2)}"
         else:
             lines.append(raw)
     units: list[str] = []
@@ -152,6 +186,16 @@ def compose(org_lines: list[str]) -> str | None:
                 units.append(cased)
     if not units:
         return None
+    if len(units) >= 2 and key(units[-2]).startswith("dang bo"):
+        return units[-1]  # "ĐẢNG BỘ TỈNH X" / "HUYỆN ỦY Y": the committee below its Party organization
+    central = len(units) >= 2 and key(units[-2]) == "ban chap hanh trung uong"
+    if central and not _NATIONAL_RE.search(units[-1]):
+        # "BAN CHẤP HÀNH TRUNG ƯƠNG" / "ỦY BAN KIỂM TRA": "Ủy ban Kiểm tra Trung ương", and the Central
+        # Committee's office is "Văn phòng Trung ương Đảng"
+        return f"{units[-1]} Trung ương" + (" Đảng" if key(units[-1]) == "van phong" else "")
+    national = len(units) >= 2 and units[-2].endswith("Việt Nam") and units[-1].endswith("Việt Nam")
+    if national and units[-1].startswith(_ORG_WORDS):
+        return units[-1]  # "TỔNG LIÊN ĐOÀN LAO ĐỘNG VIỆT NAM" / "CÔNG ĐOÀN GIÁO DỤC VIỆT NAM"
     if len(units) >= 2 and place_of(units[-1]) and _above(units[-2], units[-1]):
         return units[-1]  # "LIÊN ĐOÀN LAO ĐỘNG TỈNH X" / "LIÊN ĐOÀN LAO ĐỘNG HUYỆN Y": the lower body, whole
     if len(units) >= 2 and units[-1].startswith("Trường ") and _EDU_PARENT_RE.match(units[-2].lower()):

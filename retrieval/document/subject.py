@@ -15,6 +15,7 @@ from retrieval.document.issuer import place_of, recase
 
 _AUTHORITY_TITLE_RE = re.compile(r"^(?:PHÓ\s+)?(?:CHỦ TỊCH|BỘ TRƯỞNG|GIÁM ĐỐC|TRƯỞNG BAN)\s+")
 SESSION_RE = re.compile(r"^KH[ÓO]A\s+[IVXLC\d]+\s*,?\s*K[ỲY]\s+H[ỌO]P\b")  # "KHÓA XI, KỲ HỌP THỨ 2"
+_SESSION_TAIL_RE = re.compile(r"\s+KH[ÓO]A\s+[IVXLC\d]+\b.*$")  # "… QUẬN TÂN PHÚ KHÓA I, KỲ HỌP …"
 _CONFERENCE_RE = re.compile(r"^HỘI NGHỊ\b.*\b(?:LẦN THỨ|KHÓA|KHOÁ)\b")
 _ELECTED = ("uy ban nhan dan", "hoi dong nhan dan")
 _BODY_KEYS = ("hoi dong nhan dan", "uy ban nhan dan", "ban thuong vu", "ban chap hanh", "dang uy", "uy ban")
@@ -30,7 +31,7 @@ def named_in_full(org: str | None, authority: str | None) -> str | None:
     second line) completed from the authority line ("CHỦ TỊCH ỦY BAN NHÂN DÂN TỈNH THANH HÓA")."""
     if not org or not authority or place_of(org):
         return org
-    full = recase(_AUTHORITY_TITLE_RE.sub("", authority))
+    full = recase(_SESSION_TAIL_RE.sub("", _AUTHORITY_TITLE_RE.sub("", authority)))
     return full if key(full).startswith(key(org)) and place_of(full) else org
 
 
@@ -40,7 +41,11 @@ def names_issuer(text: str, org_keys: set[str]) -> bool:
     k = key(text)
     if k in org_keys or SESSION_RE.match(text):
         return True
-    return len(k.split()) >= 3 and k.startswith(_BODY_KEYS) and any(o.startswith(k) for o in org_keys if o)
+    if len(k.split()) < 3 or not k.startswith(_BODY_KEYS):
+        return False
+    # "HỘI ĐỒNG NHÂN DÂN TỈNH" under "HỘI ĐỒNG NHÂN DÂN TỈNH X"; "HỘI ĐỒNG NHÂN DÂN QUẬN X KHÓA I, KỲ HỌP …"
+    # under a header that printed "HỘI ĐỒNG NHÂN DÂN" alone
+    return any(o.startswith(k) or (k.startswith(o) and len(o.split()) >= 3) for o in org_keys if o)
 
 
 def without_session(parts: list[str]) -> list[str]:
