@@ -30,16 +30,12 @@ The body ends at "Nơi nhận", the signature block or a web footer, whichever c
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass
 
 from retrieval.document.appendix import tail_range
 from retrieval.document.closing import BULLET_RE, closing
 from retrieval.document.fallbacks import adoption_date, english_issuer, web_block, web_type
 from retrieval.document.header_lines import (
-    UPPER,
-    Piece,
-    find_date,
     is_caps,
     is_vv,
     iso,
@@ -47,6 +43,29 @@ from retrieval.document.header_lines import (
     letter_subject,
     parse_date,
     pieces,
+)
+from retrieval.document.header_pieces import (
+    ADOPTED_BY_RE,
+    AUTHORITY_RE,
+    ENACTED_RE,
+    ENGLISH_TYPES,
+    INTRO_ORG_RE,
+    SO_PIECE_RE,
+    TERMINAL,
+    TYPE_INLINE_RE,
+    TYPE_LINE_RE,
+    bare_subject,
+    caps_subject,
+    enacting_note,
+    from_header,
+    inline_type,
+    is_header_like,
+    is_motto,
+    is_so_line,
+    numbering,
+    so_number,
+    starts_body,
+    without_note_mark,
 )
 from retrieval.document.issuer import (
     BANNER_RE,
@@ -81,6 +100,7 @@ __all__ = [
     "is_motto",
     "numbering",
     "split_lines",
+    "without_note_mark",
 ]
 
 # --------------------------------------------------------------------------- lines
@@ -121,81 +141,6 @@ def split_lines(text: str) -> list[Line]:
     return lines
 
 
-# --------------------------------------------------------------------------- shared patterns
-
-_ROMAN = {"I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII", "XIII", "XIV", "XV"}
-_ROMAN_RE = re.compile(r"^([IVX]{1,4})\s*[.\-–)]\s*(?=\S)")
-_DECIMAL_RE = re.compile(r"^\d{1,2}\.\d{1,2}(\.\d{1,2})?(\.?)\s+(?=\S)")
-_NUMBER_RE = re.compile(r"^\d{1,2}\s*[.)]\s*(?=[^\d\s])")
-_LETTER_RE = re.compile(r"^[a-zđ]\s*\)\s*(?=\S)")
-TERMINAL = ".!?;…"
-
-
-def numbering(text: str) -> tuple[int, int] | None:
-    """(level, prefix length) of a numbered line: "I."/"I-" 1, "1." 2, "1.1." 3, "a)"/"1.1.1." 4."""
-    if (m := _ROMAN_RE.match(text)) and m.group(1) in _ROMAN:
-        return 1, m.end()
-    if (m := _DECIMAL_RE.match(text)) and (m.group(2) or text[m.end()].isupper()):
-        return (4 if m.group(1) else 3), m.end()
-    if m := _NUMBER_RE.match(text):
-        return 2, m.end()
-    return (4, m.end()) if (m := _LETTER_RE.match(text)) else None
-
-
-# --------------------------------------------------------------------------- header pieces
-
-_TYPES = (
-    "KẾ HOẠCH", "HƯỚNG DẪN", "CHỈ THỊ", "NGHỊ QUYẾT", "THÔNG BÁO", "QUYẾT ĐỊNH", "CÔNG VĂN", "BÁO CÁO",
-    "CHƯƠNG TRÌNH", "TỜ TRÌNH", "QUY ĐỊNH", "QUY CHẾ", "ĐỀ ÁN", "KẾT LUẬN", "THÔNG TRI", "LUẬT",
-    "CHƯƠNG TRÌNH HÀNH ĐỘNG", "NGHỊ ĐỊNH", "THÔNG TƯ", "PHÁP LỆNH", "LỆNH", "CÔNG ĐIỆN", "ÁN LỆ",
-    "VĂN BẢN HỢP NHẤT", "BIÊN BẢN", "GIẤY MỜI", "ĐIỀU LỆ", "HIẾN PHÁP", "DỰ THẢO",
-)  # fmt: skip
-_ENGLISH_TYPES = {
-    "LAW": "Luật", "DECREE": "Nghị định", "RESOLUTION": "Nghị quyết", "CIRCULAR": "Thông tư",
-    "DECISION": "Quyết định", "ORDINANCE": "Pháp lệnh", "DIRECTIVE": "Chỉ thị",
-}  # fmt: skip
-_TYPE_LINE_RE = re.compile(
-    r"^(" + "|".join(sorted([*_TYPES, *_ENGLISH_TYPES], key=len, reverse=True)) + r")(\s+LIÊN TỊCH)?"
-    r"(?:\s+S[ỐO]\s*:?\s*\S+)?:?$"
-)
-# "HƯỚNG DẪN VỀ THỂ THỨC VĂN BẢN CỦA ĐẢNG": the type line and the subject on one line
-_TYPE_INLINE_RE = re.compile(
-    r"^(" + "|".join(sorted(_TYPES, key=len, reverse=True)) + r")(\s+LIÊN TỊCH)?\s+((?:VỀ|V/V)\s.+)$"
-    r"|^(QUY CHẾ|QUY ĐỊNH|ĐIỀU LỆ)()\s+(.+)$"  # "QUY CHẾ LÀM VIỆC CỦA …": these name their subject directly
-)
-_ENACTED_RE = re.compile(r"^\(\s*(?:ban hành\s+)?kèm theo\b|^\(\s*ban hành\b", re.IGNORECASE)
-_SO_PIECE_RE = re.compile(r"^(?:[^\W\d_]+\s+){0,2}s[ốo]\b", re.I)
-_BODY_CUES = (
-    "Thực hiện", "Căn cứ", "Thi hành", "Triển khai", "Nhằm", "Để", "Trên cơ sở", "Theo đề nghị", "Xét",
-    "Qua ", "Sau khi", "Ngày ", "Kính gửi", "Pursuant", "Được ",
-)  # fmt: skip
-_AUTHORITY_RE = re.compile(
-    r"^(?:PHÓ\s+)?(?:CHỦ TỊCH|BỘ TRƯỞNG|GIÁM ĐỐC|THỦ TƯỚNG|TỔNG GIÁM ĐỐC|CỤC TRƯỞNG|THỐNG ĐỐC|CHÁNH ÁN|"
-    r"VIỆN TRƯỞNG|TRƯỞNG BAN|TỔNG CỤC TRƯỞNG|CHỦ NHIỆM|TỔNG KIỂM TOÁN|CHÁNH VĂN PHÒNG)\b"
-    r"|^(?:QUỐC HỘI|CHÍNH PHỦ)$"
-)
-_INTRO_ORG_RE = re.compile(
-    r"(?:^|[,;]\s*)((?:Ban|Ủy ban|Thường trực|Tỉnh ủy|Huyện ủy|Thành ủy|Đảng ủy|Đảng đoàn|Sở|UBND|Hội|"
-    r"Văn phòng|Mặt trận|Bộ|Cục|Chi bộ|Đoàn)\b[^,;:]{0,100}?)\s+(?:xây dựng|ban hành|triển khai|hướng dẫn|"
-    r"đề ra|thông báo|chỉ đạo)\s+(?:kế hoạch|hướng dẫn|chương trình|thực hiện|như sau|nội dung)"
-)
-_ADOPTED_BY_RE = re.compile(r"^Được (.{5,90}?) thông qua")  # "Được Hội đồng Thẩm phán … thông qua ngày …"
-_ARTICLE_RE = re.compile(r"^(?:Điều|Article)\s+\d+|^(?:Chương|Chapter)\s+[IVXLC\d]+\b")
-
-
-def is_motto(text: str) -> bool:
-    k = key(text)
-    mottos = ("cong hoa xa hoi chu nghia", "doc lap - tu do", "doc lap tu do", "doc lap")
-    # spaces ignored: text layers glue or split syllables ("CỘNG HÒA XàHỘI CHỦ NGHĨA")
-    glued = k.replace(" ", "").startswith("conghoaxahoichunghia")
-    return glued or k.startswith(mottos) or k == "dang cong san viet nam"
-
-
-def _is_name(text: str) -> bool:
-    got = name_of(text)
-    return bool(got) and not got[0]
-
-
 # --------------------------------------------------------------------------- layout
 
 
@@ -207,152 +152,27 @@ class Layout:
     tail: tuple[int, int] | None = None  # lines after the closing that are text again (appendices, notes)
 
 
-def _inline_type(text: str) -> tuple[str, str | None, str | None]:
-    """(type, "LIÊN TỊCH" or None, subject) of a type line that carries its subject."""
-    m = _TYPE_INLINE_RE.match(text)
-    assert m is not None
-    g = m.groups()
-    return (g[0], g[1], g[2]) if g[0] else (g[3], None, g[5])
-
-
-def _enacting_note(items: list[Piece], first: Piece) -> tuple[str | None, int]:
-    """(ISO date, last line) of the note "(Ban hành kèm theo Quyết định số … ngày … của …)" that opens
-    at ``first`` and runs to its closing bracket (at most 6 pieces): the regulation's date is the
-    decision's."""
-    at = items.index(first)
-    note = items[at : at + 6]
-    end = next((i for i, q in enumerate(note) if ")" in q.text), len(note) - 1)
-    return find_date(" ".join(q.text for q in note[: end + 1])), note[end].end_index
-
-
-def _caps_subject(header: list[Piece], org_keys: set[str]) -> str | None:
-    """Without a type line (a web copy that dropped "QUYẾT ĐỊNH"), the capitals after the number and
-    date pieces, up to the enacting body's line ("ỦY BAN NHÂN DÂN TỈNH …"), are the subject."""
-    last = max(
-        (i for i, p in enumerate(header) if _SO_PIECE_RE.match(p.text) or parse_date(p.text)[0]), default=None
-    )
-    if last is None:
-        return None
-    orgs = tuple(k for k in org_keys if k)
-    parts: list[str] = []
-    for p in header[last + 1 :]:
-        t = p.text
-        if not is_caps(t) or is_motto(t) or _AUTHORITY_RE.match(t) or (orgs and key(t).startswith(orgs)):
-            break
-        parts.append(t)
-    return sentence_case(" ".join(parts)) if parts and len(" ".join(parts)) >= 15 else None
-
-
-def _from_header(items: Iterable[Piece]) -> list[Piece]:
-    """``items`` from the header on: when the text does not open with it (site menus, a cover page),
-    the header starts at the header-like run that holds the first motto piece."""
-    items = list(items)
-    if not items or _TYPE_LINE_RE.match(items[0].text) or _anchored(items):
-        return items
-    anchors = [
-        next((i for i, p in enumerate(items[:300]) if is_motto(p.text)), None),
-        # a mass organization's header has no motto, a letter's number may come before it
-        next((i for i, p in enumerate(items[:300]) if _is_number_piece(p.text)), None),
-    ]
-    if all(a is None for a in anchors):
-        return items
-    motto = min(a for a in anchors if a is not None)
-    start = motto
-    while start > 0 and _is_header_like(items[start - 1].text) and motto - start < 6:
-        start -= 1
-    return items[start:]
-
-
-def without_note_mark(so: str | None, text: str) -> str | None:
-    """A PDF text layer glues a footnote mark to the number it follows ("SỐ 12/2022/AL1", the footnote
-    "1 Án lệ này do …" at the page's foot): one digit after a letter code, with a footnote line of that
-    digit in the text, is the mark (codes with digits of their own, "QH15", keep them: no such footnote)."""
-    m = re.fullmatch(r"(.*[^\W\d_])(\d)", so or "")
-    if not m or not re.search(rf"(?m)^[ \t]*{m.group(2)}[ \t]+[{UPPER}]", text):
-        return so
-    return m.group(1)
-
-
-def _is_so_line(text: str) -> bool:
-    """ "Số: …", or a short "Nghị quyết số: …" — not a headline "Quy định số 97-QĐ/TW của Bộ Chính trị: …",
-    nor a name with a number in it ("TRƯỜNG TH SỐ 2 QUẢNG PHÚ")."""
-    if not _SO_PIECE_RE.match(text) or key(text).startswith("so va ky hieu"):
-        return False
-    if re.match(r"s[ốo]\b", text, re.I):
-        return True
-    return len(text) <= 60 and bool(re.match(r"(?:[^\W\d_]+\s+){1,2}s[ốo]\s*:", text, re.I))
-
-
-def _anchored(items: list[Piece]) -> bool:
-    """The header-like run that opens ``items`` holds a motto, number or date line (a site's menu
-    line in capitals, "SỰ KIỆN NỔI BẬT", does not)."""
-    for p in items[:12]:
-        if not _is_header_like(p.text):
-            return False
-        if is_motto(p.text) or _is_so_line(p.text) or parse_date(p.text)[0]:
-            return True
-    return True
-
-
-def _is_number_piece(text: str) -> bool:
-    """A header's number line: "Số: 09-HD/X", "Số 215- CV/X" (not "Số lượng …", nor a page title
-    "Quyết định số 77/2020/QĐ-UBND tỉnh …")."""
-    return _is_so_line(text) and bool(so_number(text)) and len(text) <= 60
-
-
-def so_number(text: str) -> str | None:
-    """The document number of a "Số" piece; spaces around its dashes and slashes dropped when it is
-    only found without them ("Số 215- CV/X", "Số: 15 /2014/QĐ-UBND")."""
-    nums = find_document_numbers(text) or find_document_numbers(re.sub(r"\s*([-/])\s*", r"\1", text))
-    return nums[0] if nums else None
-
-
-def _is_header_like(text: str) -> bool:
-    if numbering(text) or BULLET_RE.match(text):
-        return False
-    if _is_so_line(text) or is_motto(text) or parse_date(text)[0] or is_vv(text):
-        return True
-    if is_caps(text) and len(text) <= 160:
-        return True
-    # Reception stamp of a scanned letter: "ĐẾN Số: 4463", "Ngày 23 / 9 / 2020", "Chuyển:".
-    return bool(re.match(r"den so\b|chuyen\s*:|ngay\s+\d{1,2}\s*/|so va ky hieu", key(text)))
-
-
-def _bare_subject(before: str, text: str) -> bool:
-    """A letter's subject printed under its number without "V/v" ("Số 21-CV/ĐU" / "Hoãn tổ chức các
-    hội nghị ngày 06/9/2020"): a short line in sentence case, no sentence end, right after the number."""
-    if not _is_number_piece(before) or is_caps(text) or not text[:1].isupper() or text[-1:] in TERMINAL + ":":
-        return False
-    return 3 <= len(text.split()) <= 30 and not parse_date(text)[0] and not text.startswith(_BODY_CUES)
-
-
-def _starts_body(text: str, first: bool) -> bool:
-    if numbering(text) or len(text) > 400 or _ARTICLE_RE.match(text):
-        return True
-    return not first and (text.startswith(_BODY_CUES) or text.endswith(":"))
-
-
 def analyze_layout(lines: list[Line], raw_text: str = "") -> Layout:
     n = len(lines)
     head = pieces(raw_text, lines, 0, min(n, 400))
-    web_end, web = web_block(head, lambda t: is_motto(t) or bool(_TYPE_LINE_RE.match(t)))
-    after_web = _from_header(p for p in head if p.index >= web_end)
+    web_end, web = web_block(head, lambda t: is_motto(t) or bool(TYPE_LINE_RE.match(t)))
+    after_web = from_header(p for p in head if p.index >= web_end)
     type_at = None
     for j, p in enumerate(after_web[:80]):
-        if _TYPE_LINE_RE.match(p.text) or (is_caps(p.text) and _TYPE_INLINE_RE.match(p.text)):
+        if TYPE_LINE_RE.match(p.text) or (is_caps(p.text) and TYPE_INLINE_RE.match(p.text)):
             type_at = j
             break
-        if not _is_header_like(p.text) and not (j and _bare_subject(after_web[j - 1].text, p.text)):
+        if not is_header_like(p.text) and not (j and bare_subject(after_web[j - 1].text, p.text)):
             break
     if type_at is None:  # no type line: the header is the run of header-like pieces
         header = []
         for p in after_web:
-            if not _is_header_like(p.text) and not (header and _bare_subject(header[-1].text, p.text)):
+            if not is_header_like(p.text) and not (header and bare_subject(header[-1].text, p.text)):
                 break
             header.append(p)
     else:
         header = after_web[:type_at]
-    evidence = (_is_so_line, is_motto, is_vv, lambda t: parse_date(t)[0])
+    evidence = (is_so_line, is_motto, is_vv, lambda t: parse_date(t)[0])
     if type_at is None and not any(f(p.text) for p in header for f in evidence):
         header = []  # capitals alone (a site's banner, a page title) are no document header
     so = date = place = trich_yeu = issuer = enacted_date = authority = banner = prev_text = date_text = None
@@ -363,7 +183,7 @@ def analyze_layout(lines: list[Line], raw_text: str = "") -> Layout:
     for p in header:
         t = p.text
         is_date, d_place, d_iso = parse_date(t)
-        is_so = _is_so_line(t)
+        is_so = is_so_line(t)
         # a motto or date after other text of its line is the right column of a two-column header
         # flattened into lines (PDF text: "ỦY BAN NHÂN DÂN CỘNG HÒA …" / "TỈNH X Độc lập - …")
         right = p.index == line_before and not is_so
@@ -383,7 +203,7 @@ def analyze_layout(lines: list[Line], raw_text: str = "") -> Layout:
         if is_date and (not date_seen or (place is None and d_place)):
             # the date line names its place; a bare "Ngày 26/11/2018" (a stamp, a subject's end) yields
             place, date, date_seen, date_text = d_place, d_iso, True, t
-        if trich_yeu is None and (is_vv(t) or (prev_text and _bare_subject(prev_text, t))):
+        if trich_yeu is None and (is_vv(t) or (prev_text and bare_subject(prev_text, t))):
             trich_yeu = letter_subject(t)
         prev_text = t
     body_start = header[-1].end_index + 1 if header else web_end
@@ -391,9 +211,9 @@ def analyze_layout(lines: list[Line], raw_text: str = "") -> Layout:
     loai = None
     if type_at is not None:
         tp = after_web[type_at]
-        m = _TYPE_LINE_RE.match(tp.text)
-        groups = m.groups() if m else _inline_type(tp.text)
-        loai = _ENGLISH_TYPES.get(groups[0]) or (groups[0] + (groups[1] or "")).capitalize()
+        m = TYPE_LINE_RE.match(tp.text)
+        groups = m.groups() if m else inline_type(tp.text)
+        loai = ENGLISH_TYPES.get(groups[0]) or (groups[0] + (groups[1] or "")).capitalize()
         if groups[1]:
             loai = groups[0].capitalize() + " liên tịch"
         parts: list[str] = [groups[2]] if not m and groups[2] else []
@@ -402,18 +222,18 @@ def analyze_layout(lines: list[Line], raw_text: str = "") -> Layout:
             t = BULLET_RE.sub("", p.text)
             if not t:
                 continue
-            if not parts and _SO_PIECE_RE.match(t) and find_document_numbers(t):
+            if not parts and SO_PIECE_RE.match(t) and find_document_numbers(t):
                 so, so_seen = (so, so_seen) if so_seen else (find_document_numbers(t)[0], True)
             elif not parts and issuer is None and is_caps(t) and t.startswith("CỦA "):
                 issuer = recase(t[4:])
-            elif _starts_body(t, first=not parts) or len(parts) >= 10:
+            elif starts_body(t, first=not parts) or len(parts) >= 10:
                 break
-            elif parts and _ENACTED_RE.match(t):  # "(Ban hành kèm theo Quyết định số … ngày …)"
-                enacted = _enacting_note(after_web, p)
+            elif parts and ENACTED_RE.match(t):  # "(Ban hành kèm theo Quyết định số … ngày …)"
+                enacted = enacting_note(after_web, p)
                 body_start = enacted[1] + 1
                 enacted_date = enacted[0]
                 break
-            elif parts and is_caps(t) and (_AUTHORITY_RE.match(t) or names_issuer(t, org_keys)):
+            elif parts and is_caps(t) and (AUTHORITY_RE.match(t) or names_issuer(t, org_keys)):
                 body_start = p.end_index + 1  # the issuer's authority line: neither subject nor body
                 authority = t
                 if not SESSION_RE.match(t):
@@ -436,10 +256,10 @@ def analyze_layout(lines: list[Line], raw_text: str = "") -> Layout:
         # No type line: a short unpunctuated line right under the header is the subject.
         nxt = after_web[len(header)]
         short = nxt.text[-1:] not in TERMINAL + ":" and len(nxt.text) < 300
-        if short and not _starts_body(nxt.text, first=False):
+        if short and not starts_body(nxt.text, first=False):
             trich_yeu, body_start = nxt.text, nxt.end_index + 1
     if type_at is None and trich_yeu is None and (so_seen or date_seen):
-        trich_yeu = _caps_subject(header, org_keys)
+        trich_yeu = caps_subject(header, org_keys)
     noi_nhan, position, signer, body_end = closing(lines, body_start, raw_text)
     intro = next((ln.text for ln in lines[body_start:body_end] if not ln.blank), "")
     has_header = bool(header or type_at is not None)
@@ -456,7 +276,7 @@ def analyze_layout(lines: list[Line], raw_text: str = "") -> Layout:
     org_place = next((pl for o in org_lines if (pl := place_of(recase(o)))), None)
     place = place or (org_place[1] if org_place else None)
     loai = loai or web_type(web.get("Loại văn bản", ""), so) or document_type_of_number(so or "")
-    m_intro = list(_INTRO_ORG_RE.finditer(intro)) or list(_ADOPTED_BY_RE.finditer(intro))
+    m_intro = list(INTRO_ORG_RE.finditer(intro)) or list(ADOPTED_BY_RE.finditer(intro))
     org = (
         compose(org_lines)
         or issuer

@@ -267,7 +267,7 @@ def test_bare_people_committee_completed_from_its_level_and_the_province() -> No
 def test_footnote_mark_glued_to_a_pdf_number() -> None:
     """A PDF text layer glues the footnote mark to the number ("SỐ 12/2022/AL1", footnote "1 Án lệ …");
     codes that end in digits of their own keep them."""
-    from retrieval.header import without_note_mark
+    from retrieval.header import without_note_mark  # re-exported by the layout module
 
     body = "Về hiệu lực của hợp đồng\nNội dung vụ án.\n1 Án lệ này do Tòa án nhân dân tối cao đề xuất.\n"
     assert without_note_mark("12/2022/AL1", body) == "12/2022/AL"
