@@ -243,6 +243,8 @@ def analyze_layout(lines: list[Line], raw_text: str = "") -> Layout:
                 break
             elif parts and is_caps(parts[-1]) and not is_caps(t) and t[-1:] in TERMINAL:
                 break  # the first sentence of the body under a subject in capitals
+            elif parts and t[-1:] in ".!?" and len(t.split()) >= 6:
+                break  # a full sentence under a subject in sentence case: the body
             elif parts and is_caps(t) and not any(map(is_caps, parts)) and len(t.split()) >= 3:
                 body_start = p.end_index + 1  # "BAN BÍ THƯ TRUNG ƯƠNG ĐOÀN …" under "Về việc …": who enacts
                 authority = t

@@ -282,3 +282,32 @@ def test_letter_subject_without_vv_and_an_elected_body_with_its_session() -> Non
     assert m.co_quan_ban_hanh == "Hội đồng nhân dân quận Cẩm Lệ"
     assert m.trich_yeu == "Về chương trình giám sát năm 2009"
     assert m.tinh == "Đà Nẵng"
+
+
+def test_signer_in_capitals_a_bare_signed_note_and_a_numbered_district(tmp_path: Path) -> None:
+    """A school's principal signs with the name in capitals; "Đã ký" without brackets is a note, not
+    text before the name; "Quận 8, ngày …" keeps its number; "Sau khi xem xét Tờ trình số …" is a
+    resolution's preamble."""
+    m = docx_meta(
+        tmp_path,
+        [
+            (["ỦY BAN NHÂN DÂN QUẬN 8", "TRƯỜNG THCS BÌNH ĐÔNG"], [MOTTO, FREEDOM]),
+            (["Số: 41/TB-THCS"], ["Quận 8, ngày 05 tháng 5 năm 2016"]),
+        ],  # fmt: skip
+        ["THÔNG BÁO", "V/v lịch kiểm tra học kỳ II"],
+        [
+            "Sau khi xem xét Tờ trình số 12/TTr-TCM ngày 02/5/2016 của tổ chuyên môn, nhà trường thông báo:",
+            "1. Lịch kiểm tra từ ngày 10/5/2016.",
+        ],  # fmt: skip
+        (["Nơi nhận:", "- Như trên;"], ["HIỆU TRƯỞNG", "NGUYỄN THỊ THU HÀ"]),
+    )
+    assert (m.nguoi_ky, m.chuc_vu_nguoi_ky) == ("Nguyễn Thị Thu Hà", "HIỆU TRƯỞNG")
+    assert (m.dia_danh, m.ngay_ban_hanh) == ("Quận 8", "2016-05-05")
+    assert m.references == ("12/TTR-TCM",)
+    flat = meta(
+        "ỦY BAN NHÂN DÂN | " + MOTTO + "\nXÃ TẢ VAN | " + FREEDOM + "\n"
+        "Số: 3/TB-UBND | Tả Van, ngày 02 tháng 3 năm 2020\n\nTHÔNG BÁO\nV/v lịch tiếp công dân\n\n"
+        "Ủy ban nhân dân xã thông báo lịch tiếp công dân như sau.\n\n"
+        "Nơi nhận: - Như trên; - Lưu VT. | TM. ỦY BAN NHÂN DÂN CHỦ TỊCH Đã ký Giàng A Páo\n"
+    )
+    assert (flat.nguoi_ky, flat.chuc_vu_nguoi_ky) == ("Giàng A Páo", "CHỦ TỊCH")

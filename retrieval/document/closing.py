@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 
 from retrieval.document.header_lines import cells, clean, is_caps, key, logical_lines
-from retrieval.document.signature import SIG_RE, TITLE_RE, name_of, signature
+from retrieval.document.signature import SIG_RE, TITLE_RE, caps_name, name_of, signature
 
 BULLET_RE = re.compile(r"^[-–—+•●▪◦○]\s*(?=\S)")
 
@@ -139,8 +139,10 @@ def _signature_tail(text: str) -> str | None:
 def _name_tail(text: str) -> str | None:
     """A person's name ending a recipients line after its ";" or "." ("- Lưu VP, Ban DC. Đinh Văn A")."""
     m = re.search(r"[;.]\s+([^;.]+)$", text)
-    got = name_of(m.group(1)) if m else None
-    return got[1] if got and not got[0] and got[1] == m.group(1).strip() else None  # type: ignore[union-attr]
+    if not m:
+        return None
+    got = name_of(m.group(1))
+    return got[1] if got and not got[0] and got[1] == m.group(1).strip() else caps_name(m.group(1).strip())
 
 
 def _without_tail(recipient: str, tails: list[str]) -> str:

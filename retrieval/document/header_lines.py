@@ -149,9 +149,14 @@ def _place_start(text: str, comma: int) -> int | None:
     start = None
     for w in reversed(list(re.finditer(r"\S+", text[:comma]))[-4:]):
         word = w.group()
+        if start is None and re.fullmatch(r"\d{1,2}", word):
+            start = w.start()  # "Quận 8, ngày …": the number of a district
+            continue
         if not word[:1].isupper() or (is_caps(word) and len(word) > 1):
             break
         start = w.start()
+    if start is not None and text[start].isdigit():
+        return None  # a number alone is no place
     if start is not None and (m := re.search(r"(?:Thành phố|Thị xã|Thị trấn)\s+$", text[:start])):
         start = m.start()  # "Thành phố Hồ Chí Minh, ngày …": the level is part of the place's name
     return start
@@ -292,6 +297,7 @@ _PLACE_TAIL_RE = re.compile(r"^[^\W\d_]+(?:[ -][^\W\d_]+){0,3}\s*,\s*ng[àa]y\b"
 
 _BODY_OPENERS = (
     "Căn cứ", "Thực hiện", "Thi hành", "Theo đề nghị", "Trên cơ sở", "Xét ", "Kính gửi", "Nhằm ", "Để ",
+    "Sau khi", "Tiếp theo", "Phúc đáp", "Trả lời",
 )  # fmt: skip
 
 
@@ -331,6 +337,7 @@ def wrapped(prev: str, nxt: str) -> bool:
         and not re.match(r"(?:kinh gui|so\b|ngay\s*[\d.…/]|ngay\s*$)", key(nxt))  # not "Ngày sinh …"
         and not parse_date(nxt)[0]
         and not nxt.startswith(_BODY_OPENERS)  # "Thực hiện Kết luận số …": the body, after a blank line
+        and nxt[-1:] not in ".:;!?"  # a sentence of the body, not the rest of a subject
     )
 
 

@@ -1,11 +1,11 @@
 """References: the document numbers a document's preamble says it is based on or implements.
 
 The preamble is the run of paragraphs right after the header that open with a basis cue: "Căn cứ …",
-"Thực hiện …", "Thi hành …", "Xét …", "Theo đề nghị …", "Trên cơ sở …", "Tiếp theo …" (a letter's
-opening "Ngày …, <cơ quan> nhận được văn bản số …" or "<cơ quan> nhận được Công văn số …" too;
-"Pursuant to …" in translations). Lines
-wrapped inside a paragraph are joined; a "Kính gửi" line or the issuer's authority line ("CHỦ TỊCH
-ỦY BAN NHÂN DÂN TỈNH …", "QUỐC HỘI") before the first cue is skipped. The preamble ends at the first
+"Thực hiện …", "Thi hành …", "Xét …", "Sau khi xem xét …", "Theo đề nghị …", "Trên cơ sở …",
+"Tiếp theo …" (a letter's opening "Ngày …, <cơ quan> nhận được văn bản số …" or "<cơ quan> nhận được
+Công văn số …" too; "Pursuant to …" in translations). Lines wrapped inside a paragraph are joined; a
+"Kính gửi" line or the issuer's authority line ("CHỦ TỊCH ỦY BAN NHÂN DÂN TỈNH …", "QUỐC HỘI") before
+the first cue is skipped. The preamble ends at the first
 other paragraph: numbers cited in the body are not references. Numbers are normalized
 (``normalize_so_ky_hieu``) and deduplicated by ``number_key``; the document's own number is left out.
 """
@@ -19,7 +19,8 @@ from retrieval.normalize import find_document_numbers, number_key
 
 _CUES = (
     "can cu", "thuc hien", "thi hanh", "xet ", "theo de nghi", "tren co so", "tiep theo", "theo ",
-    "ngay ", "phuc dap", "tra loi", "pursuant", "at the proposal", "at the request", "in furtherance",
+    "ngay ", "phuc dap", "tra loi", "sau khi xem xet", "sau khi nghe", "pursuant", "at the proposal",
+    "at the request", "in furtherance",
 )  # fmt: skip
 # a letter that opens on what it answers: "Ủy ban nhân dân tỉnh nhận được Công văn số … của …"
 _RECEIVED_RE = re.compile(

@@ -30,11 +30,22 @@ _TITLES = (
 )  # fmt: skip
 TITLE_RE = re.compile(r"(?:(?:PHÓ|P\.)\s*)?(?:" + "|".join(sorted(_TITLES, key=len, reverse=True)) + ")")
 _AUTH_BEFORE_RE = re.compile(r"(?:T\.?M|T/M|K\.?T|K/T|T\.?L|T/L|TUQ|Q)\s*[.:/]?\s*$")
-_NAME_RE = re.compile(f"([{UPPER}][{LOWER}]+(?:\\s+[{UPPER}][{LOWER}]+){{1,5}})(?![{LOWER}])")
+# 2-6 capitalised words; a one-letter middle name too ("Giàng A Páo", "Sùng A Chứ")
+_NAME_RE = re.compile(
+    f"([{UPPER}][{LOWER}]+(?:\\s+[{UPPER}](?=\\s+[{UPPER}][{LOWER}]))?(?:\\s+[{UPPER}][{LOWER}]+){{1,5}})(?![{LOWER}])"
+)
 _RANKS = ("đại tướng", "thượng tướng", "trung tướng", "thiếu tướng", "đại tá", "thượng tá", "trung tá")
 _RANK_RE = re.compile(r"(?:^|(?<=\s))(?:" + "|".join(_RANKS) + r")\s+", re.I)
 # first words of a post written in sentence case after a name: "Bí thư", "Chủ tịch", "Phó …"
 _TITLE_HEADS = frozenset(["Bí", "Chủ", "Phó", "Giám", "Ủy", "Uỷ", "Trưởng", "Thứ", "Tổng", "Chánh", "Hiệu"])
+_BARE_NOTE_RE = re.compile(r"(?:^|(?<=\s))(?:Đã|đã|ĐÃ)\s+(?:ký|KÝ)\b\.?")  # "… CHỦ TỊCH Đã ký Nguyễn Văn A"
+_SURNAME_TEXT = (
+    "Nguyễn Trần Lê Phạm Hoàng Huỳnh Phan Vũ Võ Đặng Bùi Đỗ Hồ Ngô Dương Lý Đoàn Đào Đinh Lâm Lương Mai "
+    "Trịnh Trương Cao Hà Tạ Tô Vương Chu Lưu Thái Quách Kiều Lục Hứa Triệu Phùng Mạc Tăng Thân Nông Lò Lại "
+    "Khổng Âu Giáp Thào Sùng Vàng Hầu Giàng Đàm Bế La Châu Tống Doãn Nghiêm Quan Tôn Từ Lữ Ninh Diệp "
+    "Khúc Lã Bạch Phí Thạch Lăng Nhữ Cù Huỳnh Mạch Ông Kha Khương"
+)
+_SURNAMES = frozenset(_SURNAME_TEXT.split())
 _SKIP_LINE_RE = re.compile(f"^(?:[-–+•]|\\(|[{LOWER}])")
 
 
@@ -50,12 +61,23 @@ def position_of(caps: str) -> str | None:
     return re.sub(r"^P\.\s*", "PHÓ ", caps[found:].strip(" ,.;"))  # "P. GIÁM ĐỐC": a deputy
 
 
+def caps_name(text: str) -> str | None:
+    """A name printed in capitals ("TRẦN PHƯỚC ĐỨC"): 2-5 words, the first a Vietnamese surname."""
+    words = text.split()
+    if not (2 <= len(words) <= 5) or not is_caps(text) or words[0].title() not in _SURNAMES:
+        return None
+    return " ".join(w.title() for w in words) if all(re.fullmatch(f"[{UPPER}]+", w) for w in words) else None
+
+
 def name_of(text: str) -> tuple[str, str] | None:
-    """(text before the name, name) of the first person's name in ``text`` (2-6 capitalised words)."""
-    text = _RANK_RE.sub("", _NOISE_RE.sub(" ", text)).strip()
+    """(text before the name, name) of the first person's name in ``text`` (2-6 capitalised words; or
+    a name in capitals right after a position title: "HIỆU TRƯỞNG TRẦN PHƯỚC ĐỨC")."""
+    text = _RANK_RE.sub("", _BARE_NOTE_RE.sub(" ", _NOISE_RE.sub(" ", text))).strip()
     m = _NAME_RE.search(text)
     if not m:
-        return None
+        title = TITLE_RE.match(text)
+        name = caps_name(text[title.end() :].strip()) if title else None
+        return (text[: title.end()].strip(), name) if title and name else None
     name = m.group(1)
     words = name.split()
     if len(words) > 2 and words[-1] in _TITLE_HEADS and re.match(f"\\s+[{LOWER}]", text[m.end() :]):
@@ -93,6 +115,8 @@ def signature(texts: list[str]) -> tuple[str | None, str | None]:
             caps_parts.append(got[0])
             joined = " ".join(p for p in caps_parts if p)
             return position_of(joined) or last_caps, got[1]
+        if is_caps(t) and last_caps and TITLE_RE.fullmatch(last_caps.strip(" .,")) and (nm := caps_name(t)):
+            return position_of(" ".join(caps_parts)) or last_caps, nm  # "HIỆU TRƯỞNG" / "TRẦN PHƯỚC ĐỨC"
         if is_caps(t):
             caps_parts.append(t)
             if not SIG_RE.match(t):
