@@ -7,7 +7,11 @@ before it names a complete body (it holds a level and a place, "… XÃ LƯƠNG 
 "BỘ TÀI CHÍNH"). The name is read innermost unit first: "Ban Thường trực Ủy ban MTTQ Việt Nam xã Lương
 Minh". Under a state administration parent (a ministry, an Ủy ban nhân dân) the unit is the issuer on
 its own, completed with the parent's place: "BỘ TÀI CHÍNH / CỤC HẢI QUAN" -> "Cục Hải quan",
-"UBND THÀNH PHỐ HÀ NỘI / TRUNG TÂM PHỤC VỤ …" -> "Trung tâm phục vụ … thành phố Hà Nội".
+"UBND THÀNH PHỐ HÀ NỘI / TRUNG TÂM PHỤC VỤ …" -> "Trung tâm phục vụ … thành phố Hà Nội". Some parents
+are never part of the name: a Party organization above its committee ("ĐẢNG BỘ TỈNH X" / "HUYỆN ỦY Y"
+-> "Huyện ủy Y"), the Central Committee above its bodies ("Ủy ban Kiểm tra Trung ương"), a national
+confederation above a union named in full ("Công đoàn Giáo dục Việt Nam"); an association's chapter reads
+"Hội Khuyến học tỉnh X" ("HỘI KHUYẾN HỌC VIỆT NAM" / "TỈNH HỘI X").
 """
 
 from __future__ import annotations
