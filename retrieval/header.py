@@ -241,7 +241,7 @@ def analyze_layout(lines: list[Line], raw_text: str = "") -> Layout:
                     if session is not None and SESSION_RE.match(session.text):
                         body_start = session.end_index + 1
                 break
-            elif parts and is_caps(parts[-1]) and not is_caps(t) and t[-1:] in TERMINAL:
+            elif parts and is_caps(parts[-1]) and not is_caps(t) and (t[-1:] in TERMINAL or len(t) >= 60):
                 break  # the first sentence of the body under a subject in capitals
             elif parts and t[-1:] in ".!?" and len(t.split()) >= 6:
                 break  # a full sentence under a subject in sentence case: the body
@@ -296,7 +296,8 @@ def analyze_layout(lines: list[Line], raw_text: str = "") -> Layout:
     period = date or (f"{month.group(2)}-{int(month.group(1)):02d}" if month else None)  # a blank day
     tinh = province_of(org, preamble, "\n".join(ln.text for ln in lines), period)
     # "ĐẢNG BỘ TỈNH NGHỆ AN" / "ĐẢNG ỦY TRƯỜNG …": the parent above the issuer names the province
-    tinh = tinh or (province_of(" ".join(recase(o) for o in org_lines), "", "") if org_lines else None)
+    if tinh is None and org_lines:
+        tinh = province_of(" ".join(recase(o) for o in org_lines), "", "", period)
     org = with_level(org, authority, tinh)
     signer = signer or (name_of(web["Người ký"])[1] if name_of(web.get("Người ký", "")) else None)
     meta = DocMetadata(

@@ -311,3 +311,52 @@ def test_signer_in_capitals_a_bare_signed_note_and_a_numbered_district(tmp_path:
         "Nơi nhận: - Như trên; - Lưu VT. | TM. ỦY BAN NHÂN DÂN CHỦ TỊCH Đã ký Giàng A Páo\n"
     )
     assert (flat.nguoi_ky, flat.chuc_vu_nguoi_ky) == ("Giàng A Páo", "CHỦ TỊCH")
+
+
+def test_grassroots_units_and_plans_titled_in_one_line(tmp_path: Path) -> None:
+    """A school's Party cell or grassroots union names itself whole under its parent (a school without a
+    proper name takes the commune's); "KẾ HOẠCH HOẠT ĐỘNG … NĂM 2020" carries its subject."""
+    from retrieval.document.issuer import compose
+
+    assert compose(["ĐẢNG BỘ XÃ AN LẠC", "CHI BỘ TRƯỜNG MẦM NON"]) == "Chi bộ Trường Mầm non An Lạc"
+    assert (
+        compose(["CÔNG ĐOÀN NGÀNH GIÁO DỤC CĐCS TRƯỜNG THCS LÊ LỢI"]) == "Công đoàn cơ sở Trường THCS Lê Lợi"
+    )
+    assert compose(["ĐẢNG ỦY XÃ TÂN HÒA CHI BỘ TIỂU HỌC"]) == "Chi bộ tiểu học Tân Hòa"
+    m = docx_meta(
+        tmp_path,
+        [
+            (["ĐẢNG ỦY XÃ TÂN HÒA", "CHI BỘ TIỂU HỌC", "*", "Số 05-KH/CB"], ["ĐẢNG CỘNG SẢN VIỆT NAM"]),
+            ([], ["Tân Hòa, ngày 12 tháng 01 năm 2022"]),
+        ],  # fmt: skip
+        ["KẾ HOẠCH HOẠT ĐỘNG CHI BỘ NĂM 2022"],
+        ["Căn cứ Nghị quyết của Đảng ủy xã năm 2022;", "I. MỤC ĐÍCH, YÊU CẦU"],
+        (["Nơi nhận:", "- Đảng ủy xã;"], ["T/M CHI BỘ", "BÍ THƯ", "Lò Văn Khánh"]),
+    )
+    assert (m.loai_van_ban, m.trich_yeu) == ("Kế hoạch", "Hoạt động chi bộ năm 2022")
+    assert m.co_quan_ban_hanh == "Chi bộ tiểu học Tân Hòa"
+    assert (m.nguoi_ky, m.chuc_vu_nguoi_ky) == ("Lò Văn Khánh", "BÍ THƯ")
+
+
+def test_wrapped_number_a_part_heading_and_a_city_abbreviation() -> None:
+    """A number whose code is cut after its dash goes on on the next line; "PHẦN THỨ NHẤT" under the
+    subject starts the body; "TP. Hồ Chí Minh, ngày …" keeps "TP."; a long sentence-case line under a
+    subject in capitals is the body's first sentence, not more subject."""
+    report = (
+        "UBND HUYỆN AN PHÚ\nBAN CHỈ ĐẠO PHỔ CẬP GIÁO DỤC\nSố: 71 / BC-BCĐPCGD-\nXMC\n\n"
+        "An Phú, ngày 02 tháng 11 năm 2019\n\nBÁO CÁO\nKẾT QUẢ PHỔ CẬP GIÁO DỤC NĂM 2019\n"
+        "PHẦN THỨ NHẤT\nQUÁ TRÌNH THỰC HIỆN\n\nNăm 2019, huyện tiếp tục duy trì kết quả phổ cập.\n"
+    )
+    m = meta(report)
+    assert m.so_ky_hieu == "71/BC-BCĐPCGD-XMC"
+    assert m.trich_yeu == "Kết quả phổ cập giáo dục năm 2019"
+    decision = (
+        "ỦY BAN NHÂN DÂN | " + MOTTO + "\nTHÀNH PHỐ HỒ CHÍ MINH | " + FREEDOM + "\n"
+        "Số: 88/2004/CT-UB | TP. Hồ Chí Minh, ngày 05 tháng 4 năm 2004\n\n"
+        "CHỈ THỊ\nVỀ TĂNG CƯỜNG CÔNG TÁC PHÒNG CHÁY CHỮA CHÁY TRONG MÙA KHÔ\n"
+        "Thời gian qua, trên địa bàn thành phố đã xảy ra nhiều vụ cháy gây thiệt hại\n"
+        "lớn về người và tài sản, nhất là tại các khu dân cư đông đúc.\n"
+    )
+    m = meta(decision)
+    assert m.dia_danh == "TP. Hồ Chí Minh"
+    assert m.trich_yeu == "Về tăng cường công tác phòng cháy chữa cháy trong mùa khô"

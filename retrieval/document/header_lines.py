@@ -157,7 +157,7 @@ def _place_start(text: str, comma: int) -> int | None:
         start = w.start()
     if start is not None and text[start].isdigit():
         return None  # a number alone is no place
-    if start is not None and (m := re.search(r"(?:Thành phố|Thị xã|Thị trấn)\s+$", text[:start])):
+    if start is not None and (m := re.search(r"(?:Thành phố|Thị xã|Thị trấn|TP\.?|Tp\.?)\s*$", text[:start])):
         start = m.start()  # "Thành phố Hồ Chí Minh, ngày …": the level is part of the place's name
     return start
 
@@ -307,6 +307,9 @@ def wrapped(prev: str, nxt: str) -> bool:
     "Kỳ, ngày 19 tháng 6 năm 2007", "V/v tổ chức thi …" / "viên cao cấp …")."""
     if any(r.search(prev) for r in _WRAP_HEADS):
         return True
+    cut_code = prev.endswith(("-", "/")) and re.fullmatch(r"[A-ZĐ0-9.&-]{1,15}", nxt)
+    if cut_code and re.match(r"s[ốo]\b", prev, re.I):
+        return True  # "Số: 255 / BC-BCĐPCGD-" / "XMC": the number's code cut after its dash
     if _YEAR_CUT_RE.search(prev):
         return bool(re.match(r"\d{4}\b", nxt))
     kp, kn = key(prev), key(nxt)

@@ -54,6 +54,8 @@ TYPE_LINE_RE = re.compile(
 TYPE_INLINE_RE = re.compile(
     r"^(" + "|".join(sorted(_TYPES, key=len, reverse=True)) + r")(\s+LIÊN TỊCH)?\s+((?:VỀ|V/V)\s.+)$"
     r"|^(QUY CHẾ|QUY ĐỊNH|ĐIỀU LỆ)()\s+(.+)$"  # "QUY CHẾ LÀM VIỆC CỦA …": these name their subject directly
+    # "KẾ HOẠCH HOẠT ĐỘNG CHI BỘ NĂM 2020": a subject of three words or more right after the type
+    r"|^(CHƯƠNG TRÌNH HÀNH ĐỘNG|KẾ HOẠCH|BÁO CÁO|CHƯƠNG TRÌNH|TỜ TRÌNH|ĐỀ ÁN)()\s+((?:\S+\s+){2}.+)$"
 )
 ENACTED_RE = re.compile(r"^\(\s*(?:ban hành\s+)?kèm theo\b|^\(\s*ban hành\b", re.IGNORECASE)
 SO_PIECE_RE = re.compile(r"^(?:[^\W\d_]+\s+){0,2}s[ốo]\b", re.I)
@@ -72,7 +74,9 @@ INTRO_ORG_RE = re.compile(
     r"đề ra|thông báo|chỉ đạo)\s+(?:kế hoạch|hướng dẫn|chương trình|thực hiện|như sau|nội dung)"
 )
 ADOPTED_BY_RE = re.compile(r"^Được (.{5,90}?) thông qua")  # "Được Hội đồng Thẩm phán … thông qua ngày …"
-_ARTICLE_RE = re.compile(r"^(?:Điều|Article)\s+\d+|^(?:Chương|Chapter)\s+[IVXLC\d]+\b")
+_ARTICLE_RE = re.compile(
+    r"^(?:Điều|Article)\s+\d+|^(?:Chương|Chapter)\s+[IVXLC\d]+\b|^(?:PHẦN|Phần)\s+(?:THỨ|thứ|[IVXLC\d]+\b)"
+)
 
 
 def is_motto(text: str) -> bool:
@@ -88,7 +92,8 @@ def inline_type(text: str) -> tuple[str, str | None, str | None]:
     m = TYPE_INLINE_RE.match(text)
     assert m is not None
     g = m.groups()
-    return (g[0], g[1], g[2]) if g[0] else (g[3], None, g[5])
+    at = next(i for i in (0, 3, 6) if g[i])
+    return g[at], g[at + 1] or None, g[at + 2]
 
 
 def enacting_note(items: list[Piece], first: Piece) -> tuple[str | None, int]:

@@ -25,7 +25,7 @@ LEVEL_ORGS = ("Tỉnh ủy", "Huyện ủy", "Thành ủy", "Thị ủy", "Quậ
 _ACRONYMS = {
     "ubnd": "Ủy ban nhân dân", "hđnd": "Hội đồng nhân dân", "bch": "Ban Chấp hành", "hnd": "Hội Nông dân",
     "lđlđ": "Liên đoàn Lao động", "hlhpn": "Hội Liên hiệp Phụ nữ", "ccb": "Cựu chiến binh",
-    "tx.": "thị xã", "tp.": "thành phố",
+    "tx.": "thị xã", "tp.": "thành phố", "cđcs": "Công đoàn cơ sở",
 }  # fmt: skip
 _CAPITALIZED = {
     "việt nam": "Việt Nam", "tổ quốc": "Tổ quốc", "tỉnh ủy": "Tỉnh ủy", "huyện ủy": "Huyện ủy",
@@ -48,7 +48,7 @@ _UNIT_HEADS = (
 _SPLIT_HEADS = (
     "TIỂU BAN", "BAN", "CỤC", "TỔNG CỤC", "SỞ", "TRUNG TÂM", "VĂN PHÒNG", "PHÒNG", "CHI CỤC", "ĐẢNG ỦY",
     "CHI BỘ", "HỘI ĐỒNG", "VIỆN", "TRƯỜNG", "CÔNG AN", "THANH TRA", "ỦY BAN", "LIÊN ĐOÀN LAO ĐỘNG",
-    "CÔNG ĐOÀN",
+    "CÔNG ĐOÀN", "BCH", "CĐCS", "CHI ĐOÀN",
 )  # fmt: skip
 _HEADS_ALT = "|".join(sorted(_SPLIT_HEADS, key=len, reverse=True))
 _SPLIT_RE = re.compile(r"(?<=\s)(?:" + _HEADS_ALT + r")(?:\s+\S|$)")  # "… VĂN PHÒNG" ending a line too
@@ -57,6 +57,7 @@ _LEVEL_RE = re.compile(
 )
 _NATIONAL_RE = re.compile(r"Việt Nam$|Hồ Chí Minh$")
 _OFFICES = ("PHÒNG ", "SỞ ")  # an education office above its school
+_GRASSROOTS = ("Chi bộ", "Công đoàn cơ sở", "Chi đoàn", "Ban Chấp hành Đoàn trường", "Ban Chấp hành Trường")
 _PARENT_ONLY = ("ĐẢNG BỘ", "BAN CHẤP HÀNH TRUNG ƯƠNG")
 _CHAPTER_RE = re.compile(r"^(TỈNH|HUYỆN|THÀNH|QUẬN|THỊ) HỘI\s+(\S.*)$")  # "TỈNH HỘI HƯNG YÊN": a chapter
 _CHAPTER_INLINE_RE = re.compile(r" VIỆT NAM (TỈNH|HUYỆN|THÀNH|QUẬN|THỊ) HỘI ")
@@ -85,6 +86,9 @@ def recase(line: str) -> str:
     if re.match(r"TRƯỜNG:?\s+(?:[A-ZĐ]{2,}\b|" + kinds + ")", line):
         return _school(line)
     line = line.replace("UỶ", "ỦY").replace("Uỷ", "Ủy")  # the older accent placement, one spelling
+    school = re.search(r"\sTRƯỜNG:?\s+(?:[A-ZĐ]{2,}\b|" + kinds + ")", line)
+    if school and not line.startswith("TRƯỜNG"):  # "CHI BỘ TRƯỜNG THCS …": the unit, then its school
+        return f"{recase(line[: school.start()])} {_school(line[school.start() + 1 :])}"
     words = []
     for w in line.split():
         lw = w.lower()
@@ -116,8 +120,8 @@ def recase(line: str) -> str:
             rest = " ".join(line.split()[len(org.split()) :])
             if rest.startswith("TRƯỜNG "):  # "ĐẢNG ỦY TRƯỜNG ĐẠI HỌC VINH"
                 return f"{org} {_school(rest)}"
-            if rest.lower().startswith(tuple(h + " " for h in _UNIT_HEADS)):  # "ĐẢNG ỦY SỞ TÀI CHÍNH"
-                return f"{org} {recase(rest)}"
+            if rest.lower().startswith(tuple(h + " " for h in (*_UNIT_HEADS, *LEVEL_WORDS))):
+                return f"{org} {recase(rest)}"  # "ĐẢNG ỦY SỞ TÀI CHÍNH", "ĐẢNG ỦY XÃ SƠN PHÚ"
             return org + " " + low[len(org) + 1 :].title()
     if low.startswith(LEVEL_WORDS):  # "tỉnh Nghệ An": a place line, joined to the body above it
         return low
@@ -159,7 +163,8 @@ def split_units(block: str) -> list[str]:
         # ("… VIỆT NAM"), a Party organization above its committee ("ĐẢNG BỘ …", the Central Committee)
         complete = _LEVEL_RE.search(before) or re.match(r"BỘ\s+\S+\s+\S", before)
         school = before.startswith(_OFFICES) and m.group().startswith("TRƯỜNG")
-        parent = before.startswith(_PARENT_ONLY) or school
+        cell = m.group().startswith(("CĐCS", "CHI BỘ", "CHI ĐOÀN"))  # a grassroots unit starts anew
+        parent = before.startswith(_PARENT_ONLY) or school or cell
         if complete or before.endswith("VIỆT NAM") or parent:
             units.append(before)
             start = m.start()
@@ -190,8 +195,13 @@ def compose(org_lines: list[str]) -> str | None:
                 units.append(cased)
     if not units:
         return None
-    if len(units) >= 2 and key(units[-2]).startswith("dang bo"):
-        return units[-1]  # "ĐẢNG BỘ TỈNH X" / "HUYỆN ỦY Y": the committee below its Party organization
+    grassroots = len(units) >= 2 and units[-1].startswith(_GRASSROOTS)
+    if len(units) >= 2 and (key(units[-2]).startswith("dang bo") or grassroots):
+        # "ĐẢNG BỘ TỈNH X" / "HUYỆN ỦY Y": the committee below its Party organization; a cell, a
+        # grassroots union or Youth Union branch names itself whole ("ĐẢNG ỦY XÃ X" / "CHI BỘ MẦM NON")
+        place = place_of(units[-2])
+        unnamed = units[-1].lower().endswith(_SCHOOL_KINDS[:6]) or units[-1].endswith(("THCS", "THPT", "MN"))
+        return f"{units[-1]} {place[1]}" if place and unnamed else units[-1]
     central = len(units) >= 2 and key(units[-2]) == "ban chap hanh trung uong"
     if central and not _NATIONAL_RE.search(units[-1]):
         # "BAN CHẤP HÀNH TRUNG ƯƠNG" / "ỦY BAN KIỂM TRA": "Ủy ban Kiểm tra Trung ương", and the Central
