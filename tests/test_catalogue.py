@@ -74,6 +74,7 @@ def test_docs_table_is_vietnamese(real_index):
     assert "Danh mục văn bản (3)" in result.output
     assert "Số/ký hiệu" in result.output and "Cơ quan ban hành" in result.output
     assert "3769/QĐ-UBND" in result.output
+    assert "Trích yếu" in result.output  # a column of its own width, not one letter a line
 
 
 def test_docs_without_index_is_a_clear_error(tmp_path, fake_settings):
@@ -102,3 +103,15 @@ def test_new_structure_version_reparses(real_index, fake_settings, fake_embedder
     report = build_index(corpus, real_index, fake_settings, embedder=fake_embedder)
     assert report.written and sorted(report.added) == sorted([*FILES, "z_ban_sao.md"])
     assert store.read_manifest(real_index)["structure_version"] == "structure-test"
+
+
+def test_docs_in_a_narrow_terminal_is_one_block_a_document(real_index):
+    """At 80 columns (a pipe, a small window) the eight columns would leave the trích yếu one character
+    wide: each document is a block of labelled lines instead, every field whole."""
+    result = CliRunner().invoke(app, ["docs", "--index-dir", str(real_index)], env={"COLUMNS": "80"})
+    assert result.exit_code == 0, result.output
+    assert "Danh mục văn bản (3)" in result.output
+    lines = result.output.splitlines()
+    assert any(ln.startswith("  Trích yếu: ") and len(ln) > 40 for ln in lines)
+    assert any("3769/QĐ-UBND" in ln for ln in lines)
+    assert all(len(ln) <= 80 or ln.startswith("  ") for ln in lines)
