@@ -387,3 +387,35 @@ def test_a_question_for_a_quantity_prefers_a_sentence_stating_one(text, quantity
     from retrieval.answer.normalize import fold
 
     assert _states_quantity(fold(text)) is quantity
+
+
+def test_a_sentence_that_only_names_the_body_is_no_answer():
+    """ "Sở … cho học sinh nghỉ học ngày nào?": a school notice whose sentence names the same Sở (citing its
+    letter on uniforms, with a date) covers more of the question's words than the Sở's own letter, but
+    none of what it asks about; neither the answer nor a second document."""
+    from retrieval.answer.passages import Passage
+    from retrieval.answer.testing import make_hit
+
+    letter = (
+        "Số: 4144/GDĐT-VP về cho học sinh nghỉ học Ngày 26/11/2018 | "
+        "Thành phố Hồ Chí Minh, ngày 25 tháng 11 năm 2018"
+    )
+    notice = (
+        "Căn cứ công văn số 108/GDĐT-VP ngày 13/01/2016 của Sở Giáo dục và Đào tạo Thành phố Hồ Chí Minh "
+        "về việc mặc áo dài."
+    )
+    hits = [
+        make_hit(letter, "a_cong_van.txt", 0, len(letter), rank=1, doc_id="a"),
+        make_hit(notice, "b_thong_bao.txt", 0, len(notice), rank=2, doc_id="b"),
+    ]
+    passages = [Passage.from_hit(i + 1, h) for i, h in enumerate(hits)]
+    text = extract("Sở Giáo dục và Đào tạo Thành phố Hồ Chí Minh cho học sinh nghỉ học ngày nào?", passages)
+    assert "26/11/2018" in text and "áo dài" not in text
+
+
+def test_topic_of_a_question_leaves_out_the_names_it_gives():
+    from retrieval.answer.extractive import topic_tokens
+
+    topic = topic_tokens("Sở Giáo dục và Đào tạo Thành phố Hồ Chí Minh cho học sinh nghỉ học ngày nào?")
+    assert {"hoc_sinh", "nghi"} <= topic and not topic & {"giao", "duc", "dao", "tao", "pho", "ngay"}
+    assert {"bao_cao", "gui"} <= topic_tokens("Báo cáo 6 tháng phải gửi trước ngày nào?")

@@ -27,6 +27,9 @@ RANK_PRIOR = 0.15  # added as RANK_PRIOR / passage number
 KEEP_RATIO = 0.85  # further sentences must score at least this share of the best one
 SPECIFIC_LIMIT = 1  # a question for one date / number / document number gets one sentence
 MIN_SCORE = 0.35
+# words that ask rather than say what about ("ngày nào", "bao nhiêu", "khi nào"): not the topic
+_ASKING = frozenset(["ngay", "nao", "bao", "nhieu", "gi", "ai", "dau", "khi", "thang", "nam", "may", "sao"])
+OFF_TOPIC = 0.2  # a sentence sharing none of the question's own words, only the names it gives
 
 _WANTS_DATE = re.compile(
     r"\b(?:ngay nao|khi nao|bao gio|luc nao|thoi gian nao|thoi diem nao|thoi han|han chot|truoc ngay|"
@@ -102,6 +105,19 @@ def tokens(text: str) -> frozenset[str]:
     return frozenset(out)
 
 
+def topic_tokens(question: str) -> frozenset[str]:
+    """The question's tokens without the names it gives (capitalised words after the first): what it is
+    about. "Sở Giáo dục … cho học sinh nghỉ học ngày nào?" -> học sinh, nghỉ học."""
+    words = question.split()
+    opens_name = any(x[:1].isupper() for x in words[1:3])  # a first word that starts a name too
+    caps = [i for i, w in enumerate(words) if w[:1].isupper() and (i or opens_name)]
+    named = set(caps)
+    for a, b in zip(caps, caps[1:], strict=False):
+        if b - a <= 3:  # "Giáo dục và Đào tạo": the lower-case words inside a name belong to it
+            named.update(range(a, b))
+    return tokens(" ".join(w for i, w in enumerate(words) if i not in named)) - _ASKING
+
+
 def doc_code_tokens(p: Passage) -> frozenset[str]:
     """The document's own number ("Kế hoạch số 427-KH/TU ...") counts as present in each sentence."""
     return frozenset(t for t in tokens(p.metadata.so_ky_hieu or "") if t.startswith(_CODE_TOKEN))
@@ -146,12 +162,15 @@ def _doc_tokens(p: Passage) -> frozenset[str]:
     return tokens("\n".join(x for x in (p.title, md.trich_yeu, md.so_ky_hieu) if x))
 
 
-def score_sentences(question: str, passages: Sequence[Passage]) -> list[ScoredSentence]:
+def score_sentences(
+    question: str, passages: Sequence[Passage], topic: frozenset[str] = frozenset()
+) -> list[ScoredSentence]:
     """Every sentence of the first MAX_PASSAGES passages, and of the footnotes they cite, best first.
 
     A footnote sentence also gets NOTE_CONTEXT of the coverage of the passage that cites it (the
     footnote only details it); when the question asks who signed, the signature lines count the
-    document's title as theirs and the signer's name line gets SIGNER_BONUS."""
+    document's title as theirs and the signer's name line gets SIGNER_BONUS. With ``topic`` (the
+    question's words without the names it gives), a sentence sharing none of them loses OFF_TOPIC."""
     prof = profile(question)
     cands: list[tuple[Passage, Span, frozenset[str], str]] = []  # kind: body / note / name / role
     for p in passages[:MAX_PASSAGES]:
@@ -174,11 +193,14 @@ def score_sentences(question: str, passages: Sequence[Passage]) -> list[ScoredSe
     for p, _, toks, kind in cands:
         if kind == "body":
             body[p.n] = body.get(p.n, frozenset()) | toks
+    topic = topic & set(prof.tokens)
     out = []
     for p, span, toks, kind in cands:
         text = p.quote(span)
         coverage = sum(w for t, w in weight.items() if t in toks) / total
         score = coverage + RANK_PRIOR / p.n + _type_bonus(prof, text)
+        if topic and not topic & toks and kind == "body":
+            score -= OFF_TOPIC  # only the names the question gives: "… Sở X" in a sentence about uniforms
         if kind == "note":
             context = sum(w for t, w in weight.items() if t in body.get(p.n, ()) and t not in toks) / total
             score += NOTE_CONTEXT * context + _shape_penalty(text, toks)
@@ -292,11 +314,13 @@ def extract(question: str, passages: Sequence[Passage], limit: int = MAX_SENTENC
     by_n = {p.n: p for p in passages}
     prof = profile(question)
     specific = prof.wants_date or prof.wants_number or prof.wants_code
-    chosen = select(score_sentences(question, passages), passages, limit, specific or prof.wants_signer)
+    topic = topic_tokens(question)
+    scored = score_sentences(question, passages, topic)
+    chosen = select(scored, passages, limit, specific or prof.wants_signer)
     lines = [f"{by_n[s.passage].inline(s.span)} [{s.passage}]" for s in chosen]
     if prof.wants_signer and chosen:
         lines += _signer_role(by_n[chosen[0].passage], chosen[0].span)
-    several = _other_documents(prof, score_sentences(question, passages), by_n, chosen) if specific else []
+    several = _other_documents(prof, scored, by_n, chosen, topic) if specific else []
     if several:
         return several_documents(several, by_n)
     if len(lines) == 1:
@@ -309,7 +333,11 @@ _COUNT_WORDS = {2: "Hai", 3: "Ba", 4: "Bốn", 5: "Năm"}
 
 
 def _other_documents(
-    prof: QuestionProfile, scored: Sequence[ScoredSentence], by_n: dict, chosen: Sequence[ScoredSentence]
+    prof: QuestionProfile,
+    scored: Sequence[ScoredSentence],
+    by_n: dict,
+    chosen: Sequence[ScoredSentence],
+    topic: frozenset[str] = frozenset(),
 ) -> list[ScoredSentence]:
     """When other documents state the asked date/number as well as the best one does (a 2020 and a
     2024 plan with their own deadlines), the best sentence of each document; else []."""
@@ -317,6 +345,7 @@ def _other_documents(
         return []
     best = chosen[0]
     per_doc: dict[str, ScoredSentence] = {by_n[best.passage].doc_id: best}
+    wanted = len(topic & tokens(by_n[best.passage].quote(best.span)))
     for s in scored:
         doc = by_n[s.passage].doc_id
         if (
@@ -325,6 +354,8 @@ def _other_documents(
             or s.coverage < MULTI_DOC_RATIO * best.coverage
         ):
             continue
+        if wanted and 2 * len(topic & tokens(by_n[s.passage].quote(s.span))) < wanted:
+            continue  # scores as well through the names the question gives, but not about its topic
         text = fold(by_n[s.passage].quote(s.span))
         if (prof.wants_date and not find_dates(text)[0]) or (
             prof.wants_number and not re.search(r"\d", text)
