@@ -41,6 +41,7 @@ from retrieval.document.header_lines import (
     iso,
     key,
     letter_subject,
+    month_of,
     parse_date,
     pieces,
 )
@@ -175,7 +176,7 @@ def analyze_layout(lines: list[Line], raw_text: str = "") -> Layout:
     evidence = (is_so_line, is_motto, is_vv, lambda t: parse_date(t)[0])
     if type_at is None and not any(f(p.text) for p in header for f in evidence):
         header = []  # capitals alone (a site's banner, a page title) are no document header
-    so = date = place = trich_yeu = issuer = enacted_date = authority = banner = prev_text = date_text = None
+    so = date = place = trich_yeu = issuer = enacted_date = authority = banner = prev_text = month = None
     so_seen = date_seen = False
     org_lines: list[str] = []
     org_open = True
@@ -202,7 +203,7 @@ def analyze_layout(lines: list[Line], raw_text: str = "") -> Layout:
             so_seen = True  # a draft's blank number: "Số:   /KH-MTTQ-BTT"
         if is_date and (not date_seen or (place is None and d_place)):
             # the date line names its place; a bare "Ngày 26/11/2018" (a stamp, a subject's end) yields
-            place, date, date_seen, date_text = d_place, d_iso, True, t
+            place, date, date_seen, month = d_place, d_iso, True, month_of(t)
         if trich_yeu is None and (is_vv(t) or (prev_text and bare_subject(prev_text, t))):
             trich_yeu = letter_subject(t)
         prev_text = t
@@ -292,8 +293,7 @@ def analyze_layout(lines: list[Line], raw_text: str = "") -> Layout:
     after = [ln.text for ln in lines[body_start:body_end]]
     refs = preamble_references(after, so) if has_header else ()
     preamble = " ".join(after[:40])
-    month = re.search(r"th[áa]ng\s*(\d{1,2})\s*n[ăa]m\s*(\d{4})", date_text or "", re.I)
-    period = date or (f"{month.group(2)}-{int(month.group(1)):02d}" if month else None)  # a blank day
+    period = date or month  # a draft's blank day still dates it to its month
     tinh = province_of(org, preamble, "\n".join(ln.text for ln in lines), period)
     # "ĐẢNG BỘ TỈNH NGHỆ AN" / "ĐẢNG ỦY TRƯỜNG …": the parent above the issuer names the province
     if tinh is None and org_lines:

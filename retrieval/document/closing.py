@@ -108,9 +108,11 @@ def closing(lines: list, body_start: int, raw_text: str) -> tuple[list[str], str
         # ("Nơi nhận: KT. CHỦ TỊCH", "- Như Điều 2; PHÓ CHỦ TỊCH"): those ends open the block.
         stop_at = after_list if after_list is not None else min(n, noi_idx + 12)
         for ln in lines[noi_idx:stop_at]:
-            if len(cells(ln.text)) == 1 and (tail := _signature_tail(clean(ln.text))):
+            if len(cells(ln.text)) > 1:
+                continue  # a table row: its cells are read as cells below
+            if tail := _signature_tail(clean(ln.text)):
                 tails.append(tail)
-            elif tails and len(cells(ln.text)) == 1 and (name := _name_tail(clean(ln.text))):
+            elif tails and (name := _name_tail(clean(ln.text))):
                 tails.append(name)  # "- Lưu: VT. Nguyễn Văn A": the name closes the column
                 break
         recipients = [r for r in (_without_tail(r, tails) for r in recipients) if r]

@@ -190,6 +190,12 @@ def iso(y: str | None, m: str | None, d: str | None) -> str | None:
         return None
 
 
+def month_of(text: str) -> str | None:
+    """ "YYYY-MM" of a date line, its day blank or not ("Lương Minh, ngày   tháng 11 năm 2025")."""
+    m = _DATE_SLASH_RE.search(text) or _DATE_RE.search(text)
+    return f"{m.group('y')}-{int(m.group('m')):02d}" if m and m.group("y") and m.group("m") else None
+
+
 def find_date(text: str) -> str | None:
     """ISO date of the first complete date anywhere in ``text`` ("ngày 22 tháng 7 năm 2021",
     "ngày 22/7/2021"); None when there is none."""
@@ -295,10 +301,10 @@ _PLACE_COMMA_RE = re.compile(f"^{_TITLE_WORD}(?:[ -]{_TITLE_WORD}){{0,2}},$")  #
 _PLACE_TAIL_RE = re.compile(r"^[^\W\d_]+(?:[ -][^\W\d_]+){0,3}\s*,\s*ng[àa]y\b")  # "Kỳ, ngày 19 …"
 
 
-_BODY_OPENERS = (
-    "Căn cứ", "Thực hiện", "Thi hành", "Theo đề nghị", "Trên cơ sở", "Xét ", "Kính gửi", "Nhằm ", "Để ",
-    "Sau khi", "Tiếp theo", "Phúc đáp", "Trả lời",
-)  # fmt: skip
+# How the body's first paragraphs open (a preamble's basis, the addressees): never part of a header
+# field. ``header_pieces`` adds the openers of a body start; a subject's wrapped line is none of these.
+BODY_OPENERS = ("Căn cứ", "Thực hiện", "Thi hành", "Theo đề nghị", "Trên cơ sở", "Kính gửi", "Sau khi")
+_NOT_SUBJECT = (*BODY_OPENERS, "Xét ", "Nhằm ", "Để ", "Tiếp theo", "Phúc đáp", "Trả lời")
 
 
 def wrapped(prev: str, nxt: str) -> bool:
@@ -339,7 +345,7 @@ def wrapped(prev: str, nxt: str) -> bool:
         and len(nxt.split()) >= 3  # not a place head ("Hà" / "Nội, ngày …")
         and not re.match(r"(?:kinh gui|so\b|ngay\s*[\d.…/]|ngay\s*$)", key(nxt))  # not "Ngày sinh …"
         and not parse_date(nxt)[0]
-        and not nxt.startswith(_BODY_OPENERS)  # "Thực hiện Kết luận số …": the body, after a blank line
+        and not nxt.startswith(_NOT_SUBJECT)  # "Thực hiện Kết luận số …": the body, after a blank line
         and nxt[-1:] not in ".:;!?"  # a sentence of the body, not the rest of a subject
     )
 

@@ -9,7 +9,16 @@ import re
 from collections.abc import Iterable
 
 from retrieval.document.closing import BULLET_RE
-from retrieval.document.header_lines import UPPER, Piece, find_date, is_caps, is_vv, key, parse_date
+from retrieval.document.header_lines import (
+    BODY_OPENERS,
+    UPPER,
+    Piece,
+    find_date,
+    is_caps,
+    is_vv,
+    key,
+    parse_date,
+)
 from retrieval.document.issuer import sentence_case
 from retrieval.normalize import find_document_numbers
 
@@ -59,10 +68,7 @@ TYPE_INLINE_RE = re.compile(
 )
 ENACTED_RE = re.compile(r"^\(\s*(?:ban hành\s+)?kèm theo\b|^\(\s*ban hành\b", re.IGNORECASE)
 SO_PIECE_RE = re.compile(r"^(?:[^\W\d_]+\s+){0,2}s[ốo]\b", re.I)
-_BODY_CUES = (
-    "Thực hiện", "Căn cứ", "Thi hành", "Triển khai", "Nhằm", "Để", "Trên cơ sở", "Theo đề nghị", "Xét",
-    "Qua ", "Sau khi", "Ngày ", "Kính gửi", "Pursuant", "Được ",
-)  # fmt: skip
+_BODY_CUES = (*BODY_OPENERS, "Triển khai", "Nhằm", "Để", "Xét", "Qua ", "Ngày ", "Pursuant", "Được ")
 AUTHORITY_RE = re.compile(
     r"^(?:PHÓ\s+)?(?:CHỦ TỊCH|BỘ TRƯỞNG|GIÁM ĐỐC|THỦ TƯỚNG|TỔNG GIÁM ĐỐC|CỤC TRƯỞNG|THỐNG ĐỐC|CHÁNH ÁN|"
     r"VIỆN TRƯỞNG|TRƯỞNG BAN|TỔNG CỤC TRƯỞNG|CHỦ NHIỆM|TỔNG KIỂM TOÁN|CHÁNH VĂN PHÒNG)\b"

@@ -64,11 +64,18 @@ _CHAPTER_INLINE_RE = re.compile(r" VIỆT NAM (TỈNH|HUYỆN|THÀNH|QUẬN|TH�
 _CHAPTER_LEVEL = {"TỈNH": "TỈNH", "HUYỆN": "HUYỆN", "THÀNH": "THÀNH PHỐ", "QUẬN": "QUẬN", "THỊ": "THỊ XÃ"}
 _ORG_WORDS = ("Công đoàn", "Hội", "Liên đoàn", "Ban", "Ủy ban", "Đoàn", "Tổng")
 _EDU_PARENT_RE = re.compile(r"^(?:phòng|sở|ubnd|ủy ban nhân dân)\b")
+_SCHOOL_LEVELS = ("mầm non", "mẫu giáo", "tiểu học", "trung học cơ sở", "trung học phổ thông", "phổ thông")
+_HIGHER_SCHOOLS = ("đại học", "cao đẳng", "trung cấp")
 _SCHOOL_KINDS = (
-    "mầm non", "mẫu giáo", "tiểu học", "trung học cơ sở", "trung học phổ thông", "phổ thông", "dân tộc",
-    "nội trú", "bán trú", "liên cấp", "và", "đại học", "cao đẳng", "trung cấp",
+    *_SCHOOL_LEVELS, "dân tộc", "nội trú", "bán trú", "liên cấp", "và", *_HIGHER_SCHOOLS,
 )  # fmt: skip
 _SCHOOL_ACRONYMS = {"ĐH": "Đại học", "CĐ": "Cao đẳng"}
+# "TRƯỜNG THCS …", "TRƯỜNG TIỂU HỌC …": a school's name, at a line's start or after its unit ("CHI BỘ …")
+_SCHOOL_RE = re.compile(
+    r"(?:^|(?<=\s))TRƯỜNG:?\s+(?:[A-ZĐ]{2,}\b|"
+    + "|".join(k.upper() for k in (*_SCHOOL_LEVELS, *_HIGHER_SCHOOLS))
+    + ")"
+)
 _ADMIN_PARENT_RE = re.compile(r"^(?:bộ\s|ubnd\b|ủy ban nhân dân\b)")
 
 
@@ -82,13 +89,12 @@ def _is_acronym(word: str) -> bool:
 def recase(line: str) -> str:
     """Re-case an upper-case header line: "ỦY BAN MTTQ VIỆT NAM XÃ LƯƠNG MINH" -> "Ủy ban MTTQ Việt Nam
     xã Lương Minh"; "UBND" and "HĐND" are spelled out."""
-    kinds = "|".join(k.upper() for k in (*_SCHOOL_KINDS[:6], *_SCHOOL_KINDS[-3:]))
-    if re.match(r"TRƯỜNG:?\s+(?:[A-ZĐ]{2,}\b|" + kinds + ")", line):
+    school = _SCHOOL_RE.search(line)
+    if school and school.start() == 0:
         return _school(line)
     line = line.replace("UỶ", "ỦY").replace("Uỷ", "Ủy")  # the older accent placement, one spelling
-    school = re.search(r"\sTRƯỜNG:?\s+(?:[A-ZĐ]{2,}\b|" + kinds + ")", line)
     if school and not line.startswith("TRƯỜNG"):  # "CHI BỘ TRƯỜNG THCS …": the unit, then its school
-        return f"{recase(line[: school.start()])} {_school(line[school.start() + 1 :])}"
+        return f"{recase(line[: school.start() - 1])} {_school(line[school.start() :])}"
     words = []
     for w in line.split():
         lw = w.lower()
@@ -200,7 +206,7 @@ def compose(org_lines: list[str]) -> str | None:
         # "ĐẢNG BỘ TỈNH X" / "HUYỆN ỦY Y": the committee below its Party organization; a cell, a
         # grassroots union or Youth Union branch names itself whole ("ĐẢNG ỦY XÃ X" / "CHI BỘ MẦM NON")
         place = place_of(units[-2])
-        unnamed = units[-1].lower().endswith(_SCHOOL_KINDS[:6]) or units[-1].endswith(("THCS", "THPT", "MN"))
+        unnamed = units[-1].lower().endswith(_SCHOOL_LEVELS) or units[-1].endswith(("THCS", "THPT", "MN"))
         return f"{units[-1]} {place[1]}" if place and unnamed else units[-1]
     central = len(units) >= 2 and key(units[-2]) == "ban chap hanh trung uong"
     if central and not _NATIONAL_RE.search(units[-1]):

